@@ -1,0 +1,432 @@
+//! What each CLI command does, in terms of the core.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use super::output::{account_json, activity_json, host_json, key_json, key_text, rfc3339, table};
+use super::{AccountCommand, Command, CreateArgs, HostCommand, ImportArgs, KeyCommand, ScopeArgs};
+use crate::inventory::{
+    parse_tag, Inventory, InventoryError, KeyEdit, KeyFilter, NewHost, NewKeyPair, Origin, Provider, Scope,
+};
+use crate::keys::{self, GeneratedKey, KeyError, KeyKind, KeySpec, PrivateFormat, PublicFormat};
+
+/// Any failure of a CLI command; printed as one line on stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    KnownHosts(#[from] crate::known_hosts::KnownHostsError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error("cannot write output: {0}")]
+    Output(#[from] io::Error),
+}
+
+type Result<T> = std::result::Result<T, CliError>;
+
+fn open(db: Option<PathBuf>) -> Result<Inventory> {
+    let path = db.or_else(crate::inventory::default_path).ok_or_else(|| {
+        CliError::Usage("cannot find a data folder for the inventory; pass --db PATH or set KEYSHELF_DB".into())
+    })?;
+    Ok(Inventory::open(&path)?)
+}
+
+fn scope(s: &ScopeArgs) -> Scope {
+    Scope { account: s.account.clone(), region: s.region.clone() }
+}
+
+fn tags(raw: &[String]) -> Result<Vec<(String, String)>> {
+    raw.iter().map(|t| parse_tag(t).map_err(|e| CliError::Usage(format!("--tag {t}: {e}")))).collect()
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| CliError::Read { path: path.to_path_buf(), source })
+}
+
+fn print_json(out: &mut dyn Write, v: &Value) -> Result<()> {
+    writeln!(out, "{}", serde_json::to_string_pretty(v).unwrap_or_default())?;
+    Ok(())
+}
+
+/// Runs one parsed command against the inventory at `db`.
+pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
+    match command {
+        Command::Account(c) => account(open(db)?, c, out),
+        Command::Key(c) => key(db, c, input, out),
+        Command::Host(c) => host(open(db)?, c, out),
+        Command::KnownHosts(c) => Ok(super::known_hosts::run(c, out)?),
+        Command::Activity { filter, limit, json } => {
+            let inv = open(db)?;
+            let log = inv.activity(limit, filter.as_deref())?;
+            if json {
+                return print_json(out, &Value::Array(log.iter().map(activity_json).collect()));
+            }
+            let rows: Vec<Vec<String>> = log
+                .iter()
+                .map(|a| vec![rfc3339(a.at), a.action.clone(), a.subject.clone(), a.detail.clone()])
+                .collect();
+            write!(out, "{}", table(&["WHEN", "ACTION", "SUBJECT", "DETAIL"], &rows))?;
+            Ok(())
+        }
+    }
+}
+
+fn account(mut inv: Inventory, c: AccountCommand, out: &mut dyn Write) -> Result<()> {
+    match c {
+        AccountCommand::Add { name, provider, note } => {
+            let p = Provider::parse(&provider).ok_or_else(|| {
+                let all: Vec<&str> = Provider::ALL.iter().map(|p| p.slug()).collect();
+                CliError::Usage(format!("unknown provider '{provider}': use one of {}", all.join(", ")))
+            })?;
+            let a = inv.add_account(&name, p, &note)?;
+            writeln!(out, "Added account {} ({})", a.name, a.provider)?;
+        }
+        AccountCommand::List { json } => {
+            let accounts = inv.accounts()?;
+            if json {
+                return print_json(out, &Value::Array(accounts.iter().map(account_json).collect()));
+            }
+            let rows: Vec<Vec<String>> = accounts
+                .iter()
+                .map(|a| vec![a.name.clone(), a.provider.display_name().into(), a.note.clone()])
+                .collect();
+            write!(out, "{}", table(&["NAME", "PROVIDER", "NOTE"], &rows))?;
+        }
+        AccountCommand::Rm { name } => {
+            inv.remove_account(&name)?;
+            writeln!(out, "Removed account {name}")?;
+        }
+    }
+    Ok(())
+}
+
+fn host(mut inv: Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
+    match c {
+        HostCommand::Add { name, addresses, port, user, account, region } => {
+            let h = inv.add_host(&NewHost { name, addresses, port, user, account, region })?;
+            writeln!(out, "Added host {} ({})", h.name, h.addresses.join(", "))?;
+        }
+        HostCommand::List { json } => {
+            let hosts = inv.hosts()?;
+            if json {
+                return print_json(out, &Value::Array(hosts.iter().map(host_json).collect()));
+            }
+            let rows: Vec<Vec<String>> = hosts
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.name.clone(),
+                        h.addresses.join(","),
+                        h.port.to_string(),
+                        h.user.clone(),
+                        crate::inventory::scope_label(h.account.as_deref(), &h.region),
+                        h.key.as_ref().map(|k| k.1.clone()).unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            write!(out, "{}", table(&["NAME", "ADDRESSES", "PORT", "USER", "ACCOUNT", "KEY PAIR"], &rows))?;
+        }
+        HostCommand::Rm { name } => {
+            let h = inv.remove_host(&name)?;
+            writeln!(out, "Removed host {name}")?;
+            known_hosts_hint(out, &h.known_hosts_names())?;
+        }
+    }
+    Ok(())
+}
+
+fn known_hosts_hint(out: &mut dyn Write, names: &[String]) -> Result<()> {
+    if !names.is_empty() {
+        writeln!(
+            out,
+            "To forget its host keys as well: keyshelf known-hosts remove {}",
+            names.iter().map(|n| shell_word(n)).collect::<Vec<_>>().join(" ")
+        )?;
+    }
+    Ok(())
+}
+
+fn shell_word(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "._-:@/".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
+    match c {
+        KeyCommand::Create(a) => create(open(db)?, a, out),
+        KeyCommand::Import(a) => import(open(db)?, a, input, out),
+        KeyCommand::List { scope: s, search, json } => {
+            let inv = open(db)?;
+            let keys = inv.list_keys(&KeyFilter { account: s.account, region: s.region, search })?;
+            if json {
+                return print_json(out, &Value::Array(keys.iter().map(|k| key_json(k, None)).collect()));
+            }
+            let rows: Vec<Vec<String>> = keys
+                .iter()
+                .map(|k| {
+                    vec![
+                        k.id.to_string(),
+                        k.name.clone(),
+                        k.type_label(),
+                        k.fingerprint_sha256.clone(),
+                        k.scope_label(),
+                        if k.hosts.is_empty() { "-".into() } else { k.hosts.join(",") },
+                        rfc3339(k.created_at),
+                    ]
+                })
+                .collect();
+            write!(out, "{}", table(&["ID", "NAME", "TYPE", "FINGERPRINT", "ACCOUNT", "HOSTS", "CREATED"], &rows))?;
+            Ok(())
+        }
+        KeyCommand::Show { key, scope: s, json } => {
+            let inv = open(db)?;
+            let k = inv.resolve_key(&key, &scope(&s))?;
+            let also = inv.also_in(&k)?;
+            if json {
+                return print_json(out, &key_json(&k, Some(&also)));
+            }
+            write!(out, "{}", key_text(&k, &also))?;
+            Ok(())
+        }
+        KeyCommand::Edit { key, scope: s, name, description, tags: t, untags } => {
+            let mut inv = open(db)?;
+            let k = inv.resolve_key(&key, &scope(&s))?;
+            let edit = KeyEdit { name, description, set_tags: tags(&t)?, remove_tags: untags };
+            let k = inv.edit_key(k.id, &edit)?;
+            writeln!(out, "Updated key pair {}", k.name)?;
+            Ok(())
+        }
+        KeyCommand::Rm { keys, scope: s, unbind } => {
+            let mut inv = open(db)?;
+            let sc = scope(&s);
+            let mut ids = Vec::new();
+            for q in &keys {
+                let id = inv.resolve_key(q, &sc)?.id;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            for d in inv.delete_keys(&ids, unbind)? {
+                writeln!(out, "Deleted key pair {}", d.name)?;
+                if let Some(p) = &d.private_key_path {
+                    if Path::new(p).exists() {
+                        writeln!(
+                            out,
+                            "  Its private key file is still at {p}; delete it yourself if you no longer need it."
+                        )?;
+                    }
+                }
+                if !d.unbound_hosts.is_empty() {
+                    writeln!(out, "  Unbound from {}.", d.unbound_hosts.join(", "))?;
+                }
+            }
+            Ok(())
+        }
+        KeyCommand::Export { key, scope: s, format, out: file, force } => {
+            let inv = open(db)?;
+            let k = inv.resolve_key(&key, &scope(&s))?;
+            let public = ssh_key::PublicKey::from_openssh(&k.public_key)
+                .map_err(|e| CliError::Usage(format!("the stored public key of '{}' is unreadable: {e}", k.name)))?;
+            let text = keys::export_public(&public, PublicFormat::parse(&format)?)?;
+            match file {
+                None => write!(out, "{text}")?,
+                Some(f) => {
+                    write_public(&f, &text, force)?;
+                    writeln!(out, "Saved the public key of {} to {}", k.name, f.display())?;
+                }
+            }
+            Ok(())
+        }
+        KeyCommand::Bind { key, hosts, scope: s } => {
+            let mut inv = open(db)?;
+            let k = inv.resolve_key(&key, &scope(&s))?;
+            let rebound = inv.bind(k.id, &hosts)?;
+            writeln!(out, "Bound {} to {}", k.name, hosts.join(", "))?;
+            for r in rebound {
+                writeln!(out, "  {} was bound to {} before; that binding was replaced.", r.host, r.previous_key)?;
+            }
+            Ok(())
+        }
+        KeyCommand::Unbind { key, hosts, scope: s } => {
+            let mut inv = open(db)?;
+            let k = inv.resolve_key(&key, &scope(&s))?;
+            let unbound = inv.unbind(k.id, &hosts)?;
+            writeln!(out, "Unbound {} from {}", k.name, hosts.join(", "))?;
+            let names: Vec<String> = unbound.iter().flat_map(|h| h.known_hosts_names()).collect();
+            known_hosts_hint(out, &names)?;
+            Ok(())
+        }
+    }
+}
+
+/// Public keys are not secret, but a half-written file is still wrong: write atomically.
+fn write_public(path: &Path, text: &str, force: bool) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let err = |source: io::Error| CliError::Read { path: path.to_path_buf(), source };
+    if !force && path.exists() {
+        return Err(CliError::Usage(format!("{} already exists; use --force to replace it", path.display())));
+    }
+    let mut tmp = tempfile::Builder::new().prefix(".keyshelf-").tempfile_in(&dir).map_err(err)?;
+    tmp.write_all(text.as_bytes()).map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+fn pub_path(out: &Path) -> PathBuf {
+    let mut s = out.as_os_str().to_owned();
+    s.push(".pub");
+    PathBuf::from(s)
+}
+
+fn create(mut inv: Inventory, a: CreateArgs, out: &mut dyn Write) -> Result<()> {
+    // Everything that can be refused is checked before the (possibly slow) generation.
+    let kind = KeyKind::parse(&a.key_type)?;
+    let spec = KeySpec::new(kind, a.bits)?;
+    let format = PrivateFormat::parse(&a.format)?;
+    let passphrase: Option<Zeroizing<String>> = match &a.passphrase_file {
+        None => None,
+        Some(f) => {
+            let raw = Zeroizing::new(read_file(f)?);
+            let text =
+                std::str::from_utf8(&raw).map_err(|_| CliError::Usage(format!("{} is not text", f.display())))?;
+            let first = text.lines().next().unwrap_or("");
+            Some(Zeroizing::new(first.to_string()))
+        }
+    };
+    format.check(kind, passphrase.as_deref().map(String::as_str))?;
+    let tag_list = tags(&a.tags)?;
+    inv.check_new_key(&a.name, a.account.as_deref(), &a.region)?;
+    let pub_file = pub_path(&a.out);
+    if !a.force {
+        for p in [&a.out, &pub_file] {
+            if std::fs::symlink_metadata(p).is_ok() {
+                return Err(CliError::Usage(format!(
+                    "{} already exists; choose another --out or use --force",
+                    p.display()
+                )));
+            }
+        }
+    }
+    let comment = a.comment.clone().unwrap_or_else(|| a.name.clone());
+    let key = GeneratedKey::generate(spec, &comment)?;
+    key.write_private(&a.out, format, passphrase.as_deref().map(String::as_str), a.force)?;
+    let saved = std::fs::canonicalize(&a.out).unwrap_or_else(|_| a.out.clone());
+    let new = NewKeyPair {
+        name: a.name.clone(),
+        description: a.description.clone(),
+        account: a.account.clone(),
+        region: a.region.clone(),
+        info: key.info().clone(),
+        origin: Origin::Generated,
+        private_key_path: Some(saved.to_string_lossy().into_owned()),
+        tags: tag_list,
+    };
+    let k = match inv.add_key(&new) {
+        Ok(k) => k,
+        Err(e) => {
+            // Nothing refers to the new key: do not leave an orphan secret behind.
+            let _ = std::fs::remove_file(&a.out);
+            return Err(e.into());
+        }
+    };
+    write_public(&pub_file, &format!("{}\n", k.public_key), a.force)?;
+    writeln!(out, "Created key pair {} ({})", k.name, k.type_label())?;
+    writeln!(out, "  Fingerprint: {}", k.fingerprint_sha256)?;
+    writeln!(out, "  Private key: {} ({}, mode 0600)", saved.display(), format.label())?;
+    writeln!(out, "  Public key:  {}", pub_file.display())?;
+    Ok(())
+}
+
+fn import(mut inv: Inventory, a: ImportArgs, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
+    let bytes = match (&a.file, a.stdin) {
+        (Some(_), true) => return Err(CliError::Usage("use either --file or --stdin, not both".into())),
+        (Some(f), false) => read_file(f)?,
+        (None, true) => {
+            let mut v = Vec::new();
+            input.read_to_end(&mut v)?;
+            v
+        }
+        (None, false) => return Err(CliError::Usage("say where the key is: --file F or --stdin".into())),
+    };
+    let region = a.region.clone();
+    if a.all {
+        if a.name.is_some() {
+            return Err(CliError::Usage("--all names keys itself; drop the NAME (or use --name-prefix)".into()));
+        }
+        let (entries, errors) = keys::parse_bulk(&bytes)?;
+        if !errors.is_empty() && !a.skip_invalid {
+            let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            return Err(CliError::Usage(format!(
+                "nothing imported: {} bad line(s) (use --skip-invalid to import the rest):\n  {}",
+                errors.len(),
+                lines.join("\n  ")
+            )));
+        }
+        let list: Vec<(usize, keys::KeyInfo)> = entries.into_iter().map(|e| (e.line, e.info)).collect();
+        let sc = Scope { account: a.account.clone(), region: Some(region) };
+        let report = inv.import_bulk(&list, &sc, a.name_prefix.as_deref(), errors)?;
+        writeln!(out, "Imported {} key pair(s)", report.imported.len())?;
+        for s in &report.skipped {
+            writeln!(out, "  Skipped {s}")?;
+        }
+        return Ok(());
+    }
+    let name = a
+        .name
+        .clone()
+        .ok_or_else(|| CliError::Usage("give the key pair a NAME (or use --all for a whole file)".into()))?;
+    if a.name_prefix.is_some() || a.skip_invalid {
+        return Err(CliError::Usage("--name-prefix and --skip-invalid go with --all".into()));
+    }
+    let parsed = keys::parse_key(&bytes)?;
+    let private_key_path = match (parsed.source, &a.file) {
+        (keys::KeySource::PrivateKey { .. }, Some(f)) => {
+            Some(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()).to_string_lossy().into_owned())
+        }
+        _ => None,
+    };
+    let new = NewKeyPair {
+        name,
+        description: a.description.clone(),
+        account: a.account.clone(),
+        region,
+        info: parsed.info.clone(),
+        origin: Origin::Imported,
+        private_key_path,
+        tags: tags(&a.tags)?,
+    };
+    let k = inv.add_key(&new)?;
+    writeln!(out, "Imported key pair {} ({}, from {})", k.name, k.type_label(), parsed.format)?;
+    writeln!(out, "  Fingerprint: {}", k.fingerprint_sha256)?;
+    if let Some(p) = &k.private_key_path {
+        writeln!(out, "  Private key: {p} (only the public half was stored)")?;
+    }
+    if k.weak {
+        writeln!(out, "  Warning: this key is weak ({}); replace it with an Ed25519 key.", k.type_label())?;
+    }
+    let also = inv.also_in(&k)?;
+    if !also.is_empty() {
+        writeln!(out, "  Also in: {}", also.join(", "))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! The command line: clap commands over the core, plain or `--json` output. No business
+//! rules here: every rule lives in `keys` or `inventory`, so the app and the CLI agree.
+
+mod commands;
+pub mod known_hosts;
+mod output;
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use commands::run_command;
+
+/// Keyshelf: a local inventory of SSH key pairs for all your cloud accounts.
+#[derive(Parser, Debug)]
+#[command(name = "keyshelf", version, about, long_about = None)]
+pub struct Cli {
+    /// Inventory file to use (default: $KEYSHELF_DB, else the user's data folder)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Cloud accounts (Alibaba Cloud, AWS, Tencent Cloud, TWCC, ...)
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Key pairs: create, import, list, show, edit, delete, export, bind
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Hosts (servers, instances) that key pairs are bound to
+    #[command(subcommand)]
+    Host(HostCommand),
+    /// Clean stale known_hosts lines after a server's key changed
+    #[command(subcommand, name = "known-hosts")]
+    KnownHosts(known_hosts::KnownHostsCommand),
+    /// The log of every change, newest first
+    Activity {
+        /// Only entries mentioning this text
+        #[arg(long)]
+        filter: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountCommand {
+    /// Add a cloud account
+    Add {
+        name: String,
+        /// alibaba, aws, tencent, twcc, apiculus, digitalocean, hetzner, openstack or other
+        #[arg(long)]
+        provider: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// List accounts
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account that has no key pairs or hosts
+    Rm { name: String },
+}
+
+/// Narrows a key pair reference when its name exists in several accounts or regions.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ScopeArgs {
+    #[arg(long)]
+    pub account: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Generate a key pair and save its private key (the only copy) to --out
+    Create(CreateArgs),
+    /// Import a public key (or the public half of a private key file)
+    Import(ImportArgs),
+    /// List key pairs
+    List {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Match name, comment, description, tags or any fingerprint form
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one key pair (KEY: name, id, or any fingerprint form)
+    Show {
+        key: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename, describe or tag a key pair
+    Edit {
+        key: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Set a tag KEY=VALUE (repeatable)
+        #[arg(long = "tag", value_name = "K=V")]
+        tags: Vec<String>,
+        /// Remove a tag (repeatable)
+        #[arg(long = "untag", value_name = "K")]
+        untags: Vec<String>,
+    },
+    /// Delete key pairs (refused while bound to a host, unless --unbind)
+    Rm {
+        #[arg(required = true)]
+        keys: Vec<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Unbind from every host first, then delete
+        #[arg(long)]
+        unbind: bool,
+    },
+    /// Print or save the public key
+    Export {
+        key: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// openssh, rfc4716 or pkcs8
+        #[arg(long, default_value = "openssh")]
+        format: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace --out if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Bind a key pair to hosts (re-associates hosts bound to another key)
+    Bind {
+        key: String,
+        #[arg(required = true)]
+        hosts: Vec<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// Unbind a key pair from hosts
+    Unbind {
+        key: String,
+        #[arg(required = true)]
+        hosts: Vec<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    pub name: String,
+    /// Where to save the private key (mode 0600); FILE.pub gets the public key
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// ed25519, ecdsa or rsa
+    #[arg(long = "type", default_value = "ed25519")]
+    pub key_type: String,
+    /// RSA: 2048, 3072 (default) or 4096; ECDSA: 256 (default), 384 or 521
+    #[arg(long)]
+    pub bits: Option<u32>,
+    /// openssh, pkcs8 or pkcs1
+    #[arg(long, default_value = "openssh")]
+    pub format: String,
+    /// A file whose first line is the passphrase (OpenSSH format only)
+    #[arg(long, value_name = "F")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Defaults to the key pair's name
+    #[arg(long)]
+    pub comment: Option<String>,
+    #[arg(long)]
+    pub account: Option<String>,
+    #[arg(long, default_value = "")]
+    pub region: String,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    #[arg(long = "tag", value_name = "K=V")]
+    pub tags: Vec<String>,
+    /// Replace --out (and FILE.pub) if they exist
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Name for the key pair (not with --all)
+    pub name: Option<String>,
+    #[arg(long, value_name = "F")]
+    pub file: Option<PathBuf>,
+    /// Read the key from standard input
+    #[arg(long)]
+    pub stdin: bool,
+    /// Import every key of an authorized_keys-style file
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: name keys PREFIX1, PREFIX2, ... instead of after their comments
+    #[arg(long, value_name = "P")]
+    pub name_prefix: Option<String>,
+    /// With --all: import the valid lines and report the others
+    #[arg(long)]
+    pub skip_invalid: bool,
+    #[arg(long)]
+    pub account: Option<String>,
+    #[arg(long, default_value = "")]
+    pub region: String,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    #[arg(long = "tag", value_name = "K=V")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HostCommand {
+    /// Add a host
+    Add {
+        name: String,
+        /// A DNS name or IP address (repeatable)
+        #[arg(long = "address", required = true)]
+        addresses: Vec<String>,
+        #[arg(long, default_value_t = 22)]
+        port: u16,
+        #[arg(long, default_value = "")]
+        user: String,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "")]
+        region: String,
+    },
+    /// List hosts and the key pair bound to each
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a host
+    Rm { name: String },
+}
+
+/// Runs the CLI with the given arguments and streams; returns the process exit code.
+/// Errors go to `err` in one line; nothing panics on user input.
+pub fn main_with(args: Vec<std::ffi::OsString>, input: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                let _ = write!(err, "{text}");
+            } else {
+                let _ = write!(out, "{text}");
+            }
+            return code;
+        }
+    };
+    let Some(command) = cli.command else {
+        let _ = writeln!(err, "keyshelf: no command given (run `keyshelf --help`)");
+        return 2;
+    };
+    match run_command(cli.db, command, input, out) {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(err, "keyshelf: {e}");
+            1
+        }
+    }
+}

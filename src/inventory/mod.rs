@@ -1,0 +1,238 @@
+//! The SQLite inventory: accounts, key pairs, tags, hosts, bindings and the activity
+//! log, with every rule users rely on (names, quota, delete-while-bound) in one place so
+//! the CLI and the app cannot disagree. Never stores private key material.
+
+mod accounts;
+mod hosts;
+mod key_pairs;
+mod rules;
+mod schema;
+mod types;
+
+pub use accounts::ScopeCount;
+pub use key_pairs::{BulkImportReport, KeyEdit, NewKeyPair};
+pub use rules::{check_key_name, check_tag, parse_tag, MAX_KEYS_PER_SCOPE, MAX_TAGS};
+pub use types::*;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+
+/// Errors from the inventory, phrased for the person who has to fix them.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("cannot open the inventory {}: {reason}", path.display())]
+    Open { path: PathBuf, reason: String },
+    #[error("{} is not a Keyshelf inventory (not an SQLite database, or it is corrupt). It was left untouched: move it aside or pass --db with another file", path.display())]
+    NotADatabase { path: PathBuf },
+    #[error("{} was written by a newer Keyshelf (schema {found}; this version understands up to {supported}). It was left untouched: update Keyshelf to open it", path.display())]
+    NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    #[error("{} is read-only: check its permissions (or its folder's), or pass --db with a writable file", path.display())]
+    ReadOnly { path: PathBuf },
+    #[error("{0}")]
+    Rule(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("'{query}' matches more than one key pair: {}. Narrow it with --account/--region, or use the id", candidates.join("; "))]
+    Ambiguous { query: String, candidates: Vec<String> },
+    #[error("cannot delete key pair '{name}': it is bound to {}. Unbind it first", hosts.join(", "))]
+    KeyBound { name: String, hosts: Vec<String> },
+    #[error("inventory error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+pub type Result<T> = std::result::Result<T, InventoryError>;
+
+/// An open inventory. One per thread: clone the path and open another for a worker.
+pub struct Inventory {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Inventory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inventory").field("path", &self.path).finish()
+    }
+}
+
+/// Where the inventory lives: `KEYSHELF_DB` if set, else the user's data folder
+/// (`~/.local/share/keyshelf/keyshelf.sqlite3` on Linux).
+pub fn default_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("KEYSHELF_DB").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "keyshelf").map(|d| d.data_dir().join("keyshelf.sqlite3"))
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn is_not_a_db(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+impl Inventory {
+    /// Opens (creating if missing) the inventory at `path` and brings its schema up to
+    /// date. A file that is not an inventory, is newer than this build, or cannot be
+    /// written is reported and never modified.
+    pub fn open(path: &Path) -> Result<Inventory> {
+        let open_err = |reason: String| InventoryError::Open { path: path.to_path_buf(), reason };
+        if !path.exists() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| open_err(format!("cannot create folder {}: {e}", dir.display())))?;
+            }
+        } else if path.is_dir() {
+            return Err(open_err("it is a folder, not a file".into()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+                InventoryError::ReadOnly { path: path.to_path_buf() }
+            } else {
+                open_err(e.to_string())
+            }
+        })?;
+        let classify = |e: rusqlite::Error| -> InventoryError {
+            if is_not_a_db(&e) {
+                InventoryError::NotADatabase { path: path.to_path_buf() }
+            } else if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::ReadOnly) | Some(rusqlite::ErrorCode::CannotOpen)
+            ) {
+                InventoryError::ReadOnly { path: path.to_path_buf() }
+            } else {
+                open_err(e.to_string())
+            }
+        };
+        conn.busy_timeout(Duration::from_secs(10)).map_err(classify)?;
+        // Reading the header first tells a foreign file apart before anything is written.
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(classify)?;
+        let _: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(classify)?;
+        if version > schema::LATEST {
+            return Err(InventoryError::NewerSchema {
+                path: path.to_path_buf(),
+                found: version,
+                supported: schema::LATEST,
+            });
+        }
+        if version == 0 {
+            let foreign: i64 = conn
+                .query_row("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'", [], |r| r.get(0))
+                .map_err(classify)?;
+            if foreign > 0 {
+                return Err(open_err(
+                    "it is an SQLite database of another program, not a Keyshelf inventory; it was left untouched"
+                        .into(),
+                ));
+            }
+        }
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(classify)? {
+            return Err(InventoryError::ReadOnly { path: path.to_path_buf() });
+        }
+        let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(classify)?;
+        conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;").map_err(classify)?;
+        let mut inv = Inventory { conn, path: path.to_path_buf() };
+        inv.migrate(version).map_err(|e| match e {
+            InventoryError::Sql(e) => classify(e),
+            other => other,
+        })?;
+        Ok(inv)
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        if from == schema::LATEST {
+            return Ok(());
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, script) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(script)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// A write transaction that takes the lock up front, so two processes never
+    /// deadlock upgrading read locks (busy_timeout then retries for us).
+    fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// The activity log, newest first.
+    pub fn activity(&self, limit: usize, filter: Option<&str>) -> Result<Vec<Activity>> {
+        let like = filter.filter(|f| !f.is_empty()).map(like_pattern);
+        let mut st = self.conn.prepare(
+            "SELECT id, at, action, subject, detail FROM activity
+             WHERE ?1 IS NULL OR action LIKE ?1 ESCAPE '\\' OR subject LIKE ?1 ESCAPE '\\' OR detail LIKE ?1 ESCAPE '\\'
+             ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(rusqlite::params![like, limit as i64], |r| {
+            Ok(Activity { id: r.get(0)?, at: r.get(1)?, action: r.get(2)?, subject: r.get(3)?, detail: r.get(4)? })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Activity about one subject (a key pair's or host's name), newest first.
+    pub fn activity_for(&self, subject: &str, limit: usize) -> Result<Vec<Activity>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, at, action, subject, detail FROM activity WHERE subject = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(rusqlite::params![subject, limit as i64], |r| {
+            Ok(Activity { id: r.get(0)?, at: r.get(1)?, action: r.get(2)?, subject: r.get(3)?, detail: r.get(4)? })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+/// Records one change. Called inside the transaction that makes the change, so the log
+/// and the data never disagree. Never pass secrets here.
+fn log(tx: &rusqlite::Transaction<'_>, action: &str, subject: &str, detail: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO activity (at, action, subject, detail) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![now(), action, subject, detail],
+    )?;
+    Ok(())
+}
+
+/// `%text%` for LIKE, with `%`, `_` and `\` escaped.
+pub(crate) fn like_pattern(s: &str) -> String {
+    let mut p = String::with_capacity(s.len() + 2);
+    p.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Looks up an account id by name; `None` name means "no account".
+fn account_id(conn: &Connection, name: Option<&str>) -> Result<Option<i64>> {
+    match name {
+        None => Ok(None),
+        Some(n) => conn
+            .query_row("SELECT id FROM accounts WHERE name = ?1", [n], |r| r.get(0))
+            .optional()?
+            .map(Some)
+            .ok_or_else(|| InventoryError::NotFound(format!("no account named '{n}' (see `keyshelf account list`)"))),
+    }
+}

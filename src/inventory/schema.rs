@@ -1,0 +1,80 @@
+//! The inventory's schema as a list of migrations, applied in order inside one
+//! transaction and recorded in `PRAGMA user_version`. Never edit a released migration:
+//! add a new one.
+
+/// Migration `i` moves the schema from version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE accounts (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        provider   TEXT NOT NULL,
+        note       TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE key_pairs (
+        id                 INTEGER PRIMARY KEY,
+        name               TEXT NOT NULL,
+        description        TEXT NOT NULL DEFAULT '',
+        account_id         INTEGER REFERENCES accounts(id) ON DELETE RESTRICT,
+        region             TEXT NOT NULL DEFAULT '',
+        algorithm          TEXT NOT NULL,
+        bits               INTEGER NOT NULL,
+        comment            TEXT NOT NULL DEFAULT '',
+        public_key         TEXT NOT NULL,
+        fingerprint_sha256 TEXT NOT NULL,
+        fingerprint_md5    TEXT NOT NULL,
+        aws_fingerprint    TEXT,
+        origin             TEXT NOT NULL CHECK (origin IN ('generated', 'imported')),
+        private_key_path   TEXT,
+        weak               INTEGER NOT NULL DEFAULT 0,
+        created_at         INTEGER NOT NULL,
+        updated_at         INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX key_pairs_unique_name ON key_pairs (ifnull(account_id, 0), region, name);
+    CREATE INDEX key_pairs_sha256 ON key_pairs (fingerprint_sha256);
+    CREATE INDEX key_pairs_md5 ON key_pairs (fingerprint_md5);
+    CREATE INDEX key_pairs_aws ON key_pairs (aws_fingerprint);
+    CREATE INDEX key_pairs_name ON key_pairs (name);
+    CREATE TABLE tags (
+        key_pair_id INTEGER NOT NULL REFERENCES key_pairs(id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        value       TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (key_pair_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE hosts (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        port       INTEGER NOT NULL DEFAULT 22,
+        user       TEXT NOT NULL DEFAULT '',
+        account_id INTEGER REFERENCES accounts(id) ON DELETE RESTRICT,
+        region     TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE host_addresses (
+        host_id  INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        address  TEXT NOT NULL,
+        PRIMARY KEY (host_id, position)
+    ) WITHOUT ROWID;
+    -- One key pair per host, as in the consoles: binding a host again replaces it.
+    CREATE TABLE bindings (
+        host_id     INTEGER PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,
+        key_pair_id INTEGER NOT NULL REFERENCES key_pairs(id) ON DELETE RESTRICT,
+        bound_at    INTEGER NOT NULL
+    );
+    CREATE INDEX bindings_key ON bindings (key_pair_id);
+    CREATE TABLE activity (
+        id      INTEGER PRIMARY KEY,
+        at      INTEGER NOT NULL,
+        action  TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail  TEXT NOT NULL DEFAULT ''
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,228 @@
+//! The records the inventory hands out. Plain data: no database handles inside.
+
+use serde::Serialize;
+
+/// The clouds whose key-pair pages Keyshelf mirrors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Alibaba,
+    Aws,
+    Tencent,
+    Twcc,
+    Apiculus,
+    DigitalOcean,
+    Hetzner,
+    OpenStack,
+    Other,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 9] = [
+        Provider::Alibaba,
+        Provider::Aws,
+        Provider::Tencent,
+        Provider::Twcc,
+        Provider::Apiculus,
+        Provider::DigitalOcean,
+        Provider::Hetzner,
+        Provider::OpenStack,
+        Provider::Other,
+    ];
+
+    /// The CLI spelling, also what the database stores.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Provider::Alibaba => "alibaba",
+            Provider::Aws => "aws",
+            Provider::Tencent => "tencent",
+            Provider::Twcc => "twcc",
+            Provider::Apiculus => "apiculus",
+            Provider::DigitalOcean => "digitalocean",
+            Provider::Hetzner => "hetzner",
+            Provider::OpenStack => "openstack",
+            Provider::Other => "other",
+        }
+    }
+
+    /// The name people know it by.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Provider::Alibaba => "Alibaba Cloud",
+            Provider::Aws => "AWS",
+            Provider::Tencent => "Tencent Cloud",
+            Provider::Twcc => "TWCC",
+            Provider::Apiculus => "Apiculus",
+            Provider::DigitalOcean => "DigitalOcean",
+            Provider::Hetzner => "Hetzner",
+            Provider::OpenStack => "OpenStack",
+            Provider::Other => "Other",
+        }
+    }
+
+    /// Accepts the slug or the display name, in any case.
+    pub fn parse(s: &str) -> Option<Provider> {
+        let s = s.trim();
+        Provider::ALL.into_iter().find(|p| p.slug().eq_ignore_ascii_case(s) || p.display_name().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.display_name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub provider: Provider,
+    pub note: String,
+    pub created_at: i64,
+}
+
+/// Whether Keyshelf made the key pair or it was brought in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Generated,
+    Imported,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Generated => "generated",
+            Origin::Imported => "imported",
+        }
+    }
+}
+
+/// A key pair as stored: the public half and what is known about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPair {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub account_id: Option<i64>,
+    pub account: Option<String>,
+    pub region: String,
+    pub algorithm: String,
+    pub bits: u32,
+    pub comment: String,
+    pub public_key: String,
+    pub fingerprint_sha256: String,
+    pub fingerprint_md5: String,
+    pub aws_fingerprint: Option<String>,
+    pub origin: Origin,
+    pub private_key_path: Option<String>,
+    pub weak: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// `(key, value)`, sorted by key.
+    pub tags: Vec<(String, String)>,
+    /// Names of the hosts bound to this key pair, sorted.
+    pub hosts: Vec<String>,
+}
+
+impl KeyPair {
+    /// "account / region" for messages, with placeholders for the empty parts.
+    pub fn scope_label(&self) -> String {
+        scope_label(self.account.as_deref(), &self.region)
+    }
+
+    pub fn type_label(&self) -> String {
+        crate::keys::type_label(&self.algorithm, self.bits)
+    }
+}
+
+pub fn scope_label(account: Option<&str>, region: &str) -> String {
+    let a = account.unwrap_or("no account");
+    if region.is_empty() {
+        a.to_string()
+    } else {
+        format!("{a} / {region}")
+    }
+}
+
+/// Where a key pair lives: its account and region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Scope {
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Which key pairs to list. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct KeyFilter {
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// Matches name, comment, description and tags as text, and any fingerprint form.
+    pub search: Option<String>,
+}
+
+/// A server or instance keys are bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    pub id: i64,
+    pub name: String,
+    pub addresses: Vec<String>,
+    pub port: u16,
+    pub user: String,
+    pub account: Option<String>,
+    pub region: String,
+    /// The key pair bound to it: `(id, name)`.
+    pub key: Option<(i64, String)>,
+    pub bound_at: Option<i64>,
+}
+
+impl Host {
+    /// Every name a known_hosts file may know this host by.
+    pub fn known_hosts_names(&self) -> Vec<String> {
+        let fmt = |h: &str| if self.port == 22 { h.to_string() } else { format!("[{h}]:{}", self.port) };
+        let mut v = vec![fmt(&self.name)];
+        v.extend(self.addresses.iter().map(|a| fmt(a)));
+        v.dedup();
+        v
+    }
+}
+
+/// Details of a new host.
+#[derive(Debug, Clone, Default)]
+pub struct NewHost {
+    pub name: String,
+    pub addresses: Vec<String>,
+    pub port: u16,
+    pub user: String,
+    pub account: Option<String>,
+    pub region: String,
+}
+
+/// One entry of the activity log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    pub id: i64,
+    pub at: i64,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// What deleting a key pair left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedKey {
+    pub name: String,
+    pub origin: Origin,
+    /// Where its private key file still is, if Keyshelf knows.
+    pub private_key_path: Option<String>,
+    /// Hosts it was unbound from (when deleting with "unbind and delete").
+    pub unbound_hosts: Vec<String>,
+}
+
+/// A binding replaced by a new one: the host and the key pair it had before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebound {
+    pub host: String,
+    pub previous_key: String,
+}

@@ -1,0 +1,234 @@
+//! What Keyshelf knows about a public key: type, size, comment, the OpenSSH line, every
+//! fingerprint form consoles show, and the public export formats.
+
+use base64ct::{Base64, Encoding};
+use md5::{Digest, Md5};
+use ssh_key::public::KeyData;
+use ssh_key::{HashAlg, PublicKey};
+
+use super::{pem, rfc4716, KeyError};
+
+/// A public key and everything derived from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The algorithm as in the OpenSSH line, e.g. `ssh-ed25519`.
+    pub algorithm: String,
+    pub bits: u32,
+    pub comment: String,
+    /// `TYPE BASE64 [COMMENT]`, as in a `.pub` file.
+    pub openssh: String,
+    /// `SHA256:...`, exactly as `ssh-keygen -l` prints it.
+    pub fingerprint_sha256: String,
+    /// `MD5:aa:bb:...`, exactly as `ssh-keygen -l -E md5` prints it.
+    pub fingerprint_md5: String,
+    /// The form AWS shows; for RSA it depends on whether AWS (here: Keyshelf) generated
+    /// the key, so generation overrides it.
+    pub aws_fingerprint: Option<String>,
+    /// RSA under 2048 bits or DSA: still usable, but no console should accept it.
+    pub weak: bool,
+}
+
+fn colon_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn mpint_bits(m: &ssh_key::Mpint) -> u32 {
+    let bytes = m.as_positive_bytes().unwrap_or(&[]);
+    match bytes.iter().position(|b| *b != 0) {
+        None => 0,
+        Some(i) => ((bytes.len() - i) * 8) as u32 - bytes[i].leading_zeros(),
+    }
+}
+
+impl KeyInfo {
+    /// Derives everything from a parsed public key. Fails for algorithms SSH servers do
+    /// not use as plain keys (unknown names).
+    pub fn from_public(key: &PublicKey) -> Result<KeyInfo, KeyError> {
+        let (bits, weak) = match key.key_data() {
+            KeyData::Ed25519(_) | KeyData::SkEd25519(_) => (256, false),
+            KeyData::Ecdsa(k) => match k.curve() {
+                ssh_key::EcdsaCurve::NistP256 => (256, false),
+                ssh_key::EcdsaCurve::NistP384 => (384, false),
+                ssh_key::EcdsaCurve::NistP521 => (521, false),
+            },
+            KeyData::SkEcdsaSha2NistP256(_) => (256, false),
+            KeyData::Rsa(k) => {
+                let b = mpint_bits(&k.n);
+                (b, b < 2048)
+            }
+            KeyData::Dsa(k) => (mpint_bits(&k.p), true),
+            _ => return Err(KeyError::Import(format!("unknown key algorithm '{}'", key.algorithm().as_str()))),
+        };
+        let blob = key.to_bytes().map_err(|e| KeyError::Encode(e.to_string()))?;
+        let md5 = Md5::digest(&blob);
+        let sha256 = key.fingerprint(HashAlg::Sha256).to_string();
+        let aws_fingerprint = match key.key_data() {
+            KeyData::Rsa(_) => {
+                let der = pem::spki_der(key.key_data())?;
+                Some(colon_hex(&Md5::digest(&der)))
+            }
+            KeyData::Ed25519(_) => Some(aws_ed25519(&sha256)),
+            _ => None,
+        };
+        let comment = key.comment().to_string();
+        let mut plain = key.clone();
+        plain.set_comment("");
+        let mut openssh = plain.to_openssh().map_err(|e| KeyError::Encode(e.to_string()))?;
+        if !comment.is_empty() {
+            openssh.push(' ');
+            openssh.push_str(&comment);
+        }
+        Ok(KeyInfo {
+            algorithm: key.algorithm().as_str().to_string(),
+            bits,
+            comment,
+            openssh,
+            fingerprint_sha256: sha256,
+            fingerprint_md5: format!("MD5:{}", colon_hex(&md5)),
+            aws_fingerprint,
+            weak,
+        })
+    }
+
+    /// A short human label such as "ED25519", "RSA 3072", "ECDSA 384".
+    pub fn type_label(&self) -> String {
+        type_label(&self.algorithm, self.bits)
+    }
+}
+
+/// A short human label for an algorithm and size.
+pub fn type_label(algorithm: &str, bits: u32) -> String {
+    match algorithm {
+        "ssh-ed25519" => "ED25519".into(),
+        "sk-ssh-ed25519@openssh.com" => "ED25519-SK".into(),
+        "ssh-rsa" => format!("RSA {bits}"),
+        "ssh-dss" => format!("DSA {bits}"),
+        "sk-ecdsa-sha2-nistp256@openssh.com" => "ECDSA-SK 256".into(),
+        a if a.starts_with("ecdsa-sha2-") => format!("ECDSA {bits}"),
+        a => a.to_string(),
+    }
+}
+
+/// AWS shows Ed25519 fingerprints as the SHA-256 in padded base64, without a prefix.
+fn aws_ed25519(sha256: &str) -> String {
+    let b64 = sha256.trim_start_matches("SHA256:");
+    let pad = (4 - b64.len() % 4) % 4;
+    format!("{b64}{}", "=".repeat(pad))
+}
+
+/// SHA-1 of DER bytes as colon hex: the AWS fingerprint of a key pair AWS generated.
+pub(crate) fn sha1_colon_hex(der: &[u8]) -> String {
+    colon_hex(&sha1::Sha1::digest(der))
+}
+
+/// The public key formats Keyshelf can export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicFormat {
+    /// One `TYPE BASE64 COMMENT` line, as in `id_ed25519.pub`.
+    OpenSsh,
+    /// RFC 4716 `---- BEGIN SSH2 PUBLIC KEY ----` block, as `ssh-keygen -e` writes.
+    Rfc4716,
+    /// PEM `BEGIN PUBLIC KEY` (SubjectPublicKeyInfo), as `ssh-keygen -e -m PKCS8` writes.
+    Pkcs8,
+}
+
+impl PublicFormat {
+    pub fn parse(s: &str) -> Result<PublicFormat, KeyError> {
+        match s.to_ascii_lowercase().as_str() {
+            "openssh" => Ok(PublicFormat::OpenSsh),
+            "rfc4716" | "ssh2" => Ok(PublicFormat::Rfc4716),
+            "pkcs8" | "pem" => Ok(PublicFormat::Pkcs8),
+            _ => Err(KeyError::UnknownFormat(s.to_string())),
+        }
+    }
+}
+
+/// Renders a public key in the chosen format; the result ends with a newline.
+pub fn export_public(key: &PublicKey, format: PublicFormat) -> Result<String, KeyError> {
+    match format {
+        PublicFormat::OpenSsh => Ok(format!("{}\n", KeyInfo::from_public(key)?.openssh)),
+        PublicFormat::Rfc4716 => {
+            let blob = key.to_bytes().map_err(|e| KeyError::Encode(e.to_string()))?;
+            Ok(rfc4716::encode(&blob, key.comment()))
+        }
+        PublicFormat::Pkcs8 => pem::encode_pem("PUBLIC KEY", &pem::spki_der(key.key_data())?),
+    }
+}
+
+/// What a search string means when it looks like a fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FingerprintQuery {
+    /// Base64 SHA-256 without prefix or padding.
+    Sha256(String),
+    /// Lowercase colon hex: MD5 (16 bytes) or SHA-1 (20 bytes, the AWS form).
+    Hex(String),
+}
+
+/// Recognises any fingerprint form (`SHA256:..`, padded AWS base64, `MD5:aa:..`, colon or
+/// plain hex) and returns it in the form Keyshelf stores, or `None` for ordinary text.
+pub fn normalize_fingerprint(q: &str) -> Option<FingerprintQuery> {
+    let q = q.trim();
+    let lower = q.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("sha256:") {
+        let b64 = q[q.len() - rest.len()..].trim_end_matches('=');
+        return (!b64.is_empty()).then(|| FingerprintQuery::Sha256(b64.to_string()));
+    }
+    let hex_part = lower.strip_prefix("md5:").unwrap_or(&lower);
+    let digits: String = hex_part.chars().filter(|c| *c != ':').collect();
+    let colons_ok = hex_part.contains(':') && hex_part.split(':').all(|p| p.len() == 2) || !hex_part.contains(':');
+    if colons_ok && (digits.len() == 32 || digits.len() == 40) && digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        let bytes: Vec<&str> = (0..digits.len()).step_by(2).map(|i| &digits[i..i + 2]).collect();
+        return Some(FingerprintQuery::Hex(bytes.join(":")));
+    }
+    let b64 = q.trim_end_matches('=');
+    if b64.len() == 43 && Base64::decode_vec(&format!("{b64}=")).is_ok() {
+        return Some(FingerprintQuery::Sha256(b64.to_string()));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ED: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl demo@host";
+
+    #[test]
+    fn openssh_line_and_fingerprints() {
+        let k = PublicKey::from_openssh(ED).unwrap();
+        let i = KeyInfo::from_public(&k).unwrap();
+        assert_eq!(i.algorithm, "ssh-ed25519");
+        assert_eq!(i.bits, 256);
+        assert_eq!(i.openssh, ED);
+        assert!(i.fingerprint_sha256.starts_with("SHA256:"));
+        assert_eq!(i.fingerprint_md5.len(), "MD5:".len() + 47);
+        let aws = i.aws_fingerprint.unwrap();
+        assert_eq!(aws.len(), 44);
+        assert!(aws.ends_with('='));
+        assert!(!i.weak);
+    }
+
+    #[test]
+    fn fingerprint_queries_normalise() {
+        assert_eq!(
+            normalize_fingerprint("MD5:AB:cd:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd"),
+            Some(FingerprintQuery::Hex("ab:cd:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd".into()))
+        );
+        assert_eq!(
+            normalize_fingerprint("abcd00112233445566778899aabbccdd"),
+            Some(FingerprintQuery::Hex("ab:cd:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd".into()))
+        );
+        let b = "uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+        assert_eq!(normalize_fingerprint(&format!("SHA256:{b}")), Some(FingerprintQuery::Sha256(b.into())));
+        assert_eq!(normalize_fingerprint(&format!("{b}=")), Some(FingerprintQuery::Sha256(b.into())));
+        assert_eq!(normalize_fingerprint("prod-key"), None);
+        assert_eq!(normalize_fingerprint("ab:cd"), None);
+    }
+}

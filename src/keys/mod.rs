@@ -1,0 +1,134 @@
+//! The key engine: generate key pairs, read public and private keys in every common
+//! format, write private keys, export public keys, and compute every fingerprint form a
+//! cloud console shows. No SQL and no egui here.
+
+mod generate;
+mod info;
+mod parse;
+mod pem;
+mod rfc4716;
+
+pub use generate::{GeneratedKey, PrivateFormat};
+pub use info::{export_public, normalize_fingerprint, type_label, FingerprintQuery, KeyInfo, PublicFormat};
+pub use parse::{parse_bulk, parse_key, BulkEntry, BulkLineError, KeySource, ParsedKey, MAX_SINGLE_KEY_BYTES};
+
+use std::fmt;
+
+/// The kinds of key pair Keyshelf can generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    Ed25519,
+    Ecdsa,
+    Rsa,
+}
+
+impl KeyKind {
+    pub const ALL: [KeyKind; 3] = [KeyKind::Ed25519, KeyKind::Ecdsa, KeyKind::Rsa];
+
+    /// Parses the CLI spelling (`ed25519`, `ecdsa`, `rsa`).
+    pub fn parse(s: &str) -> Result<KeyKind, KeyError> {
+        match s.to_ascii_lowercase().as_str() {
+            "ed25519" => Ok(KeyKind::Ed25519),
+            "ecdsa" => Ok(KeyKind::Ecdsa),
+            "rsa" => Ok(KeyKind::Rsa),
+            _ => Err(KeyError::UnknownType(s.to_string())),
+        }
+    }
+
+    /// Sizes a user can choose, default first.
+    pub fn sizes(self) -> &'static [u32] {
+        match self {
+            KeyKind::Ed25519 => &[256],
+            KeyKind::Ecdsa => &[256, 384, 521],
+            KeyKind::Rsa => &[3072, 2048, 4096],
+        }
+    }
+
+    pub fn default_bits(self) -> u32 {
+        self.sizes()[0]
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyKind::Ed25519 => "Ed25519",
+            KeyKind::Ecdsa => "ECDSA",
+            KeyKind::Rsa => "RSA",
+        }
+    }
+}
+
+impl fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A validated choice of key type and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub kind: KeyKind,
+    pub bits: u32,
+}
+
+impl KeySpec {
+    /// Checks the size against what the type allows (RSA 2048/3072/4096, ECDSA
+    /// 256/384/521, Ed25519 fixed). `None` picks the default, as `ssh-keygen` does.
+    pub fn new(kind: KeyKind, bits: Option<u32>) -> Result<KeySpec, KeyError> {
+        let bits = bits.unwrap_or(kind.default_bits());
+        if kind == KeyKind::Rsa && bits < 2048 {
+            return Err(KeyError::RsaTooSmall(bits));
+        }
+        if !kind.sizes().contains(&bits) {
+            let allowed: Vec<String> = kind.sizes().iter().map(|b| b.to_string()).collect();
+            return Err(KeyError::BadSize { kind, bits, allowed: allowed.join(", ") });
+        }
+        Ok(KeySpec { kind, bits })
+    }
+
+    /// The usual file name stem for this type (`id_ed25519`, `id_ecdsa`, `id_rsa`).
+    pub fn default_file_stem(self) -> &'static str {
+        match self.kind {
+            KeyKind::Ed25519 => "id_ed25519",
+            KeyKind::Ecdsa => "id_ecdsa",
+            KeyKind::Rsa => "id_rsa",
+        }
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            KeyKind::Ed25519 => f.write_str("Ed25519"),
+            k => write!(f, "{} {}", k.label(), self.bits),
+        }
+    }
+}
+
+/// Everything that can go wrong in the key engine, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("unknown key type '{0}': use ed25519, ecdsa or rsa")]
+    UnknownType(String),
+    #[error("RSA keys must be at least 2048 bits (got {0}); use 2048, 3072 or 4096")]
+    RsaTooSmall(u32),
+    #[error("{kind} keys cannot be {bits} bits; choose one of {allowed}")]
+    BadSize { kind: KeyKind, bits: u32, allowed: String },
+    #[error("unknown private key format '{0}': use openssh, pkcs8 or pkcs1")]
+    UnknownFormat(String),
+    #[error("the PKCS#1 format holds RSA keys only; choose openssh or pkcs8 for {0} keys")]
+    Pkcs1NeedsRsa(KeyKind),
+    #[error("a passphrase can only protect OpenSSH-format private keys; PEM ({0}) files would be written unencrypted. Choose the openssh format or leave the passphrase empty")]
+    PassphraseNeedsOpenssh(&'static str),
+    #[error("the passphrase is empty")]
+    EmptyPassphrase,
+    #[error("this key type cannot be written as {0}")]
+    Unsupported(&'static str),
+    #[error("key generation failed: {0}")]
+    Generate(String),
+    #[error("could not encode the key: {0}")]
+    Encode(String),
+    #[error(transparent)]
+    Write(#[from] crate::secure_file::SecureFileError),
+    #[error("{0}")]
+    Import(String),
+}

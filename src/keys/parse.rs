@@ -1,0 +1,325 @@
+//! Reading keys users bring: OpenSSH lines (with `authorized_keys` options), RFC 4716
+//! blocks, PEM public keys (SubjectPublicKeyInfo, PKCS#1) and private key files
+//! (OpenSSH, PKCS#8, PKCS#1, SEC1), of which only the public half is kept. Bulk input is
+//! an `authorized_keys`-style file, one key per line.
+
+use ssh_key::public::KeyData;
+use ssh_key::PublicKey;
+
+use super::{pem, rfc4716, KeyError, KeyInfo};
+
+/// Single-key inputs larger than this are refused: no key file is anywhere near 1 MiB.
+pub const MAX_SINGLE_KEY_BYTES: usize = 1024 * 1024;
+
+/// Key types OpenSSH accepts in `authorized_keys`.
+const KEY_TYPES: &[&str] = &[
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ssh-dss",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+/// Where an imported key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    PublicKey,
+    /// A private key file; only its public half was read. `encrypted` means a passphrase
+    /// protects it (the public half of an OpenSSH key is readable without one).
+    PrivateKey {
+        encrypted: bool,
+    },
+}
+
+/// A key read from user input.
+#[derive(Debug, Clone)]
+pub struct ParsedKey {
+    pub key: PublicKey,
+    pub info: KeyInfo,
+    pub source: KeySource,
+    /// Human name of the input format, e.g. "OpenSSH public key", "PKCS#8 private key".
+    pub format: &'static str,
+}
+
+fn err(msg: impl Into<String>) -> KeyError {
+    KeyError::Import(msg.into())
+}
+
+/// Reads exactly one key from `input` (a file's bytes or standard input). Anything that
+/// is not exactly one valid key is an error that says what is wrong and, where it can,
+/// on which line.
+pub fn parse_key(input: &[u8]) -> Result<ParsedKey, KeyError> {
+    if input.len() > MAX_SINGLE_KEY_BYTES {
+        return Err(err(format!(
+            "the input is {} bytes; a single key is never larger than 1 MiB (for a file with many keys, use bulk import)",
+            input.len()
+        )));
+    }
+    let text = as_text(input)?;
+    let (first_no, first) = match text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) {
+        Some((i, l)) => (i + 1, l.trim()),
+        None => return Err(err("the input is empty: paste or choose a public key")),
+    };
+    let body = &text[text.find(first).unwrap_or(0)..];
+    if first.starts_with("---- BEGIN SSH2 PUBLIC KEY") {
+        let d = rfc4716::decode(body, first_no).map_err(err)?;
+        let mut key = PublicKey::from_bytes(&d.blob)
+            .map_err(|e| err(format!("the SSH2 block does not hold a valid key ({e}); it may be truncated")))?;
+        check_algorithm(key.key_data())?;
+        key.set_comment(d.comment.unwrap_or_default());
+        return finish(key, KeySource::PublicKey, "RFC 4716 public key");
+    }
+    if first.starts_with("-----BEGIN ") {
+        return parse_pem(body, first);
+    }
+    if first.starts_with("PuTTY-User-Key-File") {
+        return Err(err("this is a PuTTY .ppk private key: in PuTTYgen use Conversions > Export OpenSSH key, or copy the public key it shows"));
+    }
+    let mut keys = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let (n, line) = keys.next().ok_or_else(|| err("the input holds only comments, no key"))?;
+    if let Some((m, _)) = keys.next() {
+        return Err(err(format!(
+            "the input holds more than one key (lines {} and {}); import one key, or use bulk import for a whole authorized_keys file",
+            n + 1,
+            m + 1
+        )));
+    }
+    let key = parse_line(line).map_err(|e| err(format!("line {}: {e}", n + 1)))?;
+    finish(key, KeySource::PublicKey, "OpenSSH public key")
+}
+
+fn as_text(input: &[u8]) -> Result<&str, KeyError> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let text = std::str::from_utf8(input).map_err(|_| err("the input is binary data, not a text key file"))?;
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(err("the input contains control characters: it is not a text key file"));
+    }
+    Ok(text)
+}
+
+fn finish(key: PublicKey, source: KeySource, format: &'static str) -> Result<ParsedKey, KeyError> {
+    let info = KeyInfo::from_public(&key)?;
+    Ok(ParsedKey { key, info, source, format })
+}
+
+fn check_algorithm(k: &KeyData) -> Result<(), KeyError> {
+    match k {
+        KeyData::Other(_) => Err(err(format!("unknown key algorithm '{}'", k.algorithm().as_str()))),
+        _ => Ok(()),
+    }
+}
+
+fn parse_pem(body: &str, first: &str) -> Result<ParsedKey, KeyError> {
+    let label = first.trim_start_matches("-----BEGIN ").trim_end_matches('-').trim();
+    let private = |encrypted| KeySource::PrivateKey { encrypted };
+    match label {
+        "OPENSSH PRIVATE KEY" => {
+            let k = ssh_key::PrivateKey::from_openssh(body.trim())
+                .map_err(|e| err(format!("the OpenSSH private key is truncated or corrupted ({e})")))?;
+            let encrypted = k.is_encrypted();
+            let key = k.public_key().clone();
+            drop(k);
+            check_algorithm(key.key_data())?;
+            finish(key, private(encrypted), "OpenSSH private key")
+        }
+        "ENCRYPTED PRIVATE KEY" => Err(err(
+            "this PKCS#8 private key is encrypted; import its .pub file instead, or decrypt a copy with `openssl pkey`",
+        )),
+        "RSA PRIVATE KEY" | "EC PRIVATE KEY" | "DSA PRIVATE KEY" if body.contains("Proc-Type:") => Err(err(
+            "this PEM private key is encrypted with a legacy passphrase; import its .pub file instead, or convert it with `ssh-keygen -p -f FILE`",
+        )),
+        "DSA PRIVATE KEY" => Err(err("DSA private keys are not supported; import the .pub file instead")),
+        "CERTIFICATE" => Err(err("this is an X.509 certificate, not an SSH key")),
+        "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" | "PUBLIC KEY" | "RSA PUBLIC KEY" => {
+            let (pem_label, der) = pem::decode_pem(body.trim())?;
+            if pem_label != label {
+                return Err(err(format!("the PEM block starts as {label} but ends as {pem_label}")));
+            }
+            let (data, source, format) = match label {
+                "PRIVATE KEY" => (pem::key_data_from_pkcs8_private(&der)?, private(false), "PKCS#8 private key"),
+                "RSA PRIVATE KEY" => (pem::key_data_from_pkcs1_private(&der)?, private(false), "PKCS#1 RSA private key"),
+                "EC PRIVATE KEY" => (pem::key_data_from_sec1_private(&der)?, private(false), "SEC1 EC private key"),
+                "PUBLIC KEY" => (pem::key_data_from_spki(&der)?, KeySource::PublicKey, "PEM public key"),
+                _ => (pem::key_data_from_pkcs1_public(&der)?, KeySource::PublicKey, "PKCS#1 RSA public key"),
+            };
+            finish(PublicKey::new(data, ""), source, format)
+        }
+        other => Err(err(format!("unsupported PEM block '{other}': expected a public or private key"))),
+    }
+}
+
+/// Parses one `authorized_keys`-style line: `[options] TYPE BASE64 [COMMENT]`.
+fn parse_line(line: &str) -> Result<PublicKey, String> {
+    let line = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let rest = match first_token(line) {
+        (tok, _) if is_key_type(tok) || is_cert_type(tok) => line,
+        _ => skip_options(line)?,
+    };
+    let (ktype, rest) = first_token(rest);
+    if is_cert_type(ktype) {
+        return Err(format!("'{ktype}' is an SSH certificate, not a key pair; import the plain public key"));
+    }
+    if !is_key_type(ktype) {
+        let shown: String = ktype.chars().take(40).collect();
+        return Err(format!(
+            "unknown key type '{shown}' (expected ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa or ssh-dss)"
+        ));
+    }
+    let (b64, comment) = first_token(rest);
+    if b64.is_empty() {
+        return Err(format!("'{ktype}' is not followed by the base64 key data"));
+    }
+    let mut key = PublicKey::from_openssh(&format!("{ktype} {b64}")).map_err(|_| {
+        format!("the {ktype} key data is truncated or corrupted (its base64 does not decode to a valid key)")
+    })?;
+    if key.algorithm().as_str() != ktype {
+        return Err(format!("the line says '{ktype}' but the key data is '{}'", key.algorithm().as_str()));
+    }
+    key.set_comment(comment.trim());
+    Ok(key)
+}
+
+fn first_token(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    }
+}
+
+fn is_key_type(t: &str) -> bool {
+    KEY_TYPES.contains(&t)
+}
+
+fn is_cert_type(t: &str) -> bool {
+    t.ends_with("-cert-v01@openssh.com")
+}
+
+/// Skips an `authorized_keys` options field, which may contain quoted values with spaces
+/// and escaped quotes (`command="echo \"hi\"",no-pty`).
+fn skip_options(line: &str) -> Result<&str, String> {
+    let mut in_quotes = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if in_quotes => escaped = true,
+            '"' => in_quotes = !in_quotes,
+            c if c.is_whitespace() && !in_quotes => return Ok(&line[i..]),
+            _ => {}
+        }
+    }
+    if in_quotes {
+        return Err("an option has an unclosed quote".into());
+    }
+    let shown: String = line.chars().take(40).collect();
+    Err(format!("'{shown}' is not a key: expected 'TYPE BASE64 [COMMENT]'"))
+}
+
+/// One key found by bulk import.
+#[derive(Debug, Clone)]
+pub struct BulkEntry {
+    /// 1-based line number in the input.
+    pub line: usize,
+    pub key: PublicKey,
+    pub info: KeyInfo,
+}
+
+/// A line bulk import could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkLineError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for BulkLineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Reads an `authorized_keys`-style file: every non-blank, non-`#` line must be a key.
+/// Returns the keys read and every line that failed; the caller decides whether one bad
+/// line refuses the whole file. No size cap: 100,000 keys is a normal case.
+pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), KeyError> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let text = std::str::from_utf8(input).map_err(|_| err("the file is binary data, not a text key file"))?;
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parsed = parse_line(line).and_then(|key| {
+            let info = KeyInfo::from_public(&key).map_err(|e| e.to_string())?;
+            Ok((key, info))
+        });
+        match parsed {
+            Ok((key, info)) => entries.push(BulkEntry { line: i + 1, key, info }),
+            Err(message) => errors.push(BulkLineError { line: i + 1, message }),
+        }
+    }
+    if entries.is_empty() && errors.is_empty() {
+        return Err(err("the file holds no keys"));
+    }
+    Ok((entries, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ED: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+    #[test]
+    fn options_with_quoted_spaces_and_crlf_bom() {
+        let input = format!("\u{feff}\r\n\r\ncommand=\"echo \\\"hi there\\\"\",no-pty {ED} me@laptop\r\n\r\n");
+        let k = parse_key(input.as_bytes()).unwrap();
+        assert_eq!(k.info.comment, "me@laptop");
+        assert_eq!(k.info.openssh, format!("{ED} me@laptop"));
+    }
+
+    #[test]
+    fn certificates_and_unknown_types_are_rejected_with_line() {
+        let e = parse_key(b"\n\nssh-ed25519-cert-v01@openssh.com AAAA x").unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("certificate"), "{e}");
+        let e = parse_key(b"ssh-foo AAAA").unwrap_err().to_string();
+        assert!(e.contains("not a key") || e.contains("unknown"), "{e}");
+    }
+
+    #[test]
+    fn truncated_key_data_is_rejected() {
+        let cut = &ED[..ED.len() - 10];
+        let e = parse_key(cut.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("truncated or corrupted"), "{e}");
+    }
+
+    #[test]
+    fn mismatched_type_is_rejected() {
+        let line = ED.replace("ssh-ed25519", "ssh-rsa");
+        let e = parse_key(line.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("ssh-rsa"), "{e}");
+    }
+
+    #[test]
+    fn binary_and_oversized_input_rejected() {
+        assert!(parse_key(&[0u8, 159, 146, 150]).unwrap_err().to_string().contains("binary"));
+        let big = vec![b'a'; MAX_SINGLE_KEY_BYTES + 1];
+        assert!(parse_key(&big).unwrap_err().to_string().contains("1 MiB"));
+    }
+
+    #[test]
+    fn bulk_reports_every_bad_line() {
+        let input = format!("# keys\n{ED} a\nnot a key\n\n{ED} b\nssh-rsa AAAA\n");
+        let (ok, bad) = parse_bulk(input.as_bytes()).unwrap();
+        assert_eq!(ok.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 5]);
+        assert_eq!(bad.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 6]);
+    }
+}

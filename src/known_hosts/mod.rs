@@ -1,0 +1,115 @@
+//! known_hosts cleanup: a line-preserving reader, host matching (hashed entries too),
+//! a removal plan, atomic apply with backup, and restore. No egui, no SQL.
+//!
+//! It does what `ssh-keygen -R` does, with these differences on purpose:
+//!
+//! - every line that is not removed is written back byte for byte (CRLF, tabs, a
+//!   missing final newline, lines it does not understand);
+//! - a malformed line is reported and kept; it never makes the whole file refused;
+//! - lines with wildcard (`*`, `?`) or negated (`!`) patterns are never removed, only
+//!   reported, because they usually cover more than the host being cleaned up;
+//! - a symlinked file stays a symlink (its target is rewritten) and keeps its mode;
+//! - a plan can be previewed first, and applying refuses if the file changed since.
+//!
+//! Like `ssh-keygen -R`, `@cert-authority` and `@revoked` lines are kept, and a line
+//! whose host list names the host is removed whole.
+//!
+//! ```no_run
+//! use keyshelf::known_hosts::{plan_file, HostQuery};
+//! # fn main() -> Result<(), keyshelf::known_hosts::KnownHostsError> {
+//! let path = keyshelf::known_hosts::default_path().expect("a home directory");
+//! let queries = [HostQuery::parse("old.example.com")?, HostQuery::parse("[10.0.0.5]:2222")?];
+//! let plan = plan_file(&path, &queries)?;
+//! for r in &plan.removed {
+//!     println!("line {}: {} {}", r.line, r.hosts, r.key_type);
+//! }
+//! let backup = plan.apply()?; // None when nothing matched: nothing written
+//! # let _ = backup; Ok(()) }
+//! ```
+
+mod apply;
+mod matching;
+mod parse;
+mod plan;
+mod query;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use apply::restore;
+pub use plan::{plan_bytes, plan_file, Kept, Malformed, Plan, Removal};
+pub use query::HostQuery;
+
+/// Everything that can go wrong while reading, planning, applying or restoring.
+#[derive(Debug, thiserror::Error)]
+pub enum KnownHostsError {
+    /// The host given on the command line or in the UI cannot be a host.
+    #[error("invalid host \"{input}\": {reason}")]
+    InvalidHost { input: String, reason: String },
+    /// The known_hosts file (or its backup) cannot be read.
+    #[error("cannot read {}: {}", .path.display(), io_reason(.source))]
+    Read { path: PathBuf, source: io::Error },
+    /// The known_hosts file cannot be replaced.
+    #[error("cannot write {}: {}", .path.display(), io_reason(.source))]
+    Write { path: PathBuf, source: io::Error },
+    /// The backup `FILE.old` cannot be written; the file itself was left alone.
+    #[error("cannot write the backup {}: {}; the known_hosts file was not changed", .path.display(), io_reason(.source))]
+    Backup { path: PathBuf, source: io::Error },
+    /// The file changed between the preview and the apply.
+    #[error("{} changed since the preview was made; nothing was written, preview again", .path.display())]
+    Changed { path: PathBuf },
+    /// `restore` found no `FILE.old`.
+    #[error("no backup to restore: {} does not exist", .backup.display())]
+    NoBackup { backup: PathBuf },
+    /// Too many symlinks (a loop) between the given path and a real file.
+    #[error("cannot resolve {}: too many levels of symbolic links", .path.display())]
+    SymlinkLoop { path: PathBuf },
+    /// No home directory, so no default `~/.ssh/known_hosts`.
+    #[error("cannot find your home directory to locate ~/.ssh/known_hosts; give the file explicitly")]
+    NoDefaultPath,
+    /// Writing the report (CLI output) failed.
+    #[error("cannot write output: {0}")]
+    Output(#[source] io::Error),
+}
+
+/// A short, lower-case reason for an I/O error, e.g. "permission denied".
+fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// The user's `~/.ssh/known_hosts`, or `None` when there is no home directory.
+pub fn default_path() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|d| d.home_dir().join(".ssh").join("known_hosts"))
+}
+
+/// Where the backup of `path` goes: the same name with `.old` appended (`FILE.old`),
+/// as `ssh-keygen -R` does. [`Plan::apply`] and [`restore`] use the backup of the
+/// file a symlink points to, i.e. `backup_path` of the resolved target.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".old");
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_path_appends_old() {
+        assert_eq!(backup_path(Path::new("/home/u/.ssh/known_hosts")), PathBuf::from("/home/u/.ssh/known_hosts.old"));
+    }
+
+    #[test]
+    fn read_error_names_the_file_and_the_cause() {
+        let e = KnownHostsError::Read {
+            path: PathBuf::from("/home/u/.ssh/known_hosts"),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(e.to_string(), "cannot read /home/u/.ssh/known_hosts: permission denied");
+    }
+}

@@ -1,0 +1,8 @@
+//! Keyshelf: a local inventory of SSH key pairs for people who run servers on several
+//! clouds. The library holds the whole product; `main.rs` only picks CLI or desktop app.
+
+pub mod cli;
+pub mod inventory;
+pub mod keys;
+pub mod known_hosts;
+pub mod secure_file;

@@ -12,7 +12,7 @@ pub const MAX_TAGS: usize = 20;
 /// `.`, `_`, `-` and `:` only.
 pub fn check_key_name(name: &str) -> std::result::Result<(), String> {
     let n = name.chars().count();
-    if n < 2 || n > 128 {
+    if !(2..=128).contains(&n) {
         return Err(format!("Key pair name must be 2 to 128 characters long (it has {n})"));
     }
     if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {

@@ -2,7 +2,9 @@
 //! clouds. The library holds the whole product; `main.rs` only picks CLI or desktop app.
 
 pub mod cli;
+pub mod desktop;
 pub mod inventory;
 pub mod keys;
 pub mod known_hosts;
 pub mod secure_file;
+pub mod ui;

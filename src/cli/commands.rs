@@ -63,6 +63,16 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
         Command::Key(c) => key(db, c, input, out),
         Command::Host(c) => host(open(db)?, c, out),
         Command::KnownHosts(c) => Ok(super::known_hosts::run(c, out)?),
+        Command::Desktop(super::DesktopCommand::Install) => {
+            let home =
+                crate::desktop::data_home().ok_or_else(|| CliError::Usage("cannot find your home folder".into()))?;
+            let exe = std::env::current_exe()?;
+            let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+            let files = crate::desktop::install(&home, &exe)?;
+            writeln!(out, "Installed the Keyshelf launcher ({} files under {}).", files.len(), home.display())?;
+            writeln!(out, "It runs {}; run this again if you move the binary.", exe.display())?;
+            Ok(())
+        }
         Command::Activity { filter, limit, json } => {
             let inv = open(db)?;
             let log = inv.activity(limit, filter.as_deref())?;

@@ -37,6 +37,9 @@ pub enum Command {
     /// Clean stale known_hosts lines after a server's key changed
     #[command(subcommand, name = "known-hosts")]
     KnownHosts(known_hosts::KnownHostsCommand),
+    /// Desktop integration
+    #[command(subcommand)]
+    Desktop(DesktopCommand),
     /// The log of every change, newest first
     Activity {
         /// Only entries mentioning this text
@@ -47,6 +50,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DesktopCommand {
+    /// Add Keyshelf to the desktop's launcher (~/.local/share/applications and icons)
+    Install,
 }
 
 #[derive(Subcommand, Debug)]
@@ -265,8 +274,7 @@ pub fn main_with(args: Vec<std::ffi::OsString>, input: &mut dyn Read, out: &mut 
         }
     };
     let Some(command) = cli.command else {
-        let _ = writeln!(err, "keyshelf: no command given (run `keyshelf --help`)");
-        return 2;
+        return crate::ui::run(cli.db);
     };
     match run_command(cli.db, command, input, out) {
         Ok(()) => 0,

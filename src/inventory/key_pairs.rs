@@ -169,7 +169,7 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, new: &NewKeyPair, account: Option<
 }
 
 /// Turns a comment such as `alice@laptop` into a valid key pair name (`alice-laptop`).
-fn name_from_comment(comment: &str) -> Option<String> {
+pub fn name_from_comment(comment: &str) -> Option<String> {
     let mut s: String = comment
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':') { c } else { '-' })

@@ -10,7 +10,7 @@ mod schema;
 mod types;
 
 pub use accounts::ScopeCount;
-pub use key_pairs::{BulkImportReport, KeyEdit, NewKeyPair};
+pub use key_pairs::{name_from_comment, BulkImportReport, KeyEdit, NewKeyPair};
 pub use rules::{check_key_name, check_tag, parse_tag, MAX_KEYS_PER_SCOPE, MAX_TAGS};
 pub use types::*;
 
@@ -89,6 +89,12 @@ impl Inventory {
             }
         } else if path.is_dir() {
             return Err(open_err("it is a folder, not a file".into()));
+        } else if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(path) {
+            // Ask the OS before SQLite does: on a read-only inventory in WAL mode, SQLite
+            // would leave fresh -wal and -shm files next to it before finding out.
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                return Err(InventoryError::ReadOnly { path: path.to_path_buf() });
+            }
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| {

@@ -1,0 +1,261 @@
+//! The details panel of the selected key pair: name and description editable in place,
+//! fingerprints with Copy, the public key, tags, bound hosts, the private key file's
+//! state, "also in", and the key pair's own activity.
+
+use egui::{RichText, Ui};
+
+use super::app::Command;
+use super::model::{short_time, Model};
+use super::widgets::{copy_button, error_text, field_name, parse_tags, warn_text};
+use crate::inventory::{check_key_name, Activity, Inventory, KeyEdit, KeyPair, Origin};
+
+/// What the panel caches about the shown key pair (re-read when the selection or the
+/// inventory changes, never per frame).
+#[derive(Default)]
+pub struct DetailsState {
+    for_key: Option<(i64, i64)>,
+    pub name: String,
+    pub description: String,
+    pub new_tag: String,
+    tag_error: Option<String>,
+    also_in: Vec<String>,
+    activity: Vec<Activity>,
+    private_state: Option<Result<String, String>>,
+    bind_host: Option<String>,
+}
+
+impl DetailsState {
+    pub fn invalidate(&mut self) {
+        self.for_key = None;
+    }
+
+    fn load(&mut self, inv: &Inventory, k: &KeyPair) {
+        if self.for_key == Some((k.id, k.updated_at)) {
+            return;
+        }
+        let same_key = self.for_key.map(|f| f.0) == Some(k.id);
+        self.for_key = Some((k.id, k.updated_at));
+        self.name = k.name.clone();
+        self.description = k.description.clone();
+        if !same_key {
+            self.new_tag.clear();
+            self.tag_error = None;
+            self.bind_host = None;
+        }
+        self.also_in = inv.also_in(k).unwrap_or_default();
+        self.activity = inv.activity_for(&k.name, 20).unwrap_or_default();
+        self.private_state = k.private_key_path.as_deref().map(check_private_file);
+    }
+}
+
+/// Checks that a private key file is still there and private (mode 0600).
+fn check_private_file(path: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|_| "file not found: it was moved or deleted".to_string())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(format!("mode {mode:04o}: others can read it; run chmod 600 on it (ssh refuses such keys)"));
+        }
+        Ok(format!("Present, mode {mode:04o}"))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Ok("present".into())
+    }
+}
+
+fn section(ui: &mut Ui, title: &str) {
+    ui.add_space(10.0);
+    ui.label(RichText::new(title).strong());
+    ui.separator();
+}
+
+pub fn show(ui: &mut Ui, inv: &Inventory, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds: &mut Vec<Command>) {
+    st.load(inv, k);
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&k.name).size(18.0).strong());
+            ui.weak(k.type_label());
+            if k.weak {
+                warn_text(ui, "weak key");
+            }
+        });
+        ui.weak(k.scope_label());
+
+        section(ui, "Name and description");
+        let name_rule = check_key_name(st.name.trim()).err().or_else(|| {
+            (st.name.trim() != k.name && model.name_taken(st.name.trim(), k.account.as_deref(), &k.region, Some(k.id)))
+                .then(|| format!("A key pair named '{}' already exists here", st.name.trim()))
+        });
+        let mut rename = false;
+        ui.horizontal(|ui| {
+            let l = ui.label("Name");
+            let r = ui.add(egui::TextEdit::singleline(&mut st.name).desired_width(220.0)).labelled_by(l.id);
+            let changed = st.name.trim() != k.name;
+            let ok = name_rule.is_none();
+            if ui.add_enabled(changed && ok, egui::Button::new("Rename")).clicked()
+                || (super::widgets::submitted(ui, &r) && changed && ok)
+            {
+                rename = true;
+            }
+        });
+        if let Some(e) = &name_rule {
+            error_text(ui, e);
+        }
+        if rename {
+            cmds.push(Command::EditKey {
+                id: k.id,
+                edit: KeyEdit { name: Some(st.name.trim().to_string()), ..Default::default() },
+            });
+        }
+        let l = ui.label("Description");
+        ui.add(egui::TextEdit::multiline(&mut st.description).desired_rows(2).desired_width(f32::INFINITY))
+            .labelled_by(l.id);
+        if st.description != k.description && ui.button("Save description").clicked() {
+            cmds.push(Command::EditKey {
+                id: k.id,
+                edit: KeyEdit { description: Some(st.description.clone()), ..Default::default() },
+            });
+        }
+
+        section(ui, "Key");
+        egui::Grid::new("fp").num_columns(3).spacing([8.0, 6.0]).show(ui, |ui| {
+            field_name(ui, "Type");
+            ui.label(format!("{} ({})", k.type_label(), k.algorithm));
+            ui.end_row();
+            field_name(ui, "Comment");
+            ui.label(if k.comment.is_empty() { "—" } else { &k.comment });
+            ui.end_row();
+            let fps = [
+                ("SHA256", k.fingerprint_sha256.as_str(), "SHA256 fingerprint"),
+                ("MD5", k.fingerprint_md5.as_str(), "MD5 fingerprint"),
+            ];
+            for (label, fp, what) in fps {
+                field_name(ui, label);
+                ui.label(RichText::new(fp).monospace());
+                copy_button(ui, fp, what, cmds);
+                ui.end_row();
+            }
+            if let Some(aws) = &k.aws_fingerprint {
+                field_name(ui, "AWS");
+                ui.label(RichText::new(aws).monospace()).on_hover_text(
+                    "The fingerprint the AWS console shows (MD5 of the public key for imported RSA keys, \
+                     SHA-1 of the private key for RSA keys Keyshelf generated)",
+                );
+                copy_button(ui, aws, "AWS fingerprint", cmds);
+                ui.end_row();
+            }
+            field_name(ui, "Origin");
+            ui.label(format!("{} {}", k.origin.as_str(), short_time(k.created_at)));
+            ui.end_row();
+        });
+
+        section(ui, "Public key");
+        ui.add(egui::Label::new(RichText::new(&k.public_key).monospace()).wrap());
+        ui.horizontal(|ui| {
+            copy_button(ui, &k.public_key, "public key", cmds);
+            if ui.small_button("Save .pub…").clicked() {
+                cmds.push(Command::SavePublicKey(k.id));
+            }
+        });
+
+        section(ui, "Private key");
+        match (&k.private_key_path, &st.private_state) {
+            (Some(p), Some(state)) => {
+                ui.label(RichText::new(p).monospace());
+                match state {
+                    Ok(s) => ui.weak(s.as_str()),
+                    Err(e) => ui.colored_label(ui.visuals().warn_fg_color, e.as_str()),
+                };
+            }
+            _ if k.origin == Origin::Generated => warn_text(ui, "private key not saved: Keyshelf never stores it"),
+            _ => {
+                ui.weak("Not known (imported from a public key)");
+            }
+        }
+
+        section(ui, "Tags");
+        ui.horizontal_wrapped(|ui| {
+            if k.tags.is_empty() {
+                ui.weak("No tags");
+            }
+            for (tk, tv) in &k.tags {
+                let text = if tv.is_empty() { tk.clone() } else { format!("{tk}={tv}") };
+                ui.group(|ui| {
+                    ui.label(text);
+                    if ui.small_button("×").on_hover_text("Remove this tag").clicked() {
+                        cmds.push(Command::EditKey {
+                            id: k.id,
+                            edit: KeyEdit { remove_tags: vec![tk.clone()], ..Default::default() },
+                        });
+                    }
+                });
+            }
+        });
+        ui.horizontal(|ui| {
+            let l = ui.label("Add tag");
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut st.new_tag).hint_text("key=value").desired_width(180.0))
+                .labelled_by(l.id);
+            if (ui.button("Add").clicked() || super::widgets::submitted(ui, &r)) && !st.new_tag.trim().is_empty() {
+                match parse_tags(&st.new_tag) {
+                    Ok(tags) => {
+                        cmds.push(Command::EditKey {
+                            id: k.id,
+                            edit: KeyEdit { set_tags: tags, ..Default::default() },
+                        });
+                        st.new_tag.clear();
+                        st.tag_error = None;
+                    }
+                    Err(e) => st.tag_error = Some(e),
+                }
+            }
+        });
+        if let Some(e) = &st.tag_error {
+            error_text(ui, e);
+        }
+
+        section(ui, "Bound hosts");
+        if k.hosts.is_empty() {
+            ui.weak("Not bound to any host");
+        }
+        for h in &k.hosts {
+            ui.horizontal(|ui| {
+                ui.label(h);
+                if ui.small_button("Unbind").clicked() {
+                    cmds.push(Command::Unbind { key: k.id, hosts: vec![h.clone()] });
+                }
+            });
+        }
+        if ui.button("Bind to hosts…").clicked() {
+            cmds.push(Command::OpenBind(k.id));
+        }
+
+        if !st.also_in.is_empty() {
+            section(ui, "Also in");
+            ui.weak("The same public key is in the inventory under:");
+            for a in &st.also_in {
+                ui.label(format!("• {a}"));
+            }
+        }
+
+        section(ui, "Activity");
+        for a in &st.activity {
+            ui.horizontal_wrapped(|ui| {
+                ui.weak(short_time(a.at));
+                ui.label(format!("{} {}", a.action, a.detail));
+            });
+        }
+
+        ui.add_space(16.0);
+        let del = ui.add(egui::Button::new(RichText::new("Delete key pair…").color(ui.visuals().error_fg_color)));
+        if del.clicked() {
+            cmds.push(Command::OpenDelete(vec![k.id]));
+        }
+        ui.add_space(16.0);
+    });
+}

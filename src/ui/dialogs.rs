@@ -1,0 +1,443 @@
+//! The smaller modal dialogs: delete confirmation, bind, account, host, reset key, and
+//! notices that follow a change (private key files left on disk, known_hosts cleanup).
+
+use egui::RichText;
+
+use super::app::Command;
+use super::create::{account_row, CreateDialog, PrivateKeyDialog};
+use super::import::ImportDialog;
+use super::model::Model;
+use super::widgets::{error_text, grid_text, warn_text};
+use crate::inventory::{Account, Host, KeyPair, NewHost, Provider};
+
+/// One modal at a time.
+pub enum Dialog {
+    Create(CreateDialog),
+    PrivateKey(PrivateKeyDialog),
+    Import(ImportDialog),
+    Delete(DeleteDialog),
+    Bind(BindDialog),
+    Account(AccountDialog),
+    Host(HostDialog),
+    ResetKey(ResetKeyDialog),
+    Notice(Notice),
+}
+
+/// Buttons at the bottom right: returns (confirm clicked, cancel clicked).
+fn buttons(ui: &mut egui::Ui, confirm: &str, enabled: bool) -> (bool, bool) {
+    ui.add_space(8.0);
+    ui.separator();
+    let mut out = (false, false);
+    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        out.0 = ui.add_enabled(enabled, egui::Button::new(confirm)).clicked();
+        out.1 = ui.button("Cancel").clicked();
+    });
+    out
+}
+
+fn enter(ui: &egui::Ui) -> bool {
+    ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
+pub struct DeleteDialog {
+    keys: Vec<KeyPair>,
+    pub error: Option<String>,
+}
+
+impl DeleteDialog {
+    pub fn new(keys: Vec<KeyPair>) -> DeleteDialog {
+        DeleteDialog { keys, error: None }
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let ids: Vec<i64> = self.keys.iter().map(|k| k.id).collect();
+        let bound: Vec<&KeyPair> = self.keys.iter().filter(|k| !k.hosts.is_empty()).collect();
+        let m = egui::Modal::new(egui::Id::unique("delete-dialog")).show(ctx, |ui| {
+            ui.set_width(480.0);
+            let title = if self.keys.len() == 1 {
+                format!("Delete key pair {}?", self.keys[0].name)
+            } else {
+                format!("Delete {} key pairs?", self.keys.len())
+            };
+            ui.heading(title);
+            ui.add_space(6.0);
+            egui::ScrollArea::vertical().max_height(200.0).show(ui, |ui| {
+                for k in &self.keys {
+                    ui.label(format!("• {}  ({}, {})", k.name, k.type_label(), k.scope_label()));
+                    if let Some(p) = &k.private_key_path {
+                        ui.weak(format!("    private key file stays on disk: {p}"));
+                    }
+                }
+            });
+            ui.label("Only the inventory entries are deleted; no file and no cloud console is changed.");
+            if !bound.is_empty() {
+                ui.add_space(6.0);
+                for k in &bound {
+                    warn_text(ui, &format!("{} is bound to {}", k.name, k.hosts.join(", ")));
+                }
+                ui.label(
+                    "A key pair bound to a host cannot be deleted. Unbind it first, or unbind and delete in one step.",
+                );
+            }
+            if let Some(e) = &self.error {
+                error_text(ui, e);
+            }
+            ui.add_space(8.0);
+            ui.separator();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if bound.is_empty() {
+                    let del = ui.button(RichText::new("Delete").color(ui.visuals().error_fg_color));
+                    if del.clicked() || enter(ui) {
+                        cmds.push(Command::DeleteKeys { ids: ids.clone(), unbind: false });
+                    }
+                } else {
+                    if ui.button(RichText::new("Unbind and delete").color(ui.visuals().error_fg_color)).clicked() {
+                        cmds.push(Command::DeleteKeys { ids: ids.clone(), unbind: true });
+                    }
+                    // Offered so the refusal itself is visible, as in the consoles.
+                    if ui.button("Delete").clicked() {
+                        cmds.push(Command::DeleteKeys { ids: ids.clone(), unbind: false });
+                    }
+                }
+                if ui.button("Cancel").clicked() {
+                    close = true;
+                }
+            });
+        });
+        m.should_close() || close
+    }
+}
+
+pub struct BindDialog {
+    key_id: i64,
+    key_name: String,
+    chosen: Vec<String>,
+}
+
+impl BindDialog {
+    pub fn new(k: &KeyPair) -> BindDialog {
+        BindDialog { key_id: k.id, key_name: k.name.clone(), chosen: Vec::new() }
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let m = egui::Modal::new(egui::Id::unique("bind-dialog")).show(ctx, |ui| {
+            ui.set_width(480.0);
+            ui.heading(format!("Bind {} to hosts", self.key_name));
+            ui.weak("A host has one key pair: a host bound to another key pair is re-associated with this one.");
+            ui.add_space(6.0);
+            if model.hosts.is_empty() {
+                ui.label("There are no hosts yet. Add them in the Hosts view.");
+                if ui.button("Go to Hosts").clicked() {
+                    cmds.push(Command::ShowView(super::app::View::Hosts));
+                    close = true;
+                }
+            }
+            egui::ScrollArea::vertical().max_height(280.0).show(ui, |ui| {
+                for h in &model.hosts {
+                    let already = h.key.as_ref().map(|k| k.0) == Some(self.key_id);
+                    let mut on = already || self.chosen.contains(&h.name);
+                    let mut text = format!("{}  ({})", h.name, h.addresses.join(", "));
+                    match &h.key {
+                        Some((_, n)) if already => text.push_str(&format!("  — bound to {n}")),
+                        Some((_, n)) => text.push_str(&format!("  — now {n}, will be replaced")),
+                        None => {}
+                    }
+                    let r = ui.add_enabled(!already, egui::Checkbox::new(&mut on, text));
+                    if r.changed() {
+                        if on {
+                            self.chosen.push(h.name.clone());
+                        } else {
+                            self.chosen.retain(|n| n != &h.name);
+                        }
+                    }
+                }
+            });
+            let label = format!("Bind to {} host(s)", self.chosen.len());
+            let (ok, cancel) = buttons(ui, &label, !self.chosen.is_empty());
+            if ok {
+                cmds.push(Command::Bind { key: self.key_id, hosts: self.chosen.clone() });
+                close = true;
+            }
+            close |= cancel;
+        });
+        m.should_close() || close
+    }
+}
+
+pub struct AccountDialog {
+    old: Option<String>,
+    name: String,
+    provider: Provider,
+    note: String,
+    pub error: Option<String>,
+}
+
+impl AccountDialog {
+    pub fn new(existing: Option<Account>) -> AccountDialog {
+        match existing {
+            Some(a) => AccountDialog {
+                old: Some(a.name.clone()),
+                name: a.name,
+                provider: a.provider,
+                note: a.note,
+                error: None,
+            },
+            None => AccountDialog {
+                old: None,
+                name: String::new(),
+                provider: Provider::Aws,
+                note: String::new(),
+                error: None,
+            },
+        }
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let m = egui::Modal::new(egui::Id::unique("account-dialog")).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.heading(if self.old.is_some() { "Edit account" } else { "Add account" });
+            ui.add_space(6.0);
+            let mut submit = false;
+            egui::Grid::new("account-form").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+                let r = grid_text(ui, "Account name", &mut self.name, "e.g. prod-aws");
+                submit |= super::widgets::submitted(ui, &r);
+                let l = ui.label("Provider");
+                egui::ComboBox::from_id_salt("provider")
+                    .selected_text(self.provider.display_name())
+                    .show_ui(ui, |ui| {
+                        for p in Provider::ALL {
+                            ui.selectable_value(&mut self.provider, p, p.display_name());
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+                ui.end_row();
+                grid_text(ui, "Note", &mut self.note, "optional");
+            });
+            if let Some(e) = &self.error {
+                error_text(ui, e);
+            }
+            let valid = !self.name.trim().is_empty();
+            let (ok, cancel) = buttons(ui, "Save", valid);
+            if (ok || submit) && valid {
+                cmds.push(Command::SaveAccount {
+                    old: self.old.clone(),
+                    name: self.name.trim().to_string(),
+                    provider: self.provider,
+                    note: self.note.trim().to_string(),
+                });
+            }
+            close |= cancel;
+        });
+        m.should_close() || close
+    }
+}
+
+pub struct HostDialog {
+    old: Option<String>,
+    name: String,
+    addresses: String,
+    port: String,
+    user: String,
+    account: Option<String>,
+    region: String,
+    pub error: Option<String>,
+}
+
+impl HostDialog {
+    pub fn new(existing: Option<Host>) -> HostDialog {
+        match existing {
+            Some(h) => HostDialog {
+                old: Some(h.name.clone()),
+                name: h.name,
+                addresses: h.addresses.join(", "),
+                port: h.port.to_string(),
+                user: h.user,
+                account: h.account,
+                region: h.region,
+                error: None,
+            },
+            None => HostDialog {
+                old: None,
+                name: String::new(),
+                addresses: String::new(),
+                port: "22".into(),
+                user: String::new(),
+                account: None,
+                region: String::new(),
+                error: None,
+            },
+        }
+    }
+
+    fn parsed(&self) -> Result<NewHost, String> {
+        let port: u16 = self.port.trim().parse().map_err(|_| "Port must be a number from 1 to 65535".to_string())?;
+        let addresses: Vec<String> =
+            self.addresses.split([',', ' ', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(String::from).collect();
+        if self.name.trim().is_empty() {
+            return Err("Give the host a name".into());
+        }
+        if addresses.is_empty() {
+            return Err("Give at least one address (DNS name or IP)".into());
+        }
+        Ok(NewHost {
+            name: self.name.trim().to_string(),
+            addresses,
+            port,
+            user: self.user.trim().to_string(),
+            account: self.account.clone(),
+            region: self.region.trim().to_string(),
+        })
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let m = egui::Modal::new(egui::Id::unique("host-dialog")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading(if self.old.is_some() { "Edit host" } else { "Add host" });
+            ui.add_space(6.0);
+            egui::Grid::new("host-form").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+                grid_text(ui, "Host name", &mut self.name, "e.g. web01");
+                grid_text(ui, "Addresses", &mut self.addresses, "203.0.113.10, web01.example.com");
+                grid_text(ui, "Port", &mut self.port, "22");
+                grid_text(ui, "User", &mut self.user, "e.g. ubuntu (optional)");
+                account_row(ui, model, &mut self.account);
+                grid_text(ui, "Region", &mut self.region, "optional");
+            });
+            let parsed = self.parsed();
+            if let Err(e) = &parsed {
+                if !self.name.is_empty() || !self.addresses.is_empty() {
+                    error_text(ui, e);
+                }
+            }
+            if let Some(e) = &self.error {
+                error_text(ui, e);
+            }
+            let (ok, cancel) = buttons(ui, "Save", parsed.is_ok());
+            if let (true, Ok(h)) = (ok, parsed) {
+                cmds.push(Command::SaveHost { old: self.old.clone(), host: h });
+            }
+            close |= cancel;
+        });
+        m.should_close() || close
+    }
+}
+
+/// "Reset key": re-associates a host with another key pair.
+pub struct ResetKeyDialog {
+    host: Host,
+    key: Option<i64>,
+    filter: String,
+}
+
+impl ResetKeyDialog {
+    pub fn new(host: Host) -> ResetKeyDialog {
+        ResetKeyDialog { host, key: None, filter: String::new() }
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let m = egui::Modal::new(egui::Id::unique("reset-dialog")).show(ctx, |ui| {
+            ui.set_width(480.0);
+            ui.heading(format!("Reset the key pair of {}", self.host.name));
+            match &self.host.key {
+                Some((_, n)) => ui.label(format!("Now bound to {n}. Choose the key pair that replaces it.")),
+                None => ui.label("Not bound yet. Choose a key pair."),
+            };
+            ui.horizontal(|ui| {
+                let l = ui.label("Find");
+                ui.add(egui::TextEdit::singleline(&mut self.filter).desired_width(240.0)).labelled_by(l.id);
+            });
+            let f = self.filter.to_lowercase();
+            egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
+                for r in model.rows.iter().filter(|r| f.is_empty() || r.key.name.to_lowercase().contains(&f)).take(200)
+                {
+                    let current = self.host.key.as_ref().map(|k| k.0) == Some(r.key.id);
+                    let text = format!("{}  ({}, {})", r.key.name, r.type_label, r.key.scope_label());
+                    if ui.add_enabled(!current, egui::Button::selectable(self.key == Some(r.key.id), text)).clicked() {
+                        self.key = Some(r.key.id);
+                    }
+                }
+            });
+            let (ok, cancel) = buttons(ui, "Reset key", self.key.is_some());
+            if let (true, Some(k)) = (ok, self.key) {
+                cmds.push(Command::ResetKey { host: self.host.name.clone(), key: k });
+            }
+            close |= cancel;
+        });
+        m.should_close() || close
+    }
+}
+
+/// A message after a change, with an optional known_hosts cleanup offer.
+pub struct Notice {
+    title: String,
+    lines: Vec<String>,
+    known_hosts: Vec<String>,
+}
+
+impl Notice {
+    pub fn deleted(names: &[String], leftovers: Vec<String>, known_hosts: Vec<String>) -> Notice {
+        let mut lines = vec![format!("Deleted {}.", names.join(", "))];
+        for p in leftovers {
+            lines.push(format!(
+                "Its private key file is still on disk: {p}. Delete it yourself if you no longer need it."
+            ));
+        }
+        Notice { title: "Key pair deleted".into(), lines, known_hosts }
+    }
+
+    pub fn unbound(hosts: &[String], known_hosts: Vec<String>) -> Notice {
+        Notice { title: "Unbound".into(), lines: vec![format!("Unbound from {}.", hosts.join(", "))], known_hosts }
+    }
+
+    pub fn reset(host: &str, known_hosts: Vec<String>) -> Notice {
+        Notice {
+            title: "Key reset".into(),
+            lines: vec![
+                format!("{host} is now associated with the new key pair."),
+                "If the server was rebuilt, its host key changed too: ssh will warn until the old lines are gone."
+                    .into(),
+            ],
+            known_hosts,
+        }
+    }
+
+    pub fn host_removed(h: &Host) -> Notice {
+        Notice {
+            title: "Host removed".into(),
+            lines: vec![format!("Removed {}.", h.name)],
+            known_hosts: h.known_hosts_names(),
+        }
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let m = egui::Modal::new(egui::Id::unique("notice")).show(ctx, |ui| {
+            ui.set_width(480.0);
+            ui.heading(&self.title);
+            ui.add_space(6.0);
+            for l in &self.lines {
+                ui.label(l);
+            }
+            if !self.known_hosts.is_empty() {
+                ui.add_space(6.0);
+                ui.label(format!("Also forget its host keys in known_hosts ({})?", self.known_hosts.join(", ")));
+            }
+            ui.add_space(8.0);
+            ui.separator();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if !self.known_hosts.is_empty() && ui.button("Clean known_hosts…").clicked() {
+                    cmds.push(Command::CleanKnownHosts(self.known_hosts.clone()));
+                }
+                if ui.button("OK").clicked() {
+                    close = true;
+                }
+            });
+        });
+        m.should_close() || close
+    }
+}

@@ -1,0 +1,90 @@
+//! The sidebar: "All key pairs", the account/region tree with counts, and the other
+//! views (hosts, known_hosts cleanup, activity).
+
+use egui::{RichText, Ui};
+
+use super::app::{Command, View};
+use super::model::{Model, ScopeSel};
+
+fn item(ui: &mut Ui, selected: bool, text: String, count: Option<usize>) -> egui::Response {
+    let label = match count {
+        Some(n) => format!("{text}  ({n})"),
+        None => text,
+    };
+    ui.add(
+        egui::Button::selectable(selected, label)
+            .frame_when_inactive(false)
+            .min_size(egui::vec2(ui.available_width(), 0.0)),
+    )
+}
+
+pub fn show(ui: &mut Ui, model: &Model, view: View, cmds: &mut Vec<Command>) {
+    ui.add_space(6.0);
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        let keys_view = view == View::Keys;
+        if item(ui, keys_view && model.scope == ScopeSel::All, "All key pairs".into(), Some(model.total())).clicked() {
+            cmds.push(Command::SelectScope(ScopeSel::All));
+        }
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("ACCOUNTS").small().weak());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.small_button("+").on_hover_text("Add an account").clicked() {
+                    cmds.push(Command::OpenAccount(None));
+                }
+            });
+        });
+        for (account, regions) in model.tree() {
+            let total: i64 = regions.iter().map(|r| r.1).sum();
+            let label = match &account {
+                Some(a) => {
+                    let provider = model.accounts.iter().find(|x| &x.name == a).map(|x| x.provider.display_name());
+                    format!("{a} · {}", provider.unwrap_or("Other"))
+                }
+                None => "No account".to_string(),
+            };
+            let selected = keys_view && model.scope == ScopeSel::Account(account.clone());
+            let r = item(ui, selected, label, Some(total as usize));
+            if r.clicked() {
+                cmds.push(Command::SelectScope(ScopeSel::Account(account.clone())));
+            }
+            if let Some(a) = &account {
+                r.context_menu(|ui| {
+                    if ui.button("Edit account…").clicked() {
+                        cmds.push(Command::OpenAccount(Some(a.clone())));
+                        ui.close();
+                    }
+                    let empty = total == 0 && !model.hosts.iter().any(|h| h.account.as_ref() == Some(a));
+                    let rm = ui.add_enabled(empty, egui::Button::new("Remove account"));
+                    let rm = rm.on_disabled_hover_text("Delete or move its key pairs and hosts first");
+                    if rm.clicked() {
+                        cmds.push(Command::RemoveAccount(a.clone()));
+                        ui.close();
+                    }
+                });
+            }
+            ui.indent(("regions", &account), |ui| {
+                for (region, n) in regions.iter().filter(|r| !r.0.is_empty()) {
+                    let sel = keys_view && model.scope == ScopeSel::Region(account.clone(), region.clone());
+                    if item(ui, sel, region.clone(), Some(*n as usize)).clicked() {
+                        cmds.push(Command::SelectScope(ScopeSel::Region(account.clone(), region.clone())));
+                    }
+                }
+            });
+        }
+        if model.accounts.is_empty() {
+            ui.weak("No accounts yet: add one to group key pairs by cloud.");
+        }
+        ui.add_space(8.0);
+        ui.separator();
+        if item(ui, view == View::Hosts, "Hosts".into(), Some(model.hosts.len())).clicked() {
+            cmds.push(Command::ShowView(View::Hosts));
+        }
+        if item(ui, view == View::KnownHosts, "known_hosts cleanup".into(), None).clicked() {
+            cmds.push(Command::ShowView(View::KnownHosts));
+        }
+        if item(ui, view == View::Activity, "Activity".into(), None).clicked() {
+            cmds.push(Command::ShowView(View::Activity));
+        }
+    });
+}

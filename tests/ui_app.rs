@@ -1,0 +1,394 @@
+//! The desktop app driven through its widgets (egui_kittest) on a temporary inventory,
+//! with a fake file dialog; results are checked on disk, in the inventory and with
+//! ssh-keygen.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use keyshelf::inventory::{Inventory, KeyFilter, NewHost};
+use keyshelf::ui::{KeyshelfApp, Picked, Platform};
+
+/// A file dialog that answers with a fixed path.
+#[derive(Default)]
+struct FakeDialogs {
+    save_to: Mutex<Option<PathBuf>>,
+    open: Mutex<Vec<PathBuf>>,
+}
+
+impl Platform for FakeDialogs {
+    fn save_file(&self, _title: &str, _folder: Option<&Path>, _name: &str) -> Picked<PathBuf> {
+        match self.save_to.lock().unwrap().clone() {
+            Some(p) => Picked::Chosen(p),
+            None => Picked::Unavailable,
+        }
+    }
+    fn open_files(&self, _title: &str, _folder: Option<&Path>) -> Picked<Vec<PathBuf>> {
+        Picked::Chosen(self.open.lock().unwrap().clone())
+    }
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    dialogs: Arc<FakeDialogs>,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("inventory.sqlite3");
+        Fixture { db, dir, dialogs: Arc::new(FakeDialogs::default()) }
+    }
+
+    fn inventory(&self) -> Inventory {
+        Inventory::open(&self.db).unwrap()
+    }
+
+    fn harness(&self) -> Harness<'static, KeyshelfApp> {
+        let app = KeyshelfApp::new(Some(self.db.clone()), self.dialogs.clone());
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_ui_state(|ui, app: &mut KeyshelfApp| app.ui_root(ui), app);
+        h.run_steps(2);
+        h
+    }
+
+    /// Imports an OpenSSH public key made by ssh-keygen under `name`; returns the .pub path.
+    fn ssh_keygen_key(&self, name: &str) -> PathBuf {
+        let key = self.dir.path().join(name);
+        let ok = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", &format!("{name}@test"), "-f"])
+            .arg(&key)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ssh-keygen failed");
+        key.with_extension("pub")
+    }
+}
+
+/// Steps the app until `done` holds (background work lands on other threads).
+fn step_until(h: &mut Harness<'_, KeyshelfApp>, what: &str, done: impl Fn(&KeyshelfApp) -> bool) {
+    let start = Instant::now();
+    h.run_steps(1);
+    while !done(h.state()) {
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(3);
+}
+
+/// Focuses the field named `label` and types into it, as a person would.
+fn type_into(h: &mut Harness<'_, KeyshelfApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_steps(1);
+    h.get_by_label(label).type_text(text);
+    h.run_steps(2);
+}
+
+fn ssh_keygen_fingerprint(args: &[&str], file: &Path) -> String {
+    let out = Command::new("ssh-keygen").args(args).arg("-f").arg(file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().split_whitespace().nth(1).unwrap().to_string()
+}
+
+#[test]
+fn create_key_pair_and_save_private_key_through_file_dialog() {
+    let f = Fixture::new();
+    let target = f.dir.path().join("web-prod");
+    *f.dialogs.save_to.lock().unwrap() = Some(target.clone());
+    let mut h = f.harness();
+    assert!(h.query_by_label_contains("No key pairs yet").is_some());
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), Some("create"));
+    type_into(&mut h, "Key pair name", "web-prod");
+    h.get_by_role_and_label(Role::Button, "Create").click();
+    step_until(&mut h, "generation", |a| a.open_dialog() == Some("private-key"));
+    assert!(h.state().holds_private_key());
+
+    // The key pair is in the inventory already, marked as not saved.
+    let keys = f.inventory().list_keys(&KeyFilter::default()).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].name, "web-prod");
+    assert_eq!(keys[0].private_key_path, None);
+
+    h.get_by_label("Save private key…").click();
+    step_until(&mut h, "saving", |a| !a.busy());
+    let pubkey = f.inventory().list_keys(&KeyFilter::default()).unwrap().remove(0);
+    assert_eq!(pubkey.private_key_path.as_deref(), Some(target.to_str().unwrap()));
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let derived = Command::new("ssh-keygen").arg("-y").arg("-f").arg(&target).output().unwrap();
+    assert!(derived.status.success());
+    let derived = String::from_utf8(derived.stdout).unwrap();
+    let stored: Vec<&str> = pubkey.public_key.split_whitespace().take(2).collect();
+    let derived: Vec<&str> = derived.split_whitespace().take(2).collect();
+    assert_eq!(stored, derived, "the saved private key belongs to the stored public key");
+
+    h.get_by_label("Done").click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_dialog(), None);
+    assert!(!h.state().holds_private_key(), "closing the dialog wipes the key");
+    assert_eq!(h.state().visible_key_names(), vec!["web-prod".to_string()]);
+}
+
+#[test]
+fn invalid_name_in_create_dialog_is_explained_and_blocks_create() {
+    let f = Fixture::new();
+    let mut h = f.harness();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(2);
+    type_into(&mut h, "Key pair name", "1web");
+    assert!(h.query_by_label_contains("must start with a letter").is_some());
+    h.get_by_role_and_label(Role::Button, "Create").click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_dialog(), Some("create"));
+    assert_eq!(f.inventory().key_count().unwrap(), 0);
+}
+
+#[test]
+fn closing_private_key_dialog_without_saving_asks_first() {
+    let f = Fixture::new();
+    let mut h = f.harness();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(2);
+    type_into(&mut h, "Key pair name", "temp-key");
+    h.get_by_role_and_label(Role::Button, "Create").click();
+    step_until(&mut h, "generation", |a| a.open_dialog() == Some("private-key"));
+    h.get_by_role_and_label(Role::Button, "Close").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Close without saving?").is_some());
+    assert!(h.state().holds_private_key());
+    h.get_by_label("Discard private key").click();
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), None);
+    assert!(!h.state().holds_private_key());
+    let k = f.inventory().list_keys(&KeyFilter::default()).unwrap().remove(0);
+    assert_eq!(k.private_key_path, None, "stays in the inventory as not saved");
+}
+
+#[test]
+fn import_by_paste_shows_preview_and_stores_the_key() {
+    let f = Fixture::new();
+    let pubfile = f.ssh_keygen_key("alice");
+    let line = std::fs::read_to_string(&pubfile).unwrap();
+    let mut h = f.harness();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::I);
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), Some("import"));
+    type_into(&mut h, "Public key text", line.trim());
+    assert!(h.query_by_label_contains("ED25519").is_some(), "preview shows the type");
+    h.get_by_role_and_label(Role::Button, "Import").click();
+    h.run_steps(3);
+    assert_eq!(h.state().open_dialog(), None);
+    let keys = f.inventory().list_keys(&KeyFilter::default()).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].name, "alice-test", "named after the comment");
+    assert_eq!(keys[0].fingerprint_sha256, ssh_keygen_fingerprint(&["-l"], &pubfile));
+}
+
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropped_files_open_import_with_every_key() {
+    let f = Fixture::new();
+    let a = f.ssh_keygen_key("bob");
+    let b = f.ssh_keygen_key("carol");
+    let mut h = f.harness();
+    h.input_mut().dropped_files.push(Arc::new(DroppedPath(a.clone())));
+    h.input_mut().dropped_files.push(Arc::new(DroppedPath(b.clone())));
+    h.run_steps(3);
+    assert_eq!(h.state().open_dialog(), Some("import"));
+    h.get_by_role_and_label(Role::Button, "Import 2 keys").click();
+    h.run_steps(3);
+    let mut fps: Vec<String> =
+        f.inventory().list_keys(&KeyFilter::default()).unwrap().into_iter().map(|k| k.fingerprint_md5).collect();
+    fps.sort();
+    let mut want =
+        vec![ssh_keygen_fingerprint(&["-l", "-E", "md5"], &a), ssh_keygen_fingerprint(&["-l", "-E", "md5"], &b)];
+    want.sort();
+    assert_eq!(fps, want);
+}
+
+#[test]
+fn import_of_garbage_says_what_is_wrong_and_imports_nothing() {
+    let f = Fixture::new();
+    let mut h = f.harness();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::I);
+    h.run_steps(2);
+    type_into(&mut h, "Public key text", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkV");
+    assert!(h.query_by_label_contains("truncated or corrupted").is_some());
+    assert!(h.query_by_role_and_label(Role::Button, "Import").is_some_and(|b| b.accesskit_node().is_disabled()));
+    assert_eq!(f.inventory().key_count().unwrap(), 0);
+}
+
+/// An inventory with two imported keys, one bound to a host.
+fn populated() -> (Fixture, String) {
+    let f = Fixture::new();
+    let mut inv = f.inventory();
+    for name in ["alice", "bob"] {
+        let p = f.ssh_keygen_key(name);
+        let parsed = keyshelf::keys::parse_key(&std::fs::read(&p).unwrap()).unwrap();
+        inv.add_key(&keyshelf::inventory::NewKeyPair {
+            name: name.into(),
+            description: String::new(),
+            account: None,
+            region: String::new(),
+            info: parsed.info,
+            origin: keyshelf::inventory::Origin::Imported,
+            private_key_path: None,
+            tags: vec![("env".into(), if name == "alice" { "prod" } else { "dev" }.into())],
+        })
+        .unwrap();
+    }
+    inv.add_host(&NewHost {
+        name: "web01".into(),
+        addresses: vec!["203.0.113.10".into()],
+        port: 22,
+        ..Default::default()
+    })
+    .unwrap();
+    let alice = inv.resolve_key("alice", &Default::default()).unwrap();
+    inv.bind(alice.id, &["web01".to_string()]).unwrap();
+    let md5 = alice.fingerprint_md5;
+    (f, md5)
+}
+
+#[test]
+fn search_narrows_the_table_by_tag_and_by_fingerprint() {
+    let (f, md5) = populated();
+    let mut h = f.harness();
+    assert_eq!(h.state().visible_key_names(), vec!["alice", "bob"]);
+    type_into(&mut h, "Search", "env=dev");
+    assert_eq!(h.state().visible_key_names(), vec!["bob"]);
+    h.get_by_label("Search").focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Search").type_text(md5.trim_start_matches("MD5:"));
+    h.run_steps(2);
+    assert_eq!(h.state().visible_key_names(), vec!["alice"]);
+}
+
+fn select(h: &mut Harness<'_, KeyshelfApp>, name: &str) {
+    // The row's name cell: clicking anywhere on the row selects it.
+    let rect = h.get_all_by_value(name).next().expect("row visible").rect();
+    h.hover_at(rect.center());
+    h.event(egui::Event::PointerButton {
+        pos: rect.center(),
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerButton {
+        pos: rect.center(),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run_steps(3);
+}
+
+#[test]
+fn rename_with_invalid_name_shows_the_rule_and_changes_nothing() {
+    let (f, _) = populated();
+    let mut h = f.harness();
+    select(&mut h, "bob");
+    assert_eq!(h.state().selected_ids().len(), 1);
+    let name = h.get_by_role_and_label(Role::TextInput, "Name");
+    name.focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Name").type_text("9lives");
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("must start with a letter").is_some());
+    assert!(h.get_by_role_and_label(Role::Button, "Rename").accesskit_node().is_disabled());
+    assert!(f.inventory().resolve_key("bob", &Default::default()).is_ok());
+    // A valid name is accepted.
+    h.get_by_role_and_label(Role::TextInput, "Name").focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Name").type_text("bob-2");
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Rename").click();
+    h.run_steps(3);
+    assert!(f.inventory().resolve_key("bob-2", &Default::default()).is_ok());
+}
+
+#[test]
+fn delete_is_refused_while_bound_then_unbind_and_delete_works() {
+    let (f, _) = populated();
+    let mut h = f.harness();
+    select(&mut h, "alice");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), Some("delete"));
+    assert!(h.query_by_label_contains("is bound to web01").is_some());
+    h.get_by_role_and_label(Role::Button, "Delete").click();
+    h.run_steps(3);
+    assert!(h.query_all_by_label_contains("it is bound to web01").next().is_some(), "the refusal names the host");
+    assert!(f.inventory().resolve_key("alice", &Default::default()).is_ok());
+    h.get_by_label("Unbind and delete").click();
+    h.run_steps(3);
+    assert!(f.inventory().resolve_key("alice", &Default::default()).is_err());
+    // Deleting a bound key offers the known_hosts cleanup for its host.
+    assert_eq!(h.state().open_dialog(), Some("notice"));
+    h.get_by_label("Clean known_hosts…").click();
+    h.run_steps(2);
+    assert_eq!(h.state().view(), keyshelf::ui::View::KnownHosts);
+}
+
+#[test]
+fn copy_fingerprint_puts_it_on_the_clipboard() {
+    let (f, md5) = populated();
+    let mut h = f.harness();
+    select(&mut h, "alice");
+    let alice = f.inventory().resolve_key("alice", &Default::default()).unwrap();
+    let copies: Vec<_> = h.get_all_by_label("Copy").collect();
+    assert!(copies.len() >= 3, "SHA256, MD5, AWS and public key each have Copy");
+    copies[1].click();
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied, vec![md5.clone()]);
+    assert_eq!(alice.fingerprint_md5, md5);
+}
+
+#[test]
+fn an_inventory_that_cannot_be_opened_gets_a_clear_screen_and_stays_untouched() {
+    let f = Fixture::new();
+    std::fs::write(&f.db, b"this is not a database, but my notes").unwrap();
+    let before = std::fs::read(&f.db).unwrap();
+    let mut h = f.harness();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("cannot open its inventory").is_some());
+    assert!(h.query_by_label_contains("not a Keyshelf inventory").is_some());
+    assert_eq!(std::fs::read(&f.db).unwrap(), before);
+}

@@ -58,7 +58,7 @@ pub fn parse_key(input: &[u8]) -> Result<ParsedKey, KeyError> {
             input.len()
         )));
     }
-    let text = as_text(input)?;
+    let text = skip_ec_parameters(as_text(input)?)?;
     let (first_no, first) = match text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) {
         Some((i, l)) => (i + 1, l.trim()),
         None => return Err(err("the input is empty: paste or choose a public key")),
@@ -100,6 +100,25 @@ fn as_text(input: &[u8]) -> Result<&str, KeyError> {
     Ok(text)
 }
 
+/// `openssl ecparam -genkey` writes an `EC PARAMETERS` block before the `EC PRIVATE KEY`
+/// unless given `-noout`; OpenSSH skips it, and so do we.
+fn skip_ec_parameters(text: &str) -> Result<&str, KeyError> {
+    const BEGIN: &str = "-----BEGIN EC PARAMETERS-----";
+    const END: &str = "-----END EC PARAMETERS-----";
+    let t = text.trim_start();
+    if !t.starts_with(BEGIN) {
+        return Ok(text);
+    }
+    let rest = match t.find(END) {
+        Some(i) => &t[i + END.len()..],
+        None => return Err(err("the EC PARAMETERS block is not closed: the file is truncated")),
+    };
+    if rest.trim().is_empty() {
+        return Err(err("the file holds only EC parameters, no key (`openssl ecparam -genkey` writes the key)"));
+    }
+    Ok(rest)
+}
+
 fn finish(key: PublicKey, source: KeySource, format: &'static str) -> Result<ParsedKey, KeyError> {
     let info = KeyInfo::from_public(&key)?;
     Ok(ParsedKey { key, info, source, format })
@@ -117,11 +136,14 @@ fn parse_pem(body: &str, first: &str) -> Result<ParsedKey, KeyError> {
     let private = |encrypted| KeySource::PrivateKey { encrypted };
     match label {
         "OPENSSH PRIVATE KEY" => {
-            let k = ssh_key::PrivateKey::from_openssh(body.trim())
-                .map_err(|e| err(format!("the OpenSSH private key is truncated or corrupted ({e})")))?;
-            let encrypted = k.is_encrypted();
-            let key = k.public_key().clone();
-            drop(k);
+            let (key, encrypted) = match ssh_key::PrivateKey::from_openssh(body.trim()) {
+                Ok(k) => (k.public_key().clone(), k.is_encrypted()),
+                Err(e) => (
+                    openssh_ecdsa_public(body)
+                        .ok_or_else(|| err(format!("the OpenSSH private key is truncated or corrupted ({e})")))?,
+                    false,
+                ),
+            };
             check_algorithm(key.key_data())?;
             finish(key, private(encrypted), "OpenSSH private key")
         }
@@ -151,19 +173,93 @@ fn parse_pem(body: &str, first: &str) -> Result<ParsedKey, KeyError> {
     }
 }
 
+/// ssh-key 0.6.7 refuses unencrypted OpenSSH ECDSA private keys whose secret scalar has
+/// leading zero bytes, which OpenSSH strips (an mpint is minimal): about half of the P-521
+/// keys `ssh-keygen` makes, and 1 in 256 P-256/P-384 keys. For those, read the public half
+/// from the file ourselves, after checking that the private scalar really belongs to it.
+fn openssh_ecdsa_public(body: &str) -> Option<PublicKey> {
+    use base64ct::{Base64, Encoding};
+    use ssh_key::public::EcdsaPublicKey;
+
+    fn take_u32(r: &mut &[u8]) -> Option<u32> {
+        let (head, rest) = r.split_first_chunk::<4>()?;
+        *r = rest;
+        Some(u32::from_be_bytes(*head))
+    }
+    fn take_string<'a>(r: &mut &'a [u8]) -> Option<&'a [u8]> {
+        let len = take_u32(r)? as usize;
+        if r.len() < len {
+            return None;
+        }
+        let (s, rest) = r.split_at(len);
+        *r = rest;
+        Some(s)
+    }
+
+    let b64: String = body
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END "))
+        .collect();
+    let raw = zeroize::Zeroizing::new(Base64::decode_vec(&b64).ok()?);
+    let mut r = raw.strip_prefix(b"openssh-key-v1\0".as_slice())?;
+    if take_string(&mut r)? != b"none" || take_string(&mut r)? != b"none" || !take_string(&mut r)?.is_empty() {
+        return None;
+    }
+    if take_u32(&mut r)? != 1 {
+        return None;
+    }
+    let public_blob = take_string(&mut r)?;
+    let mut private = take_string(&mut r)?;
+    if !r.is_empty() || take_u32(&mut private)? != take_u32(&mut private)? {
+        return None;
+    }
+    let mut key = PublicKey::from_bytes(public_blob).ok()?;
+    let KeyData::Ecdsa(ec) = key.key_data() else { return None };
+    // The private section repeats the key type, curve and public point, then the scalar.
+    let mut public_fields = public_blob;
+    for _ in 0..3 {
+        if take_string(&mut private)? != take_string(&mut public_fields)? {
+            return None;
+        }
+    }
+    let d = take_string(&mut private)?;
+    let d = &d[d.iter().position(|b| *b != 0)?..];
+    let derived = match ec {
+        EcdsaPublicKey::NistP256(_) => p256::SecretKey::from_slice(d).ok()?.public_key().to_sec1_bytes(),
+        EcdsaPublicKey::NistP384(_) => p384::SecretKey::from_slice(d).ok()?.public_key().to_sec1_bytes(),
+        EcdsaPublicKey::NistP521(_) => p521::SecretKey::from_slice(d).ok()?.public_key().to_sec1_bytes(),
+    };
+    if EcdsaPublicKey::from_sec1_bytes(&derived).ok()? != *ec {
+        return None;
+    }
+    let comment = std::str::from_utf8(take_string(&mut private)?).ok()?.to_string();
+    // Then padding 1, 2, 3, ... up to the cipher block size.
+    if private.len() >= 16 || private.iter().enumerate().any(|(i, b)| *b as usize != i + 1) {
+        return None;
+    }
+    key.set_comment(comment);
+    Some(key)
+}
+
 /// Parses one `authorized_keys`-style line: `[options] TYPE BASE64 [COMMENT]`.
 fn parse_line(line: &str) -> Result<PublicKey, String> {
+    use base64ct::Encoding;
     let line = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    let rest = match first_token(line) {
-        (tok, _) if is_key_type(tok) || is_cert_type(tok) => line,
-        _ => skip_options(line)?,
-    };
+    let (first, _) = first_token(line);
+    let has_options = !(is_key_type(first) || is_cert_type(first));
+    let rest = if has_options { skip_options(line)? } else { line };
     let (ktype, rest) = first_token(rest);
     if is_cert_type(ktype) {
         return Err(format!("'{ktype}' is an SSH certificate, not a key pair; import the plain public key"));
     }
     if !is_key_type(ktype) {
-        let shown: String = ktype.chars().take(40).collect();
+        // `ssh-foo AAAA..`: the first word was not an options field but an unknown
+        // algorithm; name it rather than the base64 after it.
+        let named = if has_options && !looks_like_options(first) { first } else { ktype };
+        let shown: String = named.chars().take(40).collect();
         return Err(format!(
             "unknown key type '{shown}' (expected ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa or ssh-dss)"
         ));
@@ -172,12 +268,18 @@ fn parse_line(line: &str) -> Result<PublicKey, String> {
     if b64.is_empty() {
         return Err(format!("'{ktype}' is not followed by the base64 key data"));
     }
+    // ssh-key refuses a line whose type word and key data disagree before we can compare
+    // them, so read the type inside the data ourselves to say what is wrong.
+    let inner = match PublicKey::from_bytes(&base64ct::Base64::decode_vec(b64).unwrap_or_default()) {
+        Ok(k) => Some(k.algorithm().as_str().to_string()),
+        Err(_) => None,
+    };
+    if let Some(inner) = inner.filter(|a| a != ktype) {
+        return Err(format!("the line says '{ktype}' but the key data is '{inner}'"));
+    }
     let mut key = PublicKey::from_openssh(&format!("{ktype} {b64}")).map_err(|_| {
         format!("the {ktype} key data is truncated or corrupted (its base64 does not decode to a valid key)")
     })?;
-    if key.algorithm().as_str() != ktype {
-        return Err(format!("the line says '{ktype}' but the key data is '{}'", key.algorithm().as_str()));
-    }
     key.set_comment(comment.trim());
     Ok(key)
 }
@@ -192,6 +294,27 @@ fn first_token(s: &str) -> (&str, &str) {
 
 fn is_key_type(t: &str) -> bool {
     KEY_TYPES.contains(&t)
+}
+
+/// Whether an `authorized_keys` first field is an options list rather than a key type.
+fn looks_like_options(field: &str) -> bool {
+    const FLAGS: &[&str] = &[
+        "agent-forwarding",
+        "cert-authority",
+        "no-agent-forwarding",
+        "no-port-forwarding",
+        "no-pty",
+        "no-user-rc",
+        "no-x11-forwarding",
+        "port-forwarding",
+        "pty",
+        "restrict",
+        "user-rc",
+        "x11-forwarding",
+        "no-touch-required",
+        "verify-required",
+    ];
+    field.contains(['=', '"', ',']) || FLAGS.contains(&field.to_ascii_lowercase().as_str())
 }
 
 fn is_cert_type(t: &str) -> bool {
@@ -295,6 +418,22 @@ mod tests {
     }
 
     #[test]
+    fn unknown_algorithm_is_named() {
+        let e = parse_key(b"ssh-foo AAAAC3NzaC1lZDI1NTE5AAAAIOMq x").unwrap_err().to_string();
+        assert!(e.contains("unknown key type 'ssh-foo'"), "{e}");
+        let e = parse_key(b"no-pty ssh-foo AAAAC3NzaC1lZDI1NTE5AAAAIOMq x").unwrap_err().to_string();
+        assert!(e.contains("unknown key type 'ssh-foo'"), "{e}");
+    }
+
+    #[test]
+    fn ec_parameters_block_is_skipped() {
+        let e = parse_key(b"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("only EC parameters"), "{e}");
+    }
+
+    #[test]
     fn truncated_key_data_is_rejected() {
         let cut = &ED[..ED.len() - 10];
         let e = parse_key(cut.as_bytes()).unwrap_err().to_string();
@@ -305,7 +444,7 @@ mod tests {
     fn mismatched_type_is_rejected() {
         let line = ED.replace("ssh-ed25519", "ssh-rsa");
         let e = parse_key(line.as_bytes()).unwrap_err().to_string();
-        assert!(e.contains("ssh-rsa"), "{e}");
+        assert!(e.contains("says 'ssh-rsa' but the key data is 'ssh-ed25519'"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,629 @@
+//! The command line's rules, end to end through the `keyshelf` binary: bad input of every
+//! kind is refused with a message naming the problem and leaves the inventory as it was;
+//! names, quotas, tags, bindings and ambiguous names follow the README's rules; inventory
+//! files Keyshelf cannot use are reported and left untouched; and the inventory never
+//! holds private key material.
+
+#![cfg(unix)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use common::*;
+use keyshelf::keys::{GeneratedKey, KeyKind, KeySpec};
+use serde_json::Value;
+
+/// `n` distinct Ed25519 public key lines, made by the library (fast).
+fn ed25519_lines(n: usize, comment: &str) -> Vec<String> {
+    let spec = KeySpec::new(KeyKind::Ed25519, None).unwrap();
+    (0..n).map(|i| GeneratedKey::generate(spec, &format!("{comment}{i}")).unwrap().info().openssh.clone()).collect()
+}
+
+/// An inventory with one key already in it, so "unchanged" means something.
+fn env_with_a_key() -> Env {
+    let env = Env::new();
+    let f = env.write("seed.pub", format!("{}\n", ed25519_lines(1, "seed")[0]));
+    env.ok(["key", "import", "seed", "--file", s(&f), "--tag", "env=prod"]);
+    env
+}
+
+#[test]
+fn bad_input_is_rejected_and_changes_nothing() {
+    let env = env_with_a_key();
+    let before = env.snapshot();
+    assert_eq!(before.1, 1);
+
+    let user = env.path("user");
+    ssh_keygen_generate(&user, "ed25519", None, "", "user@host");
+    let ca = env.path("ca");
+    ssh_keygen_generate(&ca, "ed25519", None, "", "ca");
+    tool_ok("ssh-keygen", ["-q", "-s", s(&ca), "-I", "id", "-n", "u", s(&pub_of(&user))]);
+    let cert = env.path("user-cert.pub");
+    assert!(cert.exists(), "ssh-keygen -s made no certificate");
+    let line = fs::read_to_string(pub_of(&user)).unwrap().trim().to_string();
+    let b64 = line.split_whitespace().nth(1).unwrap().to_string();
+
+    let rsa = env.path("rsa.pem");
+    tool_ok("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", s(&rsa)]);
+    let enc8 = env.path("enc8.pem");
+    tool_ok("openssl", ["pkcs8", "-topk8", "-v2", "aes256", "-passout", "pass:x", "-in", s(&rsa), "-out", s(&enc8)]);
+    let legacy = env.path("legacy.pem");
+    tool_ok("openssl", ["rsa", "-aes256", "-traditional", "-passout", "pass:x", "-in", s(&rsa), "-out", s(&legacy)]);
+    assert!(fs::read_to_string(&legacy).unwrap().contains("Proc-Type: 4,ENCRYPTED"));
+    let x509 = env.path("cert.pem");
+    tool_ok("openssl", ["req", "-x509", "-key", s(&rsa), "-subj", "/CN=test", "-days", "1", "-out", s(&x509)]);
+    let ecparams = tool_ok("openssl", ["ecparam", "-name", "prime256v1"]);
+    let rsa_text = fs::read_to_string(&rsa).unwrap();
+
+    let mut junk: Vec<u8> = (0..4096).map(|_| rand::random::<u8>()).collect();
+    junk[0] = 0xff; // never valid UTF-8
+    let mut big = format!("{line}\n").into_bytes();
+    big.resize(1024 * 1024 + 1, b'\n');
+    let mut corrupted = b64.clone().into_bytes();
+    for i in (20..40).step_by(3) {
+        corrupted[i] = if corrupted[i] == b'A' { b'B' } else { b'A' };
+    }
+    let corrupted = String::from_utf8(corrupted).unwrap();
+    let other = ed25519_lines(1, "other")[0].clone();
+    let rfc = env.ok(["key", "export", "seed", "--format", "rfc4716"]);
+
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        ("certificate", fs::read(&cert).unwrap(), vec!["certificate", "ssh-ed25519-cert-v01@openssh.com"]),
+        ("unknown algorithm", format!("ssh-foo {b64} x\n").into_bytes(), vec!["unknown key type 'ssh-foo'"]),
+        ("unknown algorithm after options", format!("no-pty ssh-foo {b64}\n").into_bytes(), vec!["'ssh-foo'"]),
+        ("truncated base64", line.as_bytes()[..60].to_vec(), vec!["truncated or corrupted"]),
+        ("corrupted base64", format!("ssh-ed25519 {corrupted} x").into_bytes(), vec!["truncated or corrupted"]),
+        (
+            "invalid base64 characters",
+            format!("ssh-ed25519 {}!!{} x", &b64[..30], &b64[32..]).into_bytes(),
+            vec!["corrupted"],
+        ),
+        ("type does not match data", format!("ssh-rsa {b64} x").into_bytes(), vec!["says 'ssh-rsa'", "'ssh-ed25519'"]),
+        ("binary junk", junk.clone(), vec!["binary"]),
+        ("control characters", format!("{line}\u{7}\n").into_bytes(), vec!["control characters"]),
+        ("over 1 MiB", big, vec!["1 MiB"]),
+        ("empty file", Vec::new(), vec!["empty"]),
+        ("only blank lines", b"\n \r\n\t\n".to_vec(), vec!["empty"]),
+        ("only comments", b"# nothing here\n".to_vec(), vec!["comments"]),
+        ("two keys", format!("{line}\n\n{other}\n").into_bytes(), vec!["more than one key", "lines 1 and 3"]),
+        ("encrypted PKCS#8", fs::read(&enc8).unwrap(), vec!["encrypted"]),
+        ("legacy encrypted PEM", fs::read(&legacy).unwrap(), vec!["encrypted", "legacy"]),
+        ("X.509 certificate", fs::read(&x509).unwrap(), vec!["X.509 certificate"]),
+        ("EC parameters only", ecparams.into_bytes(), vec!["EC parameters"]),
+        (
+            "truncated PEM private key",
+            rsa_text.as_bytes()[..rsa_text.len() / 2].to_vec(),
+            vec!["truncated or corrupted"],
+        ),
+        (
+            "truncated RFC 4716 block",
+            rfc.lines().take(3).collect::<Vec<_>>().join("\n").into_bytes(),
+            vec!["truncated"],
+        ),
+        (
+            "PuTTY private key",
+            b"PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: x\n".to_vec(),
+            vec!["PuTTY", "ppk"],
+        ),
+        ("unclosed option quote", format!("command=\"echo hi {line}").into_bytes(), vec!["unclosed quote"]),
+    ];
+    for (what, bytes, expected) in &cases {
+        let f = env.write("bad-input", bytes);
+        let err = env.fails(["key", "import", "newkey", "--file", s(&f)]);
+        for e in expected {
+            assert!(err.contains(e), "{what} (--file): expected {e:?} in: {err}");
+        }
+        assert_eq!(err.lines().count(), 1, "{what}: one line of error: {err}");
+        let out = env.run_stdin(["key", "import", "newkey", "--stdin"], bytes);
+        let err2 = expect_failure(&out, &format!("key import --stdin ({what})"));
+        assert_eq!(err, err2, "{what}: --file and --stdin give the same error");
+        assert_eq!(env.snapshot(), before, "{what}: the inventory changed");
+    }
+
+    // Bulk import refuses unreadable files whole, too.
+    for (what, bytes, expected) in [
+        ("binary junk", junk.clone(), "binary"),
+        ("empty file", Vec::new(), "no keys"),
+        ("only comments", b"# a\n\n# b\n".to_vec(), "no keys"),
+        ("certificate", fs::read(&cert).unwrap(), "certificate"),
+    ] {
+        let f = env.write("bad-bulk", &bytes);
+        let err = env.fails(["key", "import", "--all", "--file", s(&f)]);
+        assert!(err.contains(expected), "bulk {what}: {err}");
+        assert_eq!(env.snapshot(), before, "bulk {what}: the inventory changed");
+    }
+
+    // Usage mistakes.
+    let good = env.write("good.pub", format!("{line}\n"));
+    let err = env.fails(["key", "import", "newkey"]);
+    assert!(err.contains("--file") && err.contains("--stdin"), "{err}");
+    let err = env.fails(["key", "import", "newkey", "--file", s(&good), "--stdin"]);
+    assert!(err.contains("not both"), "{err}");
+    let missing = env.path("no-such-file.pub");
+    let err = env.fails(["key", "import", "newkey", "--file", s(&missing)]);
+    assert!(err.contains(s(&missing)), "the error names the missing file: {err}");
+    let err = env.fails(["key", "import", "--file", s(&good)]);
+    assert!(err.contains("NAME"), "{err}");
+    let err = env.fails(["key", "import", "newkey", "--file", s(&good), "--tag", "=x"]);
+    assert!(err.contains("Tag key"), "{err}");
+    let err = env.fails(["key", "import", "newkey", "--file", s(&good), "--account", "nobody"]);
+    assert!(err.contains("nobody"), "{err}");
+    let err = env.fails(["key", "show", "nothing-like-this"]);
+    assert!(err.contains("nothing-like-this"), "{err}");
+    assert_eq!(env.snapshot(), before, "usage mistakes changed the inventory");
+
+    // And the good key still imports after all that.
+    env.ok(["key", "import", "newkey", "--file", s(&good)]);
+    assert_eq!(env.list().len(), 2);
+}
+
+#[test]
+fn key_names_follow_the_rules() {
+    let env = Env::new();
+    let lines = ed25519_lines(8, "n");
+    let f = env.write("k.pub", &lines[0]);
+    let before = env.snapshot();
+    let long129 = format!("a{}", "b".repeat(128));
+    for (name, expected) in [
+        ("a", "2 to 128"),
+        ("", "2 to 128"),
+        (long129.as_str(), "2 to 128"),
+        ("1abc", "start with a letter"),
+        ("-abc", "start with a letter"),
+        ("ab c", "only letters"),
+        ("ab/c", "only letters"),
+        ("ab@c", "only letters"),
+        ("äbc", "start with a letter"),
+    ] {
+        let err = env.fails(["key", "import", "--file", s(&f), "--", name]);
+        assert!(err.contains(expected), "name {name:?}: expected {expected:?} in {err}");
+        let err = env.fails(["key", "create", "--out", s(&env.path("never-written")), "--", name]);
+        assert!(err.contains(expected), "create {name:?}: {err}");
+        assert!(!env.path("never-written").exists());
+    }
+    assert_eq!(env.snapshot(), before);
+
+    let long128 = format!("a{}", "b".repeat(127));
+    for name in [long128.as_str(), "ab", "a.b_c-d:e9"] {
+        env.ok(["key", "import", name, "--file", s(&f)]);
+        assert_eq!(env.show(name, &[])["name"], name);
+    }
+
+    // Unique within an account and region; the same name elsewhere is fine.
+    env.ok(["account", "add", "acme", "--provider", "aws"]);
+    env.ok(["account", "add", "other", "--provider", "alibaba"]);
+    let g = env.write("g.pub", &lines[1]);
+    env.ok(["key", "import", "dup", "--file", s(&g), "--account", "acme", "--region", "us-east-1"]);
+    let before = env.snapshot();
+    let err = env.fails(["key", "import", "dup", "--file", s(&f), "--account", "acme", "--region", "us-east-1"]);
+    assert!(err.contains("'dup' already exists") && err.contains("acme"), "{err}");
+    let err =
+        env.fails(["key", "create", "dup", "--account", "acme", "--region", "us-east-1", "--out", s(&env.path("x"))]);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(!env.path("x").exists());
+    assert_eq!(env.snapshot(), before);
+    env.ok(["key", "import", "dup", "--file", s(&f), "--account", "acme", "--region", "eu-west-1"]);
+    env.ok(["key", "import", "dup", "--file", s(&f), "--account", "other", "--region", "us-east-1"]);
+    env.ok(["key", "import", "dup", "--file", s(&f)]);
+    let err = env.fails(["key", "import", "dup", "--file", s(&g)]);
+    assert!(err.contains("already exists"), "outside any account names are unique too: {err}");
+    assert_eq!(env.list().iter().filter(|k| k["name"] == "dup").count(), 4);
+
+    // Renames follow the same rules.
+    let err = env.fails(["key", "edit", "ab", "--name", "9lives"]);
+    assert!(err.contains("start with a letter"), "{err}");
+    let err = env.fails(["key", "edit", "ab", "--name", "dup"]);
+    assert!(err.contains("already exists"), "{err}");
+    env.ok(["key", "edit", "ab", "--name", "renamed"]);
+    assert_eq!(env.search("renamed").len(), 1);
+}
+
+#[test]
+fn quota_of_500_key_pairs_per_account_and_region() {
+    let env = Env::new();
+    env.ok(["account", "add", "acme", "--provider", "aws"]);
+    let lines = ed25519_lines(502, "q");
+    let first500 = env.write("500", lines[..500].join("\n") + "\n");
+    let out = env.ok([
+        "key",
+        "import",
+        "--all",
+        "--file",
+        s(&first500),
+        "--account",
+        "acme",
+        "--region",
+        "r1",
+        "--name-prefix",
+        "q-",
+    ]);
+    assert!(out.contains("Imported 500 key pair(s)"), "{out}");
+    let before = env.snapshot();
+
+    let one = env.write("501", &lines[500]);
+    let err = env.fails(["key", "import", "extra", "--file", s(&one), "--account", "acme", "--region", "r1"]);
+    assert!(err.contains("500"), "{err}");
+    let err = env.fails(["key", "import", "--all", "--file", s(&one), "--account", "acme", "--region", "r1"]);
+    assert!(err.contains("500"), "{err}");
+    let out = env.path("never");
+    let err = env.fails(["key", "create", "extra", "--account", "acme", "--region", "r1", "--out", s(&out)]);
+    assert!(err.contains("500"), "{err}");
+    assert!(!out.exists(), "a refused create must not write the private key");
+    assert_eq!(env.snapshot(), before);
+
+    // 501 at once into an empty region: refused whole.
+    let all501 = env.write("all501", lines[..501].join("\n"));
+    let err = env.fails(["key", "import", "--all", "--file", s(&all501), "--account", "acme", "--region", "r2"]);
+    assert!(err.contains("500") && err.contains("501"), "{err}");
+    assert_eq!(env.snapshot(), before);
+
+    // Other regions and key pairs outside any account are not affected.
+    env.ok(["key", "import", "extra", "--file", s(&one), "--account", "acme", "--region", "r3"]);
+    let out = env.ok(["key", "import", "--all", "--file", s(&all501), "--region", "r1"]);
+    assert!(out.contains("Imported 501 key pair(s)"), "{out}");
+
+    // After deleting one, there is room for one more.
+    env.ok(["key", "rm", "q-1", "--account", "acme", "--region", "r1"]);
+    env.ok(["key", "import", "extra", "--file", s(&one), "--account", "acme", "--region", "r1"]);
+    let err = env.fails([
+        "key",
+        "import",
+        "extra2",
+        "--file",
+        s(&env.write("502", &lines[501])),
+        "--account",
+        "acme",
+        "--region",
+        "r1",
+    ]);
+    assert!(err.contains("500"), "{err}");
+    let in_r1 = env.ok(["key", "list", "--account", "acme", "--region", "r1", "--json"]);
+    assert_eq!(serde_json::from_str::<Value>(&in_r1).unwrap().as_array().unwrap().len(), 500);
+}
+
+#[test]
+fn at_most_20_tags() {
+    let env = Env::new();
+    let lines = ed25519_lines(2, "t");
+    let f = env.write("k.pub", &lines[0]);
+    let tags: Vec<String> = (0..21).map(|i| format!("t{i}=v{i}")).collect();
+    let mut args: Vec<String> = ["key", "import", "tagged", "--file", s(&f)].map(String::from).to_vec();
+    for t in &tags {
+        args.extend(["--tag".to_string(), t.clone()]);
+    }
+    let err = env.fails(&args);
+    assert!(err.contains("20 tags"), "{err}");
+    assert!(env.list().is_empty());
+    args.truncate(args.len() - 2);
+    env.ok(&args);
+    let k = env.show("tagged", &[]);
+    assert_eq!(k["tags"].as_object().unwrap().len(), 20);
+    let err = env.fails(["key", "edit", "tagged", "--tag", "one=too-many"]);
+    assert!(err.contains("20 tags"), "{err}");
+    assert_eq!(env.show("tagged", &[])["tags"], k["tags"], "a refused edit changed the tags");
+    // Replacing a tag's value or swapping one tag for another stays within the limit.
+    env.ok(["key", "edit", "tagged", "--tag", "t0=new", "--untag", "t1", "--tag", "fresh=1"]);
+    let tags = env.show("tagged", &[])["tags"].clone();
+    assert_eq!(tags.as_object().unwrap().len(), 20);
+    assert_eq!(tags["t0"], "new");
+    assert_eq!(tags["fresh"], "1");
+    assert!(tags.get("t1").is_none());
+}
+
+#[test]
+fn delete_while_bound_and_rebinding() {
+    let env = Env::new();
+    let web_key = env.path("web-key");
+    env.ok(["key", "create", "web-key", "--out", s(&web_key)]);
+    let lines = ed25519_lines(2, "b");
+    env.ok(["key", "import", "other-key", "--file", s(&env.write("o.pub", &lines[0]))]);
+    env.ok(["key", "import", "third-key", "--file", s(&env.write("t.pub", &lines[1]))]);
+    env.ok(["host", "add", "web01", "--address", "203.0.113.10", "--address", "web01.example.com", "--user", "ubuntu"]);
+    env.ok(["host", "add", "db01", "--address", "10.0.0.2"]);
+    env.ok(["key", "bind", "web-key", "web01", "db01"]);
+    assert_eq!(env.show("web-key", &[])["hosts"], serde_json::json!(["db01", "web01"]));
+
+    let before = env.snapshot();
+    let err = env.fails(["key", "rm", "web-key"]);
+    assert!(err.contains("bound") && err.contains("web01") && err.contains("db01"), "{err}");
+    // Deleting several at once is all or nothing.
+    let err = env.fails(["key", "rm", "other-key", "web-key"]);
+    assert!(err.contains("web01"), "{err}");
+    assert_eq!(env.snapshot(), before, "a refused delete changed the inventory");
+
+    let out = env.ok(["key", "rm", "web-key", "--unbind"]);
+    let canonical = fs::canonicalize(&web_key).unwrap();
+    assert!(out.contains("Deleted key pair web-key"), "{out}");
+    assert!(out.contains(&format!("still at {}", canonical.display())), "names the private key left on disk: {out}");
+    assert!(out.contains("db01") && out.contains("web01"), "{out}");
+    assert!(web_key.exists(), "deleting the record never deletes the private key file");
+    assert!(env.search("web-key").is_empty());
+    let hosts: Value = serde_json::from_str(&env.ok(["host", "list", "--json"])).unwrap();
+    assert!(hosts.as_array().unwrap().iter().all(|h| h["key"].is_null()), "{hosts}");
+
+    // One key per host: binding another key replaces the binding.
+    env.ok(["key", "bind", "other-key", "web01"]);
+    let out = env.ok(["key", "bind", "third-key", "web01"]);
+    assert!(out.contains("web01 was bound to other-key"), "{out}");
+    let hosts: Value = serde_json::from_str(&env.ok(["host", "list", "--json"])).unwrap();
+    let web01 = hosts.as_array().unwrap().iter().find(|h| h["name"] == "web01").unwrap();
+    assert_eq!(web01["key"], "third-key", "{hosts}");
+    assert_eq!(env.show("other-key", &[])["hosts"], serde_json::json!([]));
+    assert_eq!(env.show("third-key", &[])["hosts"], serde_json::json!(["web01"]));
+    env.ok(["key", "rm", "other-key"]);
+    let err = env.fails(["key", "rm", "third-key"]);
+    assert!(err.contains("web01"), "{err}");
+    env.ok(["key", "unbind", "third-key", "web01"]);
+    env.ok(["key", "rm", "third-key"]);
+    assert!(env.list().is_empty());
+    assert!(env.ok(["activity"]).contains("delete"));
+}
+
+#[test]
+fn ambiguous_names_list_every_candidate() {
+    let env = Env::new();
+    let lines = ed25519_lines(2, "a");
+    env.ok(["key", "import", "shared", "--file", s(&env.write("1.pub", &lines[0])), "--region", "r1"]);
+    env.ok(["key", "import", "shared", "--file", s(&env.write("2.pub", &lines[1])), "--region", "r2"]);
+    let ids: Vec<i64> = env.list().iter().map(|k| k["id"].as_i64().unwrap()).collect();
+    let err = env.fails(["key", "show", "shared"]);
+    assert!(err.contains("more than one"), "{err}");
+    for (id, region) in ids.iter().zip(["r1", "r2"]) {
+        assert!(err.contains(&format!("id {id}")) && err.contains(region), "candidate {id} in {region}: {err}");
+    }
+    let before = env.snapshot();
+    let err = env.fails(["key", "rm", "shared"]);
+    assert!(err.contains("more than one"), "{err}");
+    assert_eq!(env.snapshot(), before);
+    let k = env.show("shared", &["--region", "r2"]);
+    assert_eq!(k["region"], "r2");
+    assert_eq!(type_and_blob(field(&k, "public_key")), type_and_blob(&lines[1]));
+    assert_eq!(env.show(&ids[0].to_string(), &[])["region"], "r1", "an id is never ambiguous");
+    env.ok(["key", "rm", "shared", "--region", "r1"]);
+    assert_eq!(env.show("shared", &[])["region"], "r2", "unique again after the other was deleted");
+}
+
+/// Runs a few commands against `db`; each must fail naming the file, and leave it (and
+/// its folder) exactly as it was.
+fn refused_untouched(db: &Path, expected: &str) {
+    let dir = db.parent().unwrap();
+    let bytes = fs::read(db).unwrap();
+    let files = listing(dir);
+    let env = Env::at(db);
+    let key = env.write("k.pub", &ed25519_lines(1, "r")[0]);
+    for args in [
+        vec!["key", "list", "--json"],
+        vec!["key", "import", "newkey", "--file", s(&key)],
+        vec!["account", "add", "acme", "--provider", "aws"],
+    ] {
+        let err = env.fails(&args);
+        assert!(err.contains(s(db)), "the error names the file: {err}");
+        assert!(err.contains(expected), "expected {expected:?}: {err}");
+        assert_eq!(fs::read(db).unwrap(), bytes, "{} was modified", db.display());
+        assert_eq!(listing(dir), files, "files appeared next to {}", db.display());
+    }
+}
+
+#[test]
+fn inventory_files_it_cannot_use_are_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+
+    // A fresh path (in folders that do not exist yet) becomes an inventory, schema 1.
+    let fresh = dir.path().join("new/nested/inv.sqlite3");
+    let out = Env::at(&fresh).ok(["key", "list", "--json"]);
+    assert_eq!(out.trim(), "[]");
+    let conn = rusqlite::Connection::open(&fresh).unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 1);
+    let mode_: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode_, "wal");
+    for table in ["accounts", "key_pairs", "tags", "hosts", "bindings", "activity"] {
+        let n: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = ?1", [table], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "table {table}");
+    }
+    drop(conn);
+    // KEYSHELF_DB is honoured when --db is not given.
+    let via_env = dir.path().join("via-env.sqlite3");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_keyshelf"))
+        .args(["account", "list", "--json"])
+        .env("KEYSHELF_DB", &via_env)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(via_env.exists());
+
+    // Random bytes.
+    let junk = dir.path().join("junk/inv.sqlite3");
+    fs::create_dir_all(junk.parent().unwrap()).unwrap();
+    fs::write(&junk, (0..8192).map(|_| rand::random::<u8>()).collect::<Vec<u8>>()).unwrap();
+    refused_untouched(&junk, "not a Keyshelf inventory");
+
+    // A text file.
+    let textfile = dir.path().join("text/notes.txt");
+    fs::create_dir_all(textfile.parent().unwrap()).unwrap();
+    fs::write(&textfile, "these are my notes, not a database\n".repeat(200)).unwrap();
+    refused_untouched(&textfile, "not a Keyshelf inventory");
+
+    // Another program's SQLite database.
+    let foreign = dir.path().join("foreign/other.db");
+    fs::create_dir_all(foreign.parent().unwrap()).unwrap();
+    let c = rusqlite::Connection::open(&foreign).unwrap();
+    c.execute_batch("CREATE TABLE foo (x TEXT); INSERT INTO foo VALUES ('precious');").unwrap();
+    drop(c);
+    refused_untouched(&foreign, "another program");
+
+    // A newer Keyshelf's inventory.
+    let newer = dir.path().join("newer/inv.sqlite3");
+    fs::create_dir_all(newer.parent().unwrap()).unwrap();
+    fs::copy(&fresh, &newer).unwrap();
+    let c = rusqlite::Connection::open(&newer).unwrap();
+    c.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA user_version = 99;").unwrap();
+    drop(c);
+    refused_untouched(&newer, "newer Keyshelf");
+    assert!(Env::at(&newer).fails(["key", "list"]).contains("schema 99"));
+
+    // A folder.
+    let folder = dir.path().join("a-folder");
+    fs::create_dir_all(&folder).unwrap();
+    let err = Env::at(&folder).fails(["key", "list"]);
+    assert!(err.contains(s(&folder)) && err.contains("folder"), "{err}");
+
+    // Read-only: a 0444 inventory in a folder anyone may write to, and a writable
+    // inventory in a read-only folder (its WAL files cannot be made).
+    let ro = tempfile::tempdir().unwrap();
+    fs::set_permissions(ro.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let Some(runner) = Unprivileged::new() else { return };
+    for (case, file_mode, dir_mode) in [("read-only file", 0o444, 0o777), ("read-only folder", 0o666, 0o555)] {
+        let folder = ro.path().join(case.replace(' ', "-"));
+        fs::create_dir(&folder).unwrap();
+        let db = folder.join("inv.sqlite3");
+        fs::copy(&fresh, &db).unwrap();
+        fs::set_permissions(&db, fs::Permissions::from_mode(file_mode)).unwrap();
+        fs::set_permissions(&folder, fs::Permissions::from_mode(dir_mode)).unwrap();
+        let bytes = fs::read(&db).unwrap();
+        for args in [vec!["key", "list"], vec!["account", "add", "acme", "--provider", "aws"]] {
+            let out = runner.run(&db, &args);
+            let err = expect_failure(&out, &format!("{case}: {}", args.join(" ")));
+            assert!(err.contains("read-only") && err.contains(s(&db)), "{case}: {err}");
+            assert_eq!(fs::read(&db).unwrap(), bytes, "{case}: the inventory was modified");
+            assert_eq!(listing(&folder), vec!["inv.sqlite3"], "{case}: files appeared next to the inventory");
+        }
+        fs::set_permissions(&folder, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// Runs keyshelf as a user that file modes apply to: ourselves, or `nobody` (through
+/// `setpriv`) when running as root, for whom a 0444 file is still writable.
+struct Unprivileged {
+    prefix: Vec<String>,
+}
+
+impl Unprivileged {
+    fn new() -> Option<Unprivileged> {
+        let bin = env!("CARGO_BIN_EXE_keyshelf").to_string();
+        if !is_root() {
+            return Some(Unprivileged { prefix: vec![bin] });
+        }
+        let prefix: Vec<String> =
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"].iter().map(|a| a.to_string()).collect();
+        let runner = Unprivileged { prefix: [prefix, vec![bin]].concat() };
+        match runner.command(&["--version"]).output() {
+            Ok(o) if o.status.success() => Some(runner),
+            other => {
+                eprintln!(
+                    "note: running as root and cannot run keyshelf as nobody ({other:?}); read-only cases skipped"
+                );
+                None
+            }
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(&self.prefix[0]);
+        c.args(&self.prefix[1..]).args(args).current_dir("/").env_remove("KEYSHELF_DB");
+        c.stdin(std::process::Stdio::null());
+        c
+    }
+
+    fn run(&self, db: &Path, args: &[&str]) -> std::process::Output {
+        let mut full = vec!["--db", s(db)];
+        full.extend_from_slice(args);
+        self.command(&full).output().expect("run keyshelf")
+    }
+}
+
+/// Every `len`-byte window of `hay`, for fast "does this appear anywhere" checks.
+fn windows(hay: &[u8], len: usize) -> HashSet<&[u8]> {
+    hay.windows(len).collect()
+}
+
+#[test]
+fn the_inventory_never_holds_private_key_material() {
+    let env = Env::new();
+    let pass = "a passphrase nobody else uses 7f3a";
+    let passfile = env.write("pass.txt", format!("{pass}\n"));
+    let mut private_files = Vec::new();
+    let plan: Vec<(&str, Option<u32>, &str, bool)> = vec![
+        ("ed25519", None, "openssh", false),
+        ("ed25519", None, "openssh", true),
+        ("ed25519", None, "pkcs8", false),
+        ("ecdsa", Some(256), "openssh", false),
+        ("ecdsa", Some(384), "pkcs8", false),
+        ("ecdsa", Some(521), "openssh", true),
+        ("ecdsa", Some(521), "pkcs8", false),
+        ("rsa", Some(2048), "openssh", false),
+        ("rsa", Some(2048), "openssh", true),
+        ("rsa", Some(2048), "pkcs8", false),
+        ("rsa", Some(2048), "pkcs1", false),
+    ];
+    for (i, (kind, bits, format, with_pass)) in plan.into_iter().enumerate() {
+        let name = format!("k{i}-{kind}-{format}");
+        let file = env.path(&name);
+        let bits_s = bits.map(|b| b.to_string()).unwrap_or_default();
+        let mut args = vec!["key", "create", &name, "--type", kind, "--format", format, "--out", s(&file)];
+        if bits.is_some() {
+            args.extend(["--bits", &bits_s]);
+        }
+        if with_pass {
+            args.extend(["--passphrase-file", s(&passfile)]);
+        }
+        env.ok(&args);
+        private_files.push(file);
+    }
+    // Private key files brought by the user: only their public half may be kept.
+    for (i, (kind, bits)) in [("ed25519", None), ("ecdsa", Some(384)), ("rsa", Some(2048))].into_iter().enumerate() {
+        let f = env.path(&format!("brought{i}"));
+        ssh_keygen_generate(&f, kind, bits, "", "brought");
+        env.ok(["key", "import", &format!("brought{i}"), "--file", s(&f)]);
+        private_files.push(f);
+    }
+    let rsa = env.path("openssl.pem");
+    tool_ok("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", s(&rsa)]);
+    env.ok(["key", "import", "from-openssl", "--file", s(&rsa)]);
+    private_files.push(rsa);
+    // Some edits, so the database has been rewritten a few times.
+    env.ok(["key", "edit", "k0-ed25519-openssh", "--tag", "env=prod", "--description", "edited"]);
+
+    let db = env.db_bytes();
+    assert!(db.len() > 4096, "the inventory file is empty?");
+    let db40 = windows(&db, 40);
+    let db24 = windows(&db, 24);
+    let stored: Vec<String> = env.list().iter().map(|k| field(k, "public_key").to_string()).collect();
+
+    // Positive control: the scan does find public keys, which are stored.
+    for p in &stored {
+        let b64 = p.split_whitespace().nth(1).unwrap();
+        assert!(db40.contains(&b64.as_bytes()[..40]), "the scan cannot see stored public keys");
+    }
+    assert!(!db.windows(pass.len()).any(|w| w == pass.as_bytes()), "the passphrase is in the inventory");
+
+    for file in &private_files {
+        let content = fs::read_to_string(file).unwrap();
+        let body = pem_body(&content);
+        let public_b64: Vec<&str> = stored.iter().map(|p| p.split_whitespace().nth(1).unwrap()).collect();
+        let mut checked = 0;
+        for start in (0..body.len().saturating_sub(40)).step_by(2) {
+            let chunk = &body[start..start + 40];
+            if public_b64.iter().any(|p| p.contains(chunk)) {
+                continue; // the public key embedded in an OpenSSH private key file
+            }
+            checked += 1;
+            assert!(!db40.contains(chunk.as_bytes()), "{}: base64 chunk {chunk} is in the inventory", file.display());
+        }
+        assert!(checked >= 10, "{}: only {checked} chunks checked", file.display());
+        let raw = b64decode(&body);
+        let public_raw: Vec<Vec<u8>> = public_b64.iter().map(|p| b64decode(p)).collect();
+        for start in (0..raw.len().saturating_sub(24)).step_by(4) {
+            let chunk = &raw[start..start + 24];
+            if public_raw.iter().any(|p| p.windows(24).any(|w| w == chunk)) {
+                continue;
+            }
+            assert!(!db24.contains(chunk), "{}: raw bytes at {start} are in the inventory", file.display());
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Helpers shared by the end-to-end tests: a scratch folder with its own inventory, the
+//! `keyshelf` binary, and the real `ssh-keygen` / `openssl` used as oracles.
+
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use base64ct::{Base64, Encoding};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A scratch folder with its own inventory file (`inv.sqlite3`).
+pub struct Env {
+    pub dir: TempDir,
+    pub db: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("inv.sqlite3");
+        Env { dir, db }
+    }
+
+    /// A scratch folder whose commands use the inventory at `db` instead.
+    pub fn at(db: &Path) -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Env { dir, db: db.to_path_buf() }
+    }
+
+    /// A path inside the scratch folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file in the scratch folder and returns its path.
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).expect("write test file");
+        p
+    }
+
+    fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_keyshelf"));
+        c.arg("--db").arg(&self.db).args(args).current_dir(self.dir.path()).env_remove("KEYSHELF_DB");
+        c
+    }
+
+    /// Runs `keyshelf --db DB ARGS...` in the scratch folder, stdin empty.
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command(args).stdin(Stdio::null()).output().expect("run keyshelf")
+    }
+
+    /// Runs keyshelf with `input` on standard input.
+    pub fn run_stdin<I, S>(&self, args: I, input: &[u8]) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        run_with_stdin(self.command(args), input)
+    }
+
+    /// Runs keyshelf, asserts exit 0, returns stdout.
+    pub fn ok<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<S> = args.into_iter().collect();
+        let shown = show_args(&args);
+        let out = self.run(args);
+        assert!(out.status.success(), "keyshelf {shown} failed: {}", text(&out.stderr));
+        text(&out.stdout)
+    }
+
+    /// Runs keyshelf, asserts it fails with exit code 1 and prints one error on stderr;
+    /// returns stderr.
+    pub fn fails<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<S> = args.into_iter().collect();
+        let shown = show_args(&args);
+        let out = self.run(args);
+        expect_failure(&out, &shown)
+    }
+
+    /// `key list --json`, as parsed JSON (an array).
+    pub fn list(&self) -> Vec<Value> {
+        let out = self.ok(["key", "list", "--json"]);
+        match serde_json::from_str::<Value>(&out).expect("key list --json is JSON") {
+            Value::Array(v) => v,
+            other => panic!("key list --json is not an array: {other}"),
+        }
+    }
+
+    /// `key list --search Q --json`: the names found.
+    pub fn search(&self, q: &str) -> Vec<String> {
+        let out = self.ok(["key", "list", "--search", q, "--json"]);
+        let v: Value = serde_json::from_str(&out).expect("JSON");
+        v.as_array().expect("array").iter().map(|k| k["name"].as_str().unwrap().to_string()).collect()
+    }
+
+    /// `key show KEY --json` (plus extra args such as `--region r`).
+    pub fn show(&self, key: &str, extra: &[&str]) -> Value {
+        let mut args = vec!["key", "show", key, "--json"];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&self.ok(args)).expect("key show --json is JSON")
+    }
+
+    /// Number of entries in the activity log.
+    pub fn activity_count(&self) -> usize {
+        let out = self.ok(["activity", "--json", "--limit", "100000"]);
+        serde_json::from_str::<Value>(&out).expect("JSON").as_array().expect("array").len()
+    }
+
+    /// Everything a failed command must leave as it was: the key list and the log.
+    pub fn snapshot(&self) -> (String, usize) {
+        (self.ok(["key", "list", "--json"]), self.activity_count())
+    }
+
+    /// The bytes of the inventory file and its WAL/SHM companions, if any.
+    pub fn db_bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = self.db.as_os_str().to_owned();
+            p.push(suffix);
+            if let Ok(b) = std::fs::read(PathBuf::from(p)) {
+                all.extend_from_slice(&b);
+            }
+        }
+        all
+    }
+}
+
+fn show_args<S: AsRef<OsStr>>(args: &[S]) -> String {
+    args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+/// Asserts a keyshelf run failed cleanly (exit 1, one `keyshelf: ` message, nothing on
+/// stdout, no panic) and returns its stderr.
+pub fn expect_failure(out: &Output, shown: &str) -> String {
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "keyshelf {shown} should fail with exit 1; stdout: {}; stderr: {err}",
+        text(&out.stdout)
+    );
+    assert!(err.starts_with("keyshelf: "), "keyshelf {shown}: error should start with 'keyshelf: ': {err}");
+    assert!(!err.contains("panicked"), "keyshelf {shown} panicked: {err}");
+    err
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn run_with_stdin(mut c: Command, input: &[u8]) -> Output {
+    let mut child = c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    // Write from another thread so a child that stops reading cannot deadlock us.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    out
+}
+
+/// Runs a tool (ssh-keygen, openssl, ...) and returns its output, whatever the status.
+pub fn tool<I, S>(program: &str, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); install it (openssh-client, openssl)"))
+}
+
+/// Runs a tool with `input` on standard input.
+pub fn tool_stdin<I, S>(program: &str, args: I, input: &[u8]) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut c = Command::new(program);
+    c.args(args);
+    run_with_stdin(c, input)
+}
+
+/// Runs a tool, asserts success, returns stdout as text.
+pub fn tool_ok<I, S>(program: &str, args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<S> = args.into_iter().collect();
+    let shown = show_args(&args);
+    let out = tool(program, args);
+    assert!(out.status.success(), "{program} {shown} failed: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// `ssh-keygen -q -t TYPE -b BITS -N PASS -C COMMENT -f FILE`.
+pub fn ssh_keygen_generate(file: &Path, kind: &str, bits: Option<u32>, passphrase: &str, comment: &str) {
+    let mut args: Vec<String> = vec!["-q".into(), "-t".into(), kind.into()];
+    if let Some(b) = bits {
+        args.push("-b".into());
+        args.push(b.to_string());
+    }
+    args.extend(["-N".into(), passphrase.into(), "-C".into(), comment.into(), "-f".into()]);
+    args.push(file.to_string_lossy().into_owned());
+    tool_ok("ssh-keygen", &args);
+}
+
+/// `TYPE BASE64` of an OpenSSH public key line (the comment dropped).
+pub fn type_and_blob(line: &str) -> String {
+    line.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+/// Field 2 of `ssh-keygen -l [-E md5] -f FILE`: `SHA256:...` or `MD5:...`.
+pub fn ssh_keygen_fingerprint(pub_file: &Path, md5: bool) -> String {
+    let mut args: Vec<&OsStr> = vec![OsStr::new("-l")];
+    if md5 {
+        args.extend([OsStr::new("-E"), OsStr::new("md5")]);
+    }
+    args.extend([OsStr::new("-f"), pub_file.as_os_str()]);
+    let out = tool_ok("ssh-keygen", &args);
+    out.split_whitespace().nth(1).unwrap_or_else(|| panic!("ssh-keygen -l printed {out:?}")).to_string()
+}
+
+/// The hex digest of `openssl DIGEST -c` over `input` (`SHA1(stdin)= aa:bb:..`).
+pub fn openssl_digest_colon(digest: &str, input: &[u8]) -> String {
+    let out = tool_stdin("openssl", [digest, "-c"], input);
+    assert!(out.status.success(), "openssl {digest} failed: {}", text(&out.stderr));
+    let s = text(&out.stdout);
+    s.rsplit("= ").next().unwrap_or_default().trim().to_ascii_lowercase()
+}
+
+/// Decodes standard padded base64, ignoring whitespace.
+pub fn b64decode(s: &str) -> Vec<u8> {
+    let joined: String = s.split_whitespace().collect();
+    Base64::decode_vec(&joined).unwrap_or_else(|e| panic!("not base64 ({e}): {joined}"))
+}
+
+/// Encodes standard base64 with padding.
+pub fn b64encode(b: &[u8]) -> String {
+    Base64::encode_string(b)
+}
+
+/// The base64 body of a PEM-style block (lines between BEGIN and END, minus headers).
+pub fn pem_body(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----") && !l.contains(':') && !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<String>()
+}
+
+/// Whether running as root (where file modes do not stop writes).
+pub fn is_root() -> bool {
+    tool_ok("id", ["-u"]).trim() == "0"
+}
+
+/// File mode bits (permissions only).
+pub fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())).permissions().mode() & 0o777
+}
+
+/// `PATH.pub`.
+pub fn pub_of(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".pub");
+    PathBuf::from(s)
+}
+
+/// The file names in a folder, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A string field of a JSON object, panicking with the object if missing.
+pub fn field<'a>(v: &'a Value, name: &str) -> &'a str {
+    v[name].as_str().unwrap_or_else(|| panic!("no string field {name} in {v}"))
+}
+
+/// A path as `&str` (scratch paths are always UTF-8).
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}

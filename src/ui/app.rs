@@ -9,7 +9,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::create::{CreateDialog, CreateRequest, PrivateKeyDialog};
 use super::details::DetailsState;
-use super::dialogs::{AccountDialog, BindDialog, DeleteDialog, Dialog, HostDialog, Notice, ResetKeyDialog};
+use super::dialogs::{AccountDialog, BindDialog, Confirm, DeleteDialog, Dialog, HostDialog, Notice, ResetKeyDialog};
 use super::hosts::HostsState;
 use super::import::{ImportDialog, ImportItem};
 use super::known_hosts_view::KnownHostsView;
@@ -53,6 +53,8 @@ pub enum Command {
     OpenAccount(Option<String>),
     OpenHost(Option<String>),
     OpenResetKey(String),
+    /// Asks "are you sure?" and then runs the command.
+    Confirm { title: String, text: String, confirm: String, command: Box<Command> },
     CloseDialog,
     CreateKey(CreateRequest),
     ImportKeys(Vec<ImportItem>),
@@ -230,6 +232,7 @@ impl KeyshelfApp {
             Dialog::Host(_) => "host",
             Dialog::ResetKey(_) => "reset-key",
             Dialog::Notice(_) => "notice",
+            Dialog::Confirm(_) => "confirm",
         })
     }
 
@@ -458,6 +461,7 @@ impl KeyshelfApp {
             Dialog::Host(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::ResetKey(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::Notice(d) => d.show(ctx, &mut cmds),
+            Dialog::Confirm(d) => d.show(ctx, &mut cmds),
         };
         if close {
             self.dialog = None;
@@ -627,6 +631,9 @@ impl KeyshelfApp {
                 if let Some(h) = self.model.hosts.iter().find(|h| h.name == host) {
                     self.dialog = Some(Dialog::ResetKey(ResetKeyDialog::new(h.clone())));
                 }
+            }
+            Command::Confirm { title, text, confirm, command } => {
+                self.dialog = Some(Dialog::Confirm(Confirm { title, text, confirm, command: *command }));
             }
             Command::CloseDialog => self.dialog = None,
             Command::CreateKey(req) => self.create_key(ctx, req),

@@ -116,7 +116,7 @@ impl CreateDialog {
                     match &problem {
                         Some(p) if !p.is_empty() => error_text(ui, p),
                         _ => {
-                            ui.weak("2–128 characters: letters, digits, . _ - : — starting with a letter");
+                            ui.weak("2–128 characters, starting with a letter: letters, digits and . _ - :");
                         }
                     }
                     ui.end_row();
@@ -388,6 +388,11 @@ impl PrivateKeyDialog {
                     PrivateFormat::Pkcs1 => "PEM \"BEGIN RSA PRIVATE KEY\", as AWS and Tencent Cloud hand out. No passphrase.",
                 });
                 ui.end_row();
+                if self.format == PrivateFormat::Pkcs8 && self.key.as_ref().is_some_and(|k| k.spec().kind == KeyKind::Ed25519) {
+                    ui.label("");
+                    warn_text(ui, "OpenSSH 9.2 and older cannot read Ed25519 keys in PKCS#8: use the OpenSSH format for ssh.");
+                    ui.end_row();
+                }
                 if self.format == PrivateFormat::OpenSsh {
                     grid_password(ui, "Passphrase", &mut self.pass1);
                     grid_password(ui, "Repeat passphrase", &mut self.pass2);

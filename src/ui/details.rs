@@ -172,7 +172,7 @@ pub fn show(ui: &mut Ui, inv: &Inventory, k: &KeyPair, model: &Model, st: &mut D
                     Err(e) => ui.colored_label(ui.visuals().warn_fg_color, e.as_str()),
                 };
             }
-            _ if k.origin == Origin::Generated => warn_text(ui, "private key not saved: Keyshelf never stores it"),
+            _ if k.origin == Origin::Generated => warn_text(ui, "Private key not saved (Keyshelf never stores it)"),
             _ => {
                 ui.weak("Not known (imported from a public key)");
             }

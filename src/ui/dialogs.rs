@@ -21,6 +21,40 @@ pub enum Dialog {
     Host(HostDialog),
     ResetKey(ResetKeyDialog),
     Notice(Notice),
+    Confirm(Confirm),
+}
+
+/// "Are you sure?" before a destructive action; runs `command` on confirm.
+pub struct Confirm {
+    pub title: String,
+    pub text: String,
+    pub confirm: String,
+    pub command: Command,
+}
+
+impl Confirm {
+    pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let m = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.heading(&self.title);
+            ui.add_space(6.0);
+            ui.label(&self.text);
+            ui.add_space(8.0);
+            ui.separator();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let ok = ui.button(RichText::new(&self.confirm).color(ui.visuals().error_fg_color));
+                if ok.clicked() || enter(ui) {
+                    cmds.push(self.command.clone());
+                    close = true;
+                }
+                if ui.button("Cancel").clicked() {
+                    close = true;
+                }
+            });
+        });
+        m.should_close() || close
+    }
 }
 
 /// Buttons at the bottom right: returns (confirm clicked, cancel clicked).

@@ -49,7 +49,12 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
                 cmds.push(Command::CleanKnownHosts(h.known_hosts_names()));
             }
             if ui.button(RichText::new("Remove").color(ui.visuals().error_fg_color)).clicked() {
-                cmds.push(Command::RemoveHost(h.name.clone()));
+                cmds.push(Command::Confirm {
+                    title: format!("Remove host {}?", h.name),
+                    text: "The host and its binding leave the inventory. The server itself is not touched.".into(),
+                    confirm: "Remove".into(),
+                    command: Box::new(Command::RemoveHost(h.name.clone())),
+                });
             }
         });
         ui.add_space(4.0);

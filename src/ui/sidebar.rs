@@ -58,7 +58,12 @@ pub fn show(ui: &mut Ui, model: &Model, view: View, cmds: &mut Vec<Command>) {
                     let rm = ui.add_enabled(empty, egui::Button::new("Remove account"));
                     let rm = rm.on_disabled_hover_text("Delete or move its key pairs and hosts first");
                     if rm.clicked() {
-                        cmds.push(Command::RemoveAccount(a.clone()));
+                        cmds.push(Command::Confirm {
+                            title: format!("Remove account {a}?"),
+                            text: "It has no key pairs or hosts left; only its name and note are removed.".into(),
+                            confirm: "Remove account".into(),
+                            command: Box::new(Command::RemoveAccount(a.clone())),
+                        });
                         ui.close();
                     }
                 });

@@ -4,6 +4,7 @@
 
 mod activity;
 mod app;
+mod command_handling;
 mod create;
 mod details;
 mod dialogs;

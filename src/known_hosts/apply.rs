@@ -58,7 +58,7 @@ pub fn restore(path: &Path) -> Result<PathBuf, KnownHostsError> {
 
 /// Follows symlinks from `path` to the file that holds the bytes. A path that does
 /// not exist (or a dangling link's target) is returned as is.
-fn resolve_target(path: &Path) -> Result<PathBuf, KnownHostsError> {
+pub(crate) fn resolve_target(path: &Path) -> Result<PathBuf, KnownHostsError> {
     let mut current = path.to_path_buf();
     for _ in 0..MAX_LINKS {
         match fs::symlink_metadata(&current) {

@@ -95,6 +95,12 @@ pub fn backup_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The backup that [`Plan::apply`] writes for `path`: next to the file a symlink at
+/// `path` points to. Falls back to [`backup_path`] of `path` when the link cannot be read.
+pub fn backup_for(path: &Path) -> PathBuf {
+    backup_path(&apply::resolve_target(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,19 +7,19 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use egui::{Align, Button, Color32, CornerRadius, Frame, Label, Layout, Margin, RichText, Stroke, TextEdit, UiBuilder};
-use egui_extras::{Column, TableBuilder};
+use egui::{Button, Color32, Frame, Label, Margin, RichText, Stroke, TextEdit, UiBuilder};
 
 use crate::inventory::Host;
 use crate::known_hosts::{self, HostQuery, KnownHostsError, Plan};
 
+use super::known_hosts_tables::{form_row, host_chip, kept_rows, kept_table, removed_table, KeptRow};
 use super::platform::{ssh_dir, Picked, Platform};
 use super::worker::Jobs;
 
 /// Width of the label column of the form, so the fields line up.
-const LABEL_WIDTH: f32 = 130.0;
+pub(super) const LABEL_WIDTH: f32 = 130.0;
 /// Tables scroll on their own past this height; the page scrolls around them.
-const TABLE_HEIGHT: f32 = 320.0;
+pub(super) const TABLE_HEIGHT: f32 = 320.0;
 
 /// A one-line message for the app's status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -531,7 +531,7 @@ impl KnownHostsView {
         self.task = Some((Task::Planning, inputs.file.clone()));
         self.jobs.spawn(ctx, move || {
             let result = known_hosts::plan_file(&inputs.file, &queries).map(|plan| {
-                let backup = known_hosts::backup_path(&link_target(&inputs.file));
+                let backup = known_hosts::backup_for(&inputs.file);
                 let rows = kept_rows(&plan);
                 (plan, backup, rows)
             });
@@ -669,198 +669,6 @@ impl KnownHostsView {
     }
 }
 
-/// A label column of fixed width, then the row's content stacked vertically.
-fn form_row(ui: &mut egui::Ui, label: &str, add: impl FnOnce(&mut egui::Ui, egui::Id)) {
-    ui.horizontal_top(|ui| {
-        let height = ui.spacing().interact_size.y;
-        let label = ui
-            .allocate_ui_with_layout(egui::vec2(LABEL_WIDTH, height), Layout::left_to_right(Align::Center), |ui| {
-                ui.set_min_size(egui::vec2(LABEL_WIDTH, height));
-                ui.label(RichText::new(label).strong())
-            })
-            .inner;
-        ui.vertical(|ui| add(ui, label.id));
-    });
-}
-
-/// A host as a rounded chip with a remove button. Returns true when × was clicked.
-fn host_chip(ui: &mut egui::Ui, host: &str) -> bool {
-    let invalid = HostQuery::parse(host).err();
-    let visuals = ui.visuals();
-    let (fill, stroke) = match invalid {
-        Some(_) => (visuals.error_fg_color.gamma_multiply(0.12), visuals.error_fg_color),
-        None => (visuals.widgets.inactive.weak_bg_fill, visuals.widgets.noninteractive.bg_stroke.color),
-    };
-    let mut clicked = false;
-    Frame::new()
-        .fill(fill)
-        .stroke(Stroke::new(1.0, stroke))
-        .corner_radius(CornerRadius::same(10))
-        .inner_margin(Margin { left: 8, right: 4, top: 2, bottom: 2 })
-        .show(ui, |ui| {
-            ui.spacing_mut().item_spacing.x = 4.0;
-            ui.horizontal(|ui| {
-                let label = ui.label(RichText::new(host).monospace());
-                if let Some(e) = &invalid {
-                    label.on_hover_text(capitalise(&e.to_string()));
-                }
-                let x = ui
-                    .add(Button::new("×").frame(false).small())
-                    .on_hover_text("Remove from the list")
-                    .accessible_name(format!("Remove {host} from the list"));
-                clicked = x.clicked();
-            });
-        });
-    clicked
-}
-
-/// A small rounded tag, e.g. "hashed".
-fn badge(ui: &mut egui::Ui, text: &str) -> egui::Response {
-    let color = ui.visuals().text_color();
-    Frame::new()
-        .fill(ui.visuals().widgets.inactive.weak_bg_fill)
-        .stroke(Stroke::new(1.0, ui.visuals().widgets.noninteractive.bg_stroke.color))
-        .corner_radius(CornerRadius::same(4))
-        .inner_margin(Margin::symmetric(5, 0))
-        .show(ui, |ui| ui.label(RichText::new(text).small().color(color)))
-        .inner
-}
-
-fn row_height(ui: &egui::Ui) -> f32 {
-    ui.spacing().interact_size.y + 4.0
-}
-
-/// One tinted row per removed line: number, hosts (or "hashed"), key type,
-/// fingerprint, and which of the hosts matched. The whole line shows on hover.
-fn removed_table(ui: &mut egui::Ui, plan: &Plan, tint: Color32) {
-    let row_x = ui.available_rect_before_wrap().x_range();
-    let gap = ui.spacing().item_spacing * 0.5;
-    let height = row_height(ui);
-    TableBuilder::new(ui)
-        .id_salt("known_hosts_removed")
-        .resizable(true)
-        .cell_layout(Layout::left_to_right(Align::Center))
-        .column(Column::auto().at_least(44.0))
-        .column(Column::initial(220.0).at_least(80.0))
-        .column(Column::auto().at_least(90.0))
-        .column(Column::initial(400.0).at_least(120.0))
-        .column(Column::remainder().at_least(120.0))
-        .max_scroll_height(TABLE_HEIGHT)
-        .header(height, |mut header| {
-            for title in ["Line", "Hosts", "Key type", "Fingerprint", "Matched"] {
-                header.col(|ui| {
-                    ui.strong(title);
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(height, plan.removed.len(), |mut row| {
-                let Some(r) = plan.removed.get(row.index()) else { return };
-                row.col(|ui| {
-                    let rect = egui::Rect::from_x_y_ranges(row_x, ui.max_rect().y_range()).expand2(gap);
-                    ui.painter().rect_filled(rect, 0.0, tint);
-                    ui.label(RichText::new(r.line.to_string()).monospace());
-                });
-                row.col(|ui| {
-                    if r.hashed {
-                        badge(ui, "hashed").on_hover_text(
-                            "The host names on this line are hashed (HashKnownHosts); it is one of these hosts",
-                        );
-                    } else {
-                        ui.add(Label::new(RichText::new(&r.hosts).monospace()).truncate());
-                    }
-                });
-                row.col(|ui| {
-                    ui.add(Label::new(RichText::new(&r.key_type).monospace()).truncate());
-                });
-                row.col(|ui| match &r.fingerprint {
-                    Some(fp) => {
-                        ui.add(Label::new(RichText::new(fp).monospace()).truncate());
-                    }
-                    None => {
-                        ui.label(RichText::new("unreadable key").weak()).on_hover_text(
-                            "The key on this line cannot be read; the line goes anyway because its host matched",
-                        );
-                    }
-                });
-                row.col(|ui| {
-                    ui.add(Label::new(RichText::new(&r.matched).monospace()).truncate());
-                });
-                row.response().on_hover_text(RichText::new(&r.text).monospace());
-            });
-        });
-}
-
-/// A row of the kept table: an index into `Plan::kept` or `Plan::malformed`.
-#[derive(Clone, Copy)]
-enum KeptRow {
-    Kept(usize),
-    Malformed(usize),
-}
-
-/// Kept and unreadable lines merged in file order. Made once per preview, on the worker:
-/// a wrong file can have a malformed line for each of its 200,000 lines.
-fn kept_rows(plan: &Plan) -> Vec<KeptRow> {
-    let mut rows: Vec<(usize, KeptRow)> =
-        plan.kept.iter().enumerate().map(|(i, k)| (k.line, KeptRow::Kept(i))).collect();
-    rows.extend(plan.malformed.iter().enumerate().map(|(i, m)| (m.line, KeptRow::Malformed(i))));
-    rows.sort_by_key(|(line, _)| *line);
-    rows.into_iter().map(|(_, r)| r).collect()
-}
-
-/// Kept lines (patterns, markers) and unreadable lines, in file order.
-fn kept_table(ui: &mut egui::Ui, plan: &Plan, rows: &[KeptRow]) {
-    let height = row_height(ui);
-    TableBuilder::new(ui)
-        .id_salt("known_hosts_kept")
-        .resizable(true)
-        .striped(true)
-        .cell_layout(Layout::left_to_right(Align::Center))
-        .column(Column::auto().at_least(44.0))
-        .column(Column::initial(360.0).at_least(120.0))
-        .column(Column::initial(180.0).at_least(60.0))
-        .column(Column::remainder().at_least(160.0))
-        .max_scroll_height(TABLE_HEIGHT)
-        .header(height, |mut header| {
-            for title in ["Line", "Why it stays", "Host", "Text"] {
-                header.col(|ui| {
-                    ui.strong(title);
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(height, rows.len(), |mut row| {
-                let item = rows.get(row.index()).and_then(|r| match *r {
-                    KeptRow::Kept(i) => plan.kept.get(i).map(|k| {
-                        let reason = match &k.pattern {
-                            Some(p) => format!("{} ({p})", k.reason),
-                            None => k.reason.clone(),
-                        };
-                        (k.line, reason, k.matched.as_str(), k.text.as_str())
-                    }),
-                    KeptRow::Malformed(i) => plan
-                        .malformed
-                        .get(i)
-                        .map(|m| (m.line, format!("not understood: {}", m.reason), "", m.text.as_str())),
-                });
-                let Some((line, reason, host, text)) = item else { return };
-                row.col(|ui| {
-                    ui.label(RichText::new(line.to_string()).monospace());
-                });
-                row.col(|ui| {
-                    ui.add(Label::new(&reason).truncate());
-                });
-                row.col(|ui| {
-                    ui.add(Label::new(RichText::new(host).monospace()).truncate());
-                });
-                row.col(|ui| {
-                    ui.add(Label::new(RichText::new(text).monospace().weak()).truncate());
-                });
-                row.response().on_hover_text(RichText::new(text).monospace());
-            });
-        });
-}
-
 /// The path typed in the file field; `~/` means the home directory.
 fn typed_path(text: &str) -> Option<PathBuf> {
     let text = text.trim();
@@ -879,20 +687,6 @@ fn typed_path(text: &str) -> Option<PathBuf> {
     Some(PathBuf::from(text))
 }
 
-/// The file a symlink chain ends at, as `Plan::apply` follows it, so the preview names
-/// the backup `apply` will really write.
-fn link_target(path: &Path) -> PathBuf {
-    let mut current = path.to_path_buf();
-    for _ in 0..40 {
-        let Ok(link) = std::fs::read_link(&current) else { break };
-        current = match current.parent() {
-            Some(dir) if link.is_relative() => dir.join(link),
-            _ => link,
-        };
-    }
-    current
-}
-
 /// "1 line", "3 lines".
 fn lines(n: usize) -> String {
     if n == 1 {
@@ -903,7 +697,7 @@ fn lines(n: usize) -> String {
 }
 
 /// Engine errors start lower-case ("invalid host ..."); a sentence on screen does not.
-fn capitalise(s: &str) -> String {
+pub(super) fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),

@@ -11,6 +11,7 @@ mod dialogs;
 mod hosts;
 mod import;
 mod key_table;
+mod known_hosts_tables;
 mod known_hosts_view;
 mod model;
 mod platform;

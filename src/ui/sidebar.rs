@@ -68,6 +68,9 @@ pub fn show(ui: &mut Ui, model: &Model, view: View, cmds: &mut Vec<Command>) {
                     }
                 });
             }
+            if regions.iter().all(|r| r.0.is_empty()) {
+                continue;
+            }
             ui.indent(("regions", &account), |ui| {
                 for (region, n) in regions.iter().filter(|r| !r.0.is_empty()) {
                     let sel = keys_view && model.scope == ScopeSel::Region(account.clone(), region.clone());

@@ -365,7 +365,10 @@ fn create(mut inv: Inventory, a: CreateArgs, out: &mut dyn Write) -> Result<()> 
     writeln!(out, "  Private key: {} ({}, mode 0600)", saved.display(), format.label())?;
     writeln!(out, "  Public key:  {}", pub_file.display())?;
     if format == PrivateFormat::Pkcs8 && kind == KeyKind::Ed25519 {
-        writeln!(out, "  Note: OpenSSH 9.2 and older cannot read Ed25519 keys in PKCS#8; use --format openssh for ssh.")?;
+        writeln!(
+            out,
+            "  Note: OpenSSH 9.2 and older cannot read Ed25519 keys in PKCS#8; use --format openssh for ssh."
+        )?;
     }
     Ok(())
 }

@@ -124,8 +124,8 @@ impl Inventory {
     /// Removes a host (and its binding). Returns it, so the caller can offer to clean
     /// its known_hosts lines.
     pub fn remove_host(&mut self, name: &str) -> Result<Host> {
-        let host = self.host(name)?;
         let tx = self.write()?;
+        let host = self.host(name)?;
         tx.execute("DELETE FROM hosts WHERE id = ?1", [host.id])?;
         log(&tx, "remove host", name, &host.addresses.join(", "))?;
         tx.commit()?;
@@ -135,9 +135,9 @@ impl Inventory {
     /// Binds a key pair to hosts in one transaction. A host bound to another key pair is
     /// re-associated; those replacements are returned.
     pub fn bind(&mut self, key_id: i64, hosts: &[String]) -> Result<Vec<Rebound>> {
+        let tx = self.write()?;
         let key = self.key(key_id)?;
         let targets: Vec<Host> = hosts.iter().map(|h| self.host(h)).collect::<Result<_>>()?;
-        let tx = self.write()?;
         let mut rebound = Vec::new();
         let at = now();
         for h in &targets {
@@ -163,12 +163,12 @@ impl Inventory {
     /// Unbinds a key pair from hosts in one transaction; a host not bound to this key
     /// pair is an error and nothing changes.
     pub fn unbind(&mut self, key_id: i64, hosts: &[String]) -> Result<Vec<Host>> {
+        let tx = self.write()?;
         let key = self.key(key_id)?;
         let targets: Vec<Host> = hosts.iter().map(|h| self.host(h)).collect::<Result<_>>()?;
         if let Some(h) = targets.iter().find(|h| h.key.as_ref().map(|k| k.0) != Some(key_id)) {
             return Err(InventoryError::Rule(format!("Host '{}' is not bound to key pair '{}'", h.name, key.name)));
         }
-        let tx = self.write()?;
         for h in &targets {
             tx.execute("DELETE FROM bindings WHERE host_id = ?1", [h.id])?;
             log(&tx, "unbind", &key.name, &format!("from {}", h.name))?;

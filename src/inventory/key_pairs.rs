@@ -392,12 +392,12 @@ impl Inventory {
 
     /// Renames, re-describes and re-tags a key pair in one transaction.
     pub fn edit_key(&mut self, id: i64, edit: &KeyEdit) -> Result<KeyPair> {
-        let old = self.key(id)?;
         if let Some(n) = &edit.name {
             rule(check_key_name(n))?;
         }
         check_tags(&edit.set_tags)?;
         let tx = self.write()?;
+        let old = self.key(id)?;
         let mut changes = Vec::new();
         if let Some(n) = edit.name.as_ref().filter(|n| **n != old.name) {
             if name_taken(&tx, old.account_id, &old.region, n, id)? {
@@ -454,13 +454,13 @@ impl Inventory {
     /// Deletes key pairs in one transaction. A key pair bound to a host is refused
     /// (naming the hosts) unless `unbind` is set, in which case it is unbound first.
     pub fn delete_keys(&mut self, ids: &[i64], unbind: bool) -> Result<Vec<DeletedKey>> {
+        let tx = self.write()?;
         let keys: Vec<KeyPair> = ids.iter().map(|id| self.key(*id)).collect::<Result<_>>()?;
         if !unbind {
             if let Some(k) = keys.iter().find(|k| !k.hosts.is_empty()) {
                 return Err(InventoryError::KeyBound { name: k.name.clone(), hosts: k.hosts.clone() });
             }
         }
-        let tx = self.write()?;
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
             tx.execute("DELETE FROM bindings WHERE key_pair_id = ?1", [k.id])?;

@@ -30,6 +30,8 @@ pub enum InventoryError {
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("{} is read-only: check its permissions (or its folder's), or pass --db with a writable file", path.display())]
     ReadOnly { path: PathBuf },
+    #[error("the disk holding {} is full: free some space and try again. Nothing was changed", path.display())]
+    DiskFull { path: PathBuf },
     #[error("{0}")]
     Rule(String),
     #[error("{0}")]
@@ -67,6 +69,49 @@ pub fn default_path() -> Option<PathBuf> {
 
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Whether an SQLite error while opening `path` means its disk is full. SQLite says so
+/// for a write that does not fit (SQLITE_FULL), but reports a WAL index (`-shm`) it
+/// cannot make as a plain "disk I/O error"; then a small write next to the file tells.
+fn is_disk_full(e: &rusqlite::Error, path: &Path) -> bool {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => true,
+        Some(rusqlite::ErrorCode::SystemIoFailure) => folder_is_full(path),
+        _ => false,
+    }
+}
+
+fn folder_is_full(path: &Path) -> bool {
+    use std::io::{ErrorKind, Write};
+    let full = |e: std::io::Error| e.kind() == ErrorKind::StorageFull;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // The probe is removed when dropped, whatever happens.
+    match tempfile::Builder::new().prefix(".keyshelf-space-").tempfile_in(dir) {
+        Ok(mut probe) => probe.write_all(&[0u8; 64 * 1024]).and_then(|()| probe.as_file().sync_all()).is_err_and(full),
+        Err(e) => full(e),
+    }
+}
+
+/// How long a connection waits for another one's write to finish.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `PRAGMA journal_mode=WAL`. Switching a new file to WAL needs it alone, and when
+/// another process opens it at that moment SQLite answers "database is locked" at once,
+/// without the busy timeout (tests/concurrency.rs): retry for as long as that would wait.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other.map(|_| ()),
+        }
+    }
 }
 
 fn is_not_a_db(e: &rusqlite::Error) -> bool {
@@ -107,6 +152,8 @@ impl Inventory {
         let classify = |e: rusqlite::Error| -> InventoryError {
             if is_not_a_db(&e) {
                 InventoryError::NotADatabase { path: path.to_path_buf() }
+            } else if is_disk_full(&e, path) {
+                InventoryError::DiskFull { path: path.to_path_buf() }
             } else if matches!(
                 e.sqlite_error_code(),
                 Some(rusqlite::ErrorCode::ReadOnly) | Some(rusqlite::ErrorCode::CannotOpen)
@@ -116,10 +163,18 @@ impl Inventory {
                 open_err(e.to_string())
             }
         };
-        conn.busy_timeout(Duration::from_secs(10)).map_err(classify)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;
         // Reading the header first tells a foreign file apart before anything is written.
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(classify)?;
-        let _: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(classify)?;
+        // One statement, so one snapshot: another process may be creating this inventory
+        // right now, and two reads could see its version 0, then its tables ("foreign").
+        let (version, foreign): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(classify)?;
         if version > schema::LATEST {
             return Err(InventoryError::NewerSchema {
                 path: path.to_path_buf(),
@@ -127,21 +182,15 @@ impl Inventory {
                 supported: schema::LATEST,
             });
         }
-        if version == 0 {
-            let foreign: i64 = conn
-                .query_row("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'", [], |r| r.get(0))
-                .map_err(classify)?;
-            if foreign > 0 {
-                return Err(open_err(
-                    "it is an SQLite database of another program, not a Keyshelf inventory; it was left untouched"
-                        .into(),
-                ));
-            }
+        if version == 0 && foreign > 0 {
+            return Err(open_err(
+                "it is an SQLite database of another program, not a Keyshelf inventory; it was left untouched".into(),
+            ));
         }
         if conn.is_readonly(rusqlite::MAIN_DB).map_err(classify)? {
             return Err(InventoryError::ReadOnly { path: path.to_path_buf() });
         }
-        let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(classify)?;
+        set_wal(&conn).map_err(classify)?;
         conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;").map_err(classify)?;
         let mut inv = Inventory { conn, path: path.to_path_buf() };
         inv.migrate(version).map_err(|e| match e {
@@ -177,8 +226,14 @@ impl Inventory {
 
     /// A write transaction that takes the lock up front, so two processes never
     /// deadlock upgrading read locks (busy_timeout then retries for us).
-    fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    ///
+    /// It borrows the connection shared, so a method reads what it is about to change
+    /// (`self.key(id)`, `self.host(name)`) *after* taking it, under the lock: a copy read
+    /// before could be stale by then, and an edit judged against it would be lost
+    /// (tests/concurrency.rs). Methods never nest transactions, which is what `new`
+    /// would check.
+    fn write(&self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
     }
 
     /// The activity log, newest first.

@@ -80,7 +80,7 @@ impl std::fmt::Debug for GeneratedKey {
 
 impl GeneratedKey {
     /// Generates a key pair from the OS random source. RSA takes from a fraction of a
-    /// second to several seconds: never call this on a UI thread.
+    /// second to several seconds, on every core: never call this on a UI thread.
     pub fn generate(spec: KeySpec, comment: &str) -> Result<GeneratedKey, KeyError> {
         let spec = KeySpec::new(spec.kind, Some(spec.bits))?;
         let gen_err = |e: ssh_key::Error| KeyError::Generate(e.to_string());
@@ -94,7 +94,12 @@ impl GeneratedKey {
                 };
                 KeypairData::from(EcdsaKeypair::random(&mut OsRng, curve).map_err(gen_err)?)
             }
-            KeyKind::Rsa => KeypairData::from(RsaKeypair::random(&mut OsRng, spec.bits as usize).map_err(gen_err)?),
+            // The primes are searched for on every core (see `rsa_parallel`); ssh-key's
+            // conversion stores p, q and iqmp = q^-1 mod p, as OpenSSH expects.
+            KeyKind::Rsa => {
+                let key = super::rsa_parallel::generate(spec.bits as usize)?;
+                KeypairData::from(RsaKeypair::try_from(&key).map_err(gen_err)?)
+            }
         };
         let private = PrivateKey::new(data, comment).map_err(gen_err)?;
         let mut info = KeyInfo::from_public(private.public_key())?;

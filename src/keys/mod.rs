@@ -7,6 +7,7 @@ mod info;
 mod parse;
 mod pem;
 mod rfc4716;
+mod rsa_parallel;
 
 pub use generate::{GeneratedKey, PrivateFormat};
 pub use info::{export_public, normalize_fingerprint, type_label, FingerprintQuery, KeyInfo, PublicFormat};

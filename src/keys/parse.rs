@@ -119,9 +119,20 @@ fn skip_ec_parameters(text: &str) -> Result<&str, KeyError> {
     Ok(rest)
 }
 
-fn finish(key: PublicKey, source: KeySource, format: &'static str) -> Result<ParsedKey, KeyError> {
+fn finish(mut key: PublicKey, source: KeySource, format: &'static str) -> Result<ParsedKey, KeyError> {
+    let comment = tidy_comment(key.comment());
+    key.set_comment(comment);
     let info = KeyInfo::from_public(&key)?;
     Ok(ParsedKey { key, info, source, format })
+}
+
+/// A comment as it can be written back: one line (the `authorized_keys` form keeps it
+/// on the key's line), no control characters (they would reach terminals from `key
+/// show`), no spaces at the ends (an OpenSSH line cannot keep them). RFC 4716 headers
+/// (`Comment: " x "`) and OpenSSH private key files can hold any of these. Tabs stay.
+fn tidy_comment(comment: &str) -> String {
+    let spaced: String = comment.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect();
+    spaced.trim().to_string()
 }
 
 fn check_algorithm(k: &KeyData) -> Result<(), KeyError> {
@@ -244,6 +255,13 @@ fn openssh_ecdsa_public(body: &str) -> Option<PublicKey> {
     Some(key)
 }
 
+fn check_line_text(line: &str) -> Result<(), String> {
+    match line.chars().find(|c| c.is_control() && *c != '\t') {
+        Some(c) => Err(format!("the line contains a control character ({c:?}): it is not a key line")),
+        None => Ok(()),
+    }
+}
+
 /// Parses one `authorized_keys`-style line: `[options] TYPE BASE64 [COMMENT]`.
 fn parse_line(line: &str) -> Result<PublicKey, String> {
     use base64ct::Encoding;
@@ -280,7 +298,7 @@ fn parse_line(line: &str) -> Result<PublicKey, String> {
     let mut key = PublicKey::from_openssh(&format!("{ktype} {b64}")).map_err(|_| {
         format!("the {ktype} key data is truncated or corrupted (its base64 does not decode to a valid key)")
     })?;
-    key.set_comment(comment.trim());
+    key.set_comment(tidy_comment(comment));
     Ok(key)
 }
 
@@ -380,7 +398,10 @@ pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), 
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let parsed = parse_line(line).and_then(|key| {
+        // As `parse_key` refuses a whole input with control characters, bulk import
+        // refuses such a line: it is binary junk, or a comment that would reach the
+        // inventory and terminals (`\r`, escape sequences).
+        let parsed = check_line_text(line).and_then(|()| parse_line(line)).and_then(|key| {
             let info = KeyInfo::from_public(&key).map_err(|e| e.to_string())?;
             Ok((key, info))
         });

@@ -100,7 +100,21 @@ pub(crate) fn encode(blob: &[u8], comment: &str) -> String {
         let mut cur = String::new();
         for c in chars {
             if cur.len() + c.len_utf8() > 71 {
-                lines.push(std::mem::take(&mut cur));
+                // Readers (ours too) trim each line, so a continuation line must not
+                // start with white space: carry the last word character over with it.
+                let mut carry = String::new();
+                if c.is_whitespace() {
+                    while let Some(last) = cur.pop() {
+                        carry.insert(0, last);
+                        if !last.is_whitespace() {
+                            break;
+                        }
+                    }
+                }
+                if !cur.is_empty() {
+                    lines.push(std::mem::take(&mut cur));
+                }
+                cur = carry;
             }
             cur.push(c);
         }

@@ -66,6 +66,11 @@ impl HostQuery {
         if host.contains([',', '[', ']', '|', '#', '@']) {
             return Err(bad("a host cannot contain , [ ] | # or @"));
         }
+        // Only an IPv6 address holds colons, and it holds at least two. `[a:7]` would be
+        // shown (and written by ssh) as `a:7`, which reads back as host `a`, port 7.
+        if host.matches(':').count() == 1 {
+            return Err(bad("a host name cannot contain ':'; give a port as host:port or [host]:port"));
+        }
         Ok(HostQuery { host: host.to_ascii_lowercase(), port })
     }
 
@@ -148,6 +153,8 @@ mod tests {
             "a b",
             "a,b",
             "h|x",
+            "[a:7]:22",
+            "[a:]",
         ] {
             let err = HostQuery::parse(bad).expect_err(bad);
             assert!(err.to_string().starts_with("invalid host"), "{bad}: {err}");

@@ -1,0 +1,72 @@
+//! The inventory at 100,000 key pairs, with criterion: open + load, the app's model
+//! load, one frame of the key table, one search keystroke. The fixture inventory is
+//! made once in `target/bench-data/` (see `common`).
+//!
+//! `cargo bench --bench inventory_scale` (`-- --quick` to try it out). The summary
+//! table with goals is `cargo bench --bench report -- scale`.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use egui_kittest::kittest::Queryable;
+use keyshelf::inventory::{Inventory, KeyFilter};
+use keyshelf::ui::{KeyshelfApp, NativePlatform};
+
+fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.sqlite3");
+    std::fs::copy(common::inventory_100k(), &db).unwrap();
+    (dir, db)
+}
+
+fn load(c: &mut Criterion) {
+    let (_dir, db) = setup();
+    let mut g = c.benchmark_group("inventory-100k");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.bench_function("open+list_keys", |b| {
+        b.iter_with_large_drop(|| Inventory::open(&db).unwrap().list_keys(&KeyFilter::default()).unwrap())
+    });
+    g.bench_function("app-new", |b| {
+        b.iter_with_large_drop(|| KeyshelfApp::new(Some(db.clone()), Arc::new(NativePlatform)))
+    });
+    g.finish();
+}
+
+fn ui(c: &mut Criterion) {
+    let (_dir, db) = setup();
+    let app = KeyshelfApp::new(Some(db.clone()), Arc::new(NativePlatform));
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut KeyshelfApp| app.ui_root(ui), app);
+    h.run_steps(3);
+    let mut g = c.benchmark_group("ui-100k");
+    g.bench_function("frame", |b| b.iter(|| h.step()));
+    h.get_by_label("Search").focus();
+    h.run_steps(2);
+    // Alternately type and delete one character: every step filters all rows.
+    let mut typed = false;
+    g.bench_function("search-keystroke", |b| {
+        b.iter(|| {
+            if typed {
+                h.event(egui::Event::Key {
+                    key: egui::Key::Backspace,
+                    physical_key: None,
+                    pressed: true,
+                    repeat: false,
+                    modifiers: egui::Modifiers::NONE,
+                });
+            } else {
+                h.event(egui::Event::Text("7".into()));
+            }
+            typed = !typed;
+            h.step();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, load, ui);
+criterion_main!(benches);

@@ -412,13 +412,13 @@ fn refused_untouched(db: &Path, expected: &str) {
 fn inventory_files_it_cannot_use_are_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
 
-    // A fresh path (in folders that do not exist yet) becomes an inventory, schema 1.
+    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema (2).
     let fresh = dir.path().join("new/nested/inv.sqlite3");
     let out = Env::at(&fresh).ok(["key", "list", "--json"]);
     assert_eq!(out.trim(), "[]");
     let conn = rusqlite::Connection::open(&fresh).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     let mode_: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode_, "wal");
     for table in ["accounts", "key_pairs", "tags", "hosts", "bindings", "activity"] {

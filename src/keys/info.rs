@@ -53,11 +53,22 @@ impl KeyInfo {
     pub fn from_public(key: &PublicKey) -> Result<KeyInfo, KeyError> {
         let (bits, weak) = match key.key_data() {
             KeyData::Ed25519(_) | KeyData::SkEd25519(_) => (256, false),
-            KeyData::Ecdsa(k) => match k.curve() {
-                ssh_key::EcdsaCurve::NistP256 => (256, false),
-                ssh_key::EcdsaCurve::NistP384 => (384, false),
-                ssh_key::EcdsaCurve::NistP521 => (521, false),
-            },
+            KeyData::Ecdsa(k) => {
+                // ssh-key does not check that the point is on the curve; OpenSSH refuses
+                // such keys, and so do we.
+                let sec1 = k.as_sec1_bytes();
+                let (bits, on_curve) = match k.curve() {
+                    ssh_key::EcdsaCurve::NistP256 => (256, p256::PublicKey::from_sec1_bytes(sec1).is_ok()),
+                    ssh_key::EcdsaCurve::NistP384 => (384, p384::PublicKey::from_sec1_bytes(sec1).is_ok()),
+                    ssh_key::EcdsaCurve::NistP521 => (521, p521::PublicKey::from_sec1_bytes(sec1).is_ok()),
+                };
+                if !on_curve {
+                    return Err(KeyError::Import(
+                        "the ECDSA key data is corrupted: its point is not on the curve".into(),
+                    ));
+                }
+                (bits, false)
+            }
             KeyData::SkEcdsaSha2NistP256(_) => (256, false),
             KeyData::Rsa(k) => {
                 let b = mpint_bits(&k.n);
@@ -213,6 +224,20 @@ mod tests {
         assert_eq!(aws.len(), 44);
         assert!(aws.ends_with('='));
         assert!(!i.weak);
+    }
+
+    #[test]
+    fn ecdsa_point_off_the_curve_is_refused() {
+        use ssh_key::public::EcdsaPublicKey;
+        let secret = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let mut point = secret.public_key().to_sec1_bytes().to_vec();
+        let good = PublicKey::new(KeyData::Ecdsa(EcdsaPublicKey::from_sec1_bytes(&point).unwrap()), "");
+        assert!(KeyInfo::from_public(&good).is_ok());
+        let last = point.len() - 1;
+        point[last] ^= 1;
+        let bad = PublicKey::new(KeyData::Ecdsa(EcdsaPublicKey::from_sec1_bytes(&point).unwrap()), "");
+        let err = KeyInfo::from_public(&bad).unwrap_err().to_string();
+        assert!(err.contains("not on the curve"), "{err}");
     }
 
     #[test]

@@ -33,6 +33,17 @@ fn folder_of(path: &Path) -> PathBuf {
 /// at all. With `overwrite == false` an existing file is an error and is left untouched,
 /// even if it appears between the check and the write (the final step refuses to clobber).
 pub fn write_secret(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), SecureFileError> {
+    write_atomic(path, bytes, overwrite, None)
+}
+
+/// Writes a file that is not secret (a `.pub`), atomically, readable by all (0644);
+/// never over an existing file unless `overwrite`.
+pub fn write_public(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), SecureFileError> {
+    write_atomic(path, bytes, overwrite, Some(0o644))
+}
+
+/// The temp file starts private (0600); `mode`, if given, widens it before the rename.
+fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool, mode: Option<u32>) -> Result<(), SecureFileError> {
     let dir = folder_of(path);
     if !dir.is_dir() {
         return Err(SecureFileError::NoFolder(dir));
@@ -56,6 +67,13 @@ pub fn write_secret(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Se
         }
     }
     tmp.write_all(bytes).map_err(io_err(path))?;
+    #[cfg(unix)]
+    if let Some(m) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(fs::Permissions::from_mode(m)).map_err(io_err(path))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
     tmp.as_file().sync_all().map_err(io_err(path))?;
     let persisted = if overwrite {
         tmp.persist(path).map_err(|e| e.error)
@@ -100,6 +118,17 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"secret two");
         // no temp files left behind
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn public_files_are_world_readable_and_not_clobbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("id_test.pub");
+        write_public(&p, b"ssh-ed25519 AAAA x\n", false).unwrap();
+        #[cfg(unix)]
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
+        assert!(matches!(write_public(&p, b"other", false), Err(SecureFileError::Exists(_))));
+        assert_eq!(fs::read(&p).unwrap(), b"ssh-ed25519 AAAA x\n");
     }
 
     #[test]

@@ -280,26 +280,9 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
     }
 }
 
-/// Public keys are not secret, but a half-written file is still wrong: write atomically.
+/// Public keys are not secret, but a half-written file is still wrong: written atomically.
 fn write_public(path: &Path, text: &str, force: bool) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let err = |source: io::Error| CliError::Read { path: path.to_path_buf(), source };
-    if !force && path.exists() {
-        return Err(CliError::Usage(format!("{} already exists; use --force to replace it", path.display())));
-    }
-    let mut tmp = tempfile::Builder::new().prefix(".keyshelf-").tempfile_in(&dir).map_err(err)?;
-    tmp.write_all(text.as_bytes()).map_err(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(err)?;
-    }
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    crate::secure_file::write_public(path, text.as_bytes(), force).map_err(|e| CliError::Usage(e.to_string()))
 }
 
 fn pub_path(out: &Path) -> PathBuf {

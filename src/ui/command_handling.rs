@@ -94,9 +94,10 @@ impl KeyshelfApp {
     fn save_public(&mut self, id: i64, path: &std::path::Path) {
         let Some(row) = self.model.row_by_id(id) else { return };
         let text = format!("{}\n", row.key.public_key);
-        match std::fs::write(path, text) {
+        // The native dialog has asked before replacing a file.
+        match crate::secure_file::write_public(path, text.as_bytes(), true) {
             Ok(()) => self.info(format!("Saved the public key to {}", path.display())),
-            Err(e) => self.error(format!("Cannot write {}: {e}", path.display())),
+            Err(e) => self.error(e.to_string()),
         }
     }
 

@@ -1,10 +1,11 @@
 //! What Keyshelf knows about a public key: type, size, comment, the OpenSSH line, every
 //! fingerprint form consoles show, and the public export formats.
 
-use base64ct::{Base64, Encoding};
+use base64ct::{Base64, Base64Unpadded, Encoding};
 use md5::{Digest, Md5};
+use sha2::Sha256;
 use ssh_key::public::KeyData;
-use ssh_key::{HashAlg, PublicKey};
+use ssh_key::PublicKey;
 
 use super::{pem, rfc4716, KeyError};
 
@@ -29,12 +30,14 @@ pub struct KeyInfo {
 }
 
 fn colon_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 3);
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {
             s.push(':');
         }
-        s.push_str(&format!("{b:02x}"));
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 15)] as char);
     }
     s
 }
@@ -77,9 +80,11 @@ impl KeyInfo {
             KeyData::Dsa(k) => (mpint_bits(&k.p), true),
             _ => return Err(KeyError::Import(format!("unknown key algorithm '{}'", key.algorithm().as_str()))),
         };
+        // The key blob is encoded once; every fingerprint and the OpenSSH line come
+        // from it (bulk imports derive this for 100,000 keys).
         let blob = key.to_bytes().map_err(|e| KeyError::Encode(e.to_string()))?;
         let md5 = Md5::digest(&blob);
-        let sha256 = key.fingerprint(HashAlg::Sha256).to_string();
+        let sha256 = format!("SHA256:{}", Base64Unpadded::encode_string(&Sha256::digest(&blob)));
         let aws_fingerprint = match key.key_data() {
             KeyData::Rsa(_) => {
                 let der = pem::spki_der(key.key_data())?;
@@ -89,15 +94,17 @@ impl KeyInfo {
             _ => None,
         };
         let comment = key.comment().to_string();
-        let mut plain = key.clone();
-        plain.set_comment("");
-        let mut openssh = plain.to_openssh().map_err(|e| KeyError::Encode(e.to_string()))?;
+        let algorithm = key.algorithm().as_str().to_string();
+        let mut openssh = String::with_capacity(algorithm.len() + blob.len() * 4 / 3 + comment.len() + 6);
+        openssh.push_str(&algorithm);
+        openssh.push(' ');
+        openssh.push_str(&Base64::encode_string(&blob));
         if !comment.is_empty() {
             openssh.push(' ');
             openssh.push_str(&comment);
         }
         Ok(KeyInfo {
-            algorithm: key.algorithm().as_str().to_string(),
+            algorithm,
             bits,
             comment,
             openssh,

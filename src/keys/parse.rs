@@ -286,18 +286,16 @@ fn parse_line(line: &str) -> Result<PublicKey, String> {
     if b64.is_empty() {
         return Err(format!("'{ktype}' is not followed by the base64 key data"));
     }
-    // ssh-key refuses a line whose type word and key data disagree before we can compare
-    // them, so read the type inside the data ourselves to say what is wrong.
-    let inner = match PublicKey::from_bytes(&base64ct::Base64::decode_vec(b64).unwrap_or_default()) {
-        Ok(k) => Some(k.algorithm().as_str().to_string()),
-        Err(_) => None,
-    };
-    if let Some(inner) = inner.filter(|a| a != ktype) {
-        return Err(format!("the line says '{ktype}' but the key data is '{inner}'"));
+    // The base64 is decoded once, and the type inside the data is compared with the
+    // type word here, so a mismatch is named rather than reported as corruption.
+    let corrupted =
+        || format!("the {ktype} key data is truncated or corrupted (its base64 does not decode to a valid key)");
+    let blob = base64ct::Base64::decode_vec(b64).map_err(|_| corrupted())?;
+    let mut key = PublicKey::from_bytes(&blob).map_err(|_| corrupted())?;
+    let inner = key.algorithm();
+    if inner.as_str() != ktype {
+        return Err(format!("the line says '{ktype}' but the key data is '{}'", inner.as_str()));
     }
-    let mut key = PublicKey::from_openssh(&format!("{ktype} {b64}")).map_err(|_| {
-        format!("the {ktype} key data is truncated or corrupted (its base64 does not decode to a valid key)")
-    })?;
     key.set_comment(tidy_comment(comment));
     Ok(key)
 }

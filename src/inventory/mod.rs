@@ -193,8 +193,8 @@ impl Inventory {
         set_wal(&conn).map_err(classify)?;
         // The last connection to close checkpoints and deletes the WAL (SQLite's
         // default). Leaving it for the next process (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE)
-        // would save a CLI command two fsyncs, but a user who restores the inventory by
-        // copying the one file back would get the stale `-wal` applied to it.
+        // would save a CLI command its four SQLite fsyncs, but a user who restores the
+        // inventory by copying the one file back would get the stale `-wal` applied.
         conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;").map_err(classify)?;
         let mut inv = Inventory { conn, path: path.to_path_buf() };
         inv.migrate(version).map_err(|e| match e {

@@ -389,6 +389,66 @@ impl std::fmt::Display for BulkLineError {
 pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), KeyError> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let text = std::str::from_utf8(input).map_err(|_| err("the file is binary data, not a text key file"))?;
+    // Large files are read on every core: each thread takes a run of whole lines.
+    let threads = if text.len() < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
+    };
+    let chunks = split_at_lines(text, threads);
+    let parts: Vec<(Vec<BulkEntry>, Vec<BulkLineError>)> = if chunks.len() == 1 {
+        vec![parse_lines(text, 0)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                chunks.iter().map(|&(first, chunk)| scope.spawn(move || parse_lines(chunk, first))).collect();
+            handles.into_iter().map(|h| h.join().expect("a bulk import thread panicked")).collect()
+        })
+    };
+    let mut entries = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut errors = Vec::new();
+    for (e, bad) in parts {
+        entries.extend(e);
+        errors.extend(bad);
+    }
+    if entries.is_empty() && errors.is_empty() {
+        return Err(err("the file holds no keys"));
+    }
+    Ok((entries, errors))
+}
+
+/// Below this size one thread is quicker than starting others.
+const PARALLEL_FROM: usize = 256 * 1024;
+const MAX_THREADS: usize = 8;
+
+/// Splits `text` into at most `n` runs of whole lines, each with the number of lines
+/// before it.
+fn split_at_lines(text: &str, n: usize) -> Vec<(usize, &str)> {
+    let mut out = Vec::with_capacity(n);
+    let (mut rest, mut first) = (text, 0);
+    for left in (1..=n).rev() {
+        if rest.is_empty() && !out.is_empty() {
+            break;
+        }
+        if left == 1 || rest.is_empty() {
+            out.push((first, rest));
+            break;
+        }
+        let want = rest.len() / left;
+        let cut = match rest[want..].find('\n') {
+            Some(i) => want + i + 1,
+            None => rest.len(),
+        };
+        let (chunk, tail) = rest.split_at(cut);
+        out.push((first, chunk));
+        first += chunk.lines().count();
+        rest = tail;
+    }
+    out
+}
+
+/// Parses the lines of `text`, numbering them from `first + 1`.
+fn parse_lines(text: &str, first: usize) -> (Vec<BulkEntry>, Vec<BulkLineError>) {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -403,15 +463,13 @@ pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), 
             let info = KeyInfo::from_public(&key).map_err(|e| e.to_string())?;
             Ok((key, info))
         });
+        let n = first + i + 1;
         match parsed {
-            Ok((key, info)) => entries.push(BulkEntry { line: i + 1, key, info }),
-            Err(message) => errors.push(BulkLineError { line: i + 1, message }),
+            Ok((key, info)) => entries.push(BulkEntry { line: n, key, info }),
+            Err(message) => errors.push(BulkLineError { line: n, message }),
         }
     }
-    if entries.is_empty() && errors.is_empty() {
-        return Err(err("the file holds no keys"));
-    }
-    Ok((entries, errors))
+    (entries, errors)
 }
 
 #[cfg(test)]
@@ -479,5 +537,48 @@ mod tests {
         let (ok, bad) = parse_bulk(input.as_bytes()).unwrap();
         assert_eq!(ok.iter().map(|e| e.line).collect::<Vec<_>>(), vec![2, 5]);
         assert_eq!(bad.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 6]);
+    }
+
+    #[test]
+    fn line_runs_cover_the_text_and_count_lines() {
+        let text = "a\r\nbb\n\nccc\ndddd\ne";
+        for n in 1..=7 {
+            let runs = split_at_lines(text, n);
+            assert!(runs.len() <= n);
+            assert_eq!(runs.iter().map(|r| r.1).collect::<String>(), text, "n = {n}");
+            let mut at = 0;
+            for (first, chunk) in &runs {
+                assert!(!chunk.is_empty(), "n = {n}");
+                assert_eq!(*first, text[..at].lines().count(), "n = {n}, chunk {chunk:?}");
+                at += chunk.len();
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_file_read_in_parallel_matches_one_thread() {
+        // Over the parallel threshold, with bad, blank, comment and CRLF lines spread
+        // through it so some fall at the cuts.
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 3 * PARALLEL_FROM {
+            match i % 7 {
+                0 => text.push_str("not a key\n"),
+                1 => text.push('\n'),
+                2 => text.push_str("# comment\r\n"),
+                _ => text.push_str(&format!("{ED} k{i}\r\n")),
+            }
+            i += 1;
+        }
+        let (ok, bad) = parse_bulk(text.as_bytes()).unwrap();
+        let (ok1, bad1) = parse_lines(&text, 0);
+        assert_eq!(bad, bad1);
+        let lines = |v: &[BulkEntry]| v.iter().map(|e| (e.line, e.info.comment.clone())).collect::<Vec<_>>();
+        assert_eq!(lines(&ok), lines(&ok1));
+        assert_eq!(ok.len() + bad.len(), (0..i).filter(|j| j % 7 != 1 && j % 7 != 2).count());
+        // Line numbers are those of the file.
+        let nth = |n: usize| text.lines().nth(n - 1).unwrap().trim().to_string();
+        assert!(bad.iter().all(|b| nth(b.line) == "not a key"));
+        assert!(ok.iter().all(|e| nth(e.line).ends_with(&e.info.comment)));
     }
 }

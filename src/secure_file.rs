@@ -1,10 +1,27 @@
 //! Writing files that hold secrets: mode 0600 from the first byte, atomically (a temp
 //! file in the same folder, fsync, rename), and never over an existing file unless the
 //! caller says so. Used for private keys; it never logs what it writes.
+//!
+//! Also the two helpers both atomic writers (this one and known_hosts') share: the
+//! sweep of temp files left behind by a killed write, and the removal of tempfile's
+//! temp-path decoration from I/O errors.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Our temp files are `.keyshelf-XXXXXX.tmp`.
+const TEMP_PREFIX: &str = ".keyshelf-";
+const TEMP_SUFFIX: &str = ".tmp";
+/// How many random characters (ASCII letters and digits) tempfile puts in a temp
+/// file's name. Set explicitly on every Builder, so the sweep's pattern stays exact.
+pub(crate) const TEMP_RAND_LEN: usize = 6;
+/// A temp file untouched for this long was left by a write that never finished (the
+/// process was killed between creating it and the rename); a live write touches its
+/// temp file within moments.
+const STALE_TEMP_AGE: Duration = Duration::from_secs(60 * 60);
 
 /// Why a secret could not be written. Messages name the file and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +35,75 @@ pub enum SecureFileError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SecureFileError + '_ {
-    move |source| SecureFileError::Io { path: path.to_path_buf(), source }
+    move |source| SecureFileError::Io { path: path.to_path_buf(), source: without_temp_path(source) }
+}
+
+/// tempfile wraps some I/O errors with the temp file's path (`No space left on device
+/// (os error 28) at path "/dir/.keyshelf-AbC123.tmp"`). Our errors name the file the
+/// user asked for, so this gives back the plain OS error (or, if the reason is not an
+/// OS error, its message without the path). Other errors are returned unchanged.
+pub(crate) fn without_temp_path(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() || e.get_ref().is_none() {
+        return e;
+    }
+    let message = e.to_string();
+    let Some(at) = message.find(" at path \"") else { return e };
+    let reason = &message[..at];
+    let os_code = reason.strip_suffix(')').and_then(|r| r.rsplit_once("(os error ")).and_then(|(_, n)| n.parse().ok());
+    match os_code {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), reason.to_string()),
+    }
+}
+
+/// Whether `name` is `prefix` + [`TEMP_RAND_LEN`] ASCII letters or digits + `suffix`:
+/// exactly the names tempfile gives our temp files, nothing else.
+fn is_temp_name(name: &OsStr, prefix: &str, suffix: &str) -> bool {
+    name.to_str()
+        .and_then(|n| n.strip_prefix(prefix))
+        .and_then(|n| n.strip_suffix(suffix))
+        .is_some_and(|random| random.len() == TEMP_RAND_LEN && random.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Best effort: removes, from `dir`, temp files left behind by an earlier write that was
+/// killed before its rename (a private key's may hold part of the key). Called right
+/// after `ours`, the new temp file, was created: its owner is the uid this process
+/// creates files as (std has no getuid). Removes only entries that
+///
+/// - are named `prefix` + random part + `suffix` (see [`is_temp_name`]), other than `ours`;
+/// - are regular files themselves (`symlink_metadata`: a symlink is never followed, and
+///   neither it nor what it points to is touched);
+/// - belong to the same user as `ours` (the user this process creates files as);
+/// - were last modified more than [`STALE_TEMP_AGE`] ago.
+///
+/// The folder is read once and only matching names are looked at. Every error is
+/// ignored: the sweep never makes a write fail. Unix only (ownership is checked by uid).
+pub(crate) fn sweep_stale_temps(dir: &Path, prefix: &str, suffix: &str, ours: &tempfile::NamedTempFile) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        use std::time::SystemTime;
+        let Ok(mine) = ours.as_file().metadata() else { return };
+        let our_name = ours.path().file_name();
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        let now = SystemTime::now();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if Some(name.as_os_str()) == our_name || !is_temp_name(&name, prefix, suffix) {
+                continue;
+            }
+            let path = entry.path();
+            let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+            let stale =
+                meta.modified().ok().and_then(|m| now.duration_since(m).ok()).is_some_and(|age| age > STALE_TEMP_AGE);
+            if meta.file_type().is_file() && meta.uid() == mine.uid() && stale {
+                // unlink removes the name only; it never follows a symlink.
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, prefix, suffix, ours, is_temp_name);
 }
 
 /// The folder a file lives in (`.` for a bare file name).
@@ -53,8 +138,13 @@ fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool, mode: Option<u32>) -
     }
     // tempfile creates the file with O_EXCL and mode 0600 on Unix, so no other user can
     // ever open it, not even between creation and the rename.
-    let mut tmp =
-        tempfile::Builder::new().prefix(".keyshelf-").suffix(".tmp").tempfile_in(&dir).map_err(io_err(path))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RAND_LEN)
+        .tempfile_in(&dir)
+        .map_err(io_err(path))?;
+    sweep_stale_temps(&dir, TEMP_PREFIX, TEMP_SUFFIX, &tmp);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -66,7 +156,8 @@ fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool, mode: Option<u32>) -
             });
         }
     }
-    tmp.write_all(bytes).map_err(io_err(path))?;
+    // Through the File, not NamedTempFile's Write, which adds the temp path to errors.
+    tmp.as_file_mut().write_all(bytes).map_err(io_err(path))?;
     #[cfg(unix)]
     if let Some(m) = mode {
         use std::os::unix::fs::PermissionsExt;
@@ -129,6 +220,53 @@ mod tests {
         assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644);
         assert!(matches!(write_public(&p, b"other", false), Err(SecureFileError::Exists(_))));
         assert_eq!(fs::read(&p).unwrap(), b"ssh-ed25519 AAAA x\n");
+    }
+
+    #[test]
+    fn temp_names_match_exactly() {
+        let m = |n: &str| is_temp_name(OsStr::new(n), TEMP_PREFIX, TEMP_SUFFIX);
+        assert!(m(".keyshelf-AbC123.tmp"));
+        assert!(m(".keyshelf-000000.tmp"));
+        for other in [
+            ".keyshelf-notes.txt",
+            ".keyshelf-AbC12.tmp",
+            ".keyshelf-AbC1234.tmp",
+            ".keyshelf-AbC-12.tmp",
+            ".keyshelf-AbC12\u{e9}.tmp",
+            ".keyshelf-AbC123.tmp.bak",
+            "x.keyshelf-AbC123.tmp",
+            ".keyshelf-space-AbC123",
+            "id_ed25519",
+        ] {
+            assert!(!m(other), "{other}");
+        }
+        let kh = |n: &str| is_temp_name(OsStr::new(n), ".known_hosts.", ".keyshelf-tmp");
+        assert!(kh(".known_hosts.AbC123.keyshelf-tmp"));
+        assert!(!kh(".known_hosts.old.AbC123.keyshelf-tmp"));
+        assert!(!kh("known_hosts.old"));
+    }
+
+    #[test]
+    fn the_temp_path_is_taken_out_of_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("gone");
+        let e = tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX).tempfile_in(&missing).unwrap_err();
+        assert!(e.to_string().contains("at path"), "tempfile no longer adds the path? {e}");
+        let clean = without_temp_path(e);
+        assert_eq!(clean.kind(), io::ErrorKind::NotFound);
+        assert!(clean.raw_os_error().is_some(), "{clean:?}");
+        assert!(!clean.to_string().contains("at path") && !clean.to_string().contains(".tmp"), "{clean}");
+        // Not an OS error: the message without the path, the same kind.
+        let e = io::Error::new(io::ErrorKind::AlreadyExists, "too many temporary files exist at path \"/x\"");
+        let clean = without_temp_path(e);
+        assert_eq!(
+            (clean.kind(), clean.to_string().as_str()),
+            (io::ErrorKind::AlreadyExists, "too many temporary files exist")
+        );
+        // Other errors pass unchanged.
+        let e = without_temp_path(io::Error::from_raw_os_error(28));
+        assert_eq!(e.raw_os_error(), Some(28));
+        assert_eq!(without_temp_path(io::Error::other("plain")).to_string(), "plain");
     }
 
     #[test]

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 
 use super::plan::Plan;
 use super::{backup_path, KnownHostsError};
+use crate::secure_file::{sweep_stale_temps, without_temp_path, TEMP_RAND_LEN};
+
+/// Temp files are `.NAME.XXXXXX.keyshelf-tmp`, NAME being the file they will replace.
+const TEMP_SUFFIX: &str = ".keyshelf-tmp";
 
 /// Symlink hops followed before giving up (Linux's own limit).
 const MAX_LINKS: usize = 40;
@@ -79,17 +83,28 @@ pub(crate) fn resolve_target(path: &Path) -> Result<PathBuf, KnownHostsError> {
 /// Replaces `target` with `bytes`: a temp file in the same directory gets the owner
 /// and mode of `like`, the bytes, an fsync, then is renamed over `target`, and the
 /// directory is fsynced. A reader sees the old file or the new one, never half.
+///
+/// Stale temp files for the same `target` (left by a killed run) are swept once the new
+/// temp file exists, and errors never mention the temp file: the caller names `target`.
 fn write_atomic(target: &Path, bytes: &[u8], like: &fs::Metadata) -> io::Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".keyshelf-tmp").tempfile_in(dir)?;
+    let prefix = format!(".{name}.");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RAND_LEN)
+        .tempfile_in(dir)
+        .map_err(without_temp_path)?;
+    sweep_stale_temps(dir, &prefix, TEMP_SUFFIX, &tmp);
     copy_attributes(tmp.as_file(), like)?;
-    tmp.write_all(bytes)?;
+    // Through the File, not NamedTempFile's Write, which adds the temp path to errors.
+    tmp.as_file_mut().write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(target).map_err(|e| e.error)?;
+    tmp.persist(target).map_err(|e| without_temp_path(e.error))?;
     sync_dir(dir)
 }
 

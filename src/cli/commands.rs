@@ -322,7 +322,7 @@ fn create(mut inv: Inventory, a: CreateArgs, out: &mut dyn Write) -> Result<()> 
     }
     let comment = a.comment.clone().unwrap_or_else(|| a.name.clone());
     let key = GeneratedKey::generate(spec, &comment)?;
-    key.write_private(&a.out, format, passphrase.as_deref().map(String::as_str), a.force)?;
+    key.write_files(&a.out, &pub_file, format, passphrase.as_deref().map(String::as_str), a.force)?;
     let saved = std::fs::canonicalize(&a.out).unwrap_or_else(|_| a.out.clone());
     let new = NewKeyPair {
         name: a.name.clone(),
@@ -339,10 +339,10 @@ fn create(mut inv: Inventory, a: CreateArgs, out: &mut dyn Write) -> Result<()> 
         Err(e) => {
             // Nothing refers to the new key: do not leave an orphan secret behind.
             let _ = std::fs::remove_file(&a.out);
+            let _ = std::fs::remove_file(&pub_file);
             return Err(e.into());
         }
     };
-    write_public(&pub_file, &format!("{}\n", k.public_key), a.force)?;
     writeln!(out, "Created key pair {} ({})", k.name, k.type_label())?;
     writeln!(out, "  Fingerprint: {}", k.fingerprint_sha256)?;
     writeln!(out, "  Private key: {} ({}, mode 0600)", saved.display(), format.label())?;

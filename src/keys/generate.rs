@@ -195,6 +195,22 @@ impl GeneratedKey {
         crate::secure_file::write_secret(path, text.as_bytes(), overwrite)?;
         Ok(())
     }
+
+    /// Writes the private key to `path` (as [`GeneratedKey::write_private`]) and the
+    /// OpenSSH public key line to `public`, together: both files appear or neither.
+    pub fn write_files(
+        &self,
+        path: &Path,
+        public: &Path,
+        format: PrivateFormat,
+        passphrase: Option<&str>,
+        overwrite: bool,
+    ) -> Result<(), KeyError> {
+        let text = self.encode_private(format, passphrase)?;
+        let line = format!("{}\n", self.info().openssh);
+        crate::secure_file::write_key_files(path, text.as_bytes(), public, line.as_bytes(), overwrite)?;
+        Ok(())
+    }
 }
 
 /// Builds the `rsa` crate's private key from the SSH key's components. ssh-key 0.6.7's

@@ -51,7 +51,10 @@ impl Fixture {
     }
 
     fn harness(&self) -> Harness<'static, KeyshelfApp> {
-        let app = KeyshelfApp::new(Some(self.db.clone()), self.dialogs.clone());
+        self.harness_of(KeyshelfApp::new(Some(self.db.clone()), self.dialogs.clone()))
+    }
+
+    fn harness_of(&self, app: KeyshelfApp) -> Harness<'static, KeyshelfApp> {
         let mut h = Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
             .build_ui_state(|ui, app: &mut KeyshelfApp| app.ui_root(ui), app);
@@ -178,6 +181,34 @@ fn closing_private_key_dialog_without_saving_asks_first() {
     assert!(!h.state().holds_private_key());
     let k = f.inventory().list_keys(&KeyFilter::default()).unwrap().remove(0);
     assert_eq!(k.private_key_path, None, "stays in the inventory as not saved");
+}
+
+#[test]
+fn an_unsaved_private_key_is_wiped_when_its_time_is_up() {
+    let f = Fixture::new();
+    let lifetime = Duration::from_secs(3);
+    let app = KeyshelfApp::new(Some(f.db.clone()), f.dialogs.clone()).with_private_key_lifetime(lifetime);
+    let mut h = f.harness_of(app);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(2);
+    type_into(&mut h, "Key pair name", "short-lived");
+    h.get_by_role_and_label(Role::Button, "Create").click();
+    step_until(&mut h, "generation", |a| a.open_dialog() == Some("private-key"));
+    let shown = Instant::now();
+    assert!(h.state().holds_private_key());
+    assert!(h.query_by_label_contains("Held in memory for 0:0").is_some(), "the countdown is shown");
+    assert!(h.query_by_label("Save private key…").is_some());
+
+    step_until(&mut h, "the wipe", |a| !a.holds_private_key());
+    assert!(shown.elapsed() >= lifetime - Duration::from_millis(500), "wiped early: {:?}", shown.elapsed());
+    assert!(h.query_by_label_contains("wiped from memory after 3 seconds").is_some());
+    assert!(h.query_by_label("Save private key…").is_none(), "nothing left to save");
+    // Nothing is left to lose, so closing does not ask.
+    h.get_by_role_and_label(Role::Button, "Close").click();
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), None);
+    let k = f.inventory().list_keys(&KeyFilter::default()).unwrap().remove(0);
+    assert_eq!((k.name.as_str(), k.private_key_path), ("short-lived", None), "stays in the inventory as not saved");
 }
 
 #[test]

@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use super::create::CreateRequest;
+use super::create::{CreateRequest, PRIVATE_KEY_LIFETIME};
 use super::details::DetailsState;
 use super::dialogs::Dialog;
 use super::hosts::HostsState;
@@ -137,6 +138,8 @@ pub struct KeyshelfApp {
     pub(super) commands: Vec<Command>,
     pub(crate) focus_search: bool,
     pub(super) styled: bool,
+    /// How long a generated private key is held for saving before it is wiped.
+    pub(crate) private_key_lifetime: Duration,
 }
 
 impl KeyshelfApp {
@@ -163,9 +166,17 @@ impl KeyshelfApp {
             commands: Vec::new(),
             focus_search: false,
             styled: false,
+            private_key_lifetime: PRIVATE_KEY_LIFETIME,
         };
         app.open();
         app
+    }
+
+    /// Holds generated private keys for `lifetime` instead of ten minutes before they
+    /// are wiped (tests use a few seconds).
+    pub fn with_private_key_lifetime(mut self, lifetime: Duration) -> KeyshelfApp {
+        self.private_key_lifetime = lifetime;
+        self
     }
 
     fn open(&mut self) {

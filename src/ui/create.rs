@@ -226,12 +226,19 @@ enum SaveJob {
     Written(PathBuf, Result<(), String>),
 }
 
+/// "10 minutes", "1 minute", "5 seconds".
+fn spoken(d: Duration) -> String {
+    let (n, unit) = if d.as_secs() >= 60 { (d.as_secs() / 60, "minute") } else { (d.as_secs(), "second") };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// The one-time "save your private key" step after a key pair was created.
 pub struct PrivateKeyDialog {
     key_id: i64,
     name: String,
     key: Option<Arc<GeneratedKey>>,
     created: Instant,
+    lifetime: Duration,
     pub format: PrivateFormat,
     pub pass1: Zeroizing<String>,
     pub pass2: Zeroizing<String>,
@@ -246,13 +253,14 @@ pub struct PrivateKeyDialog {
 }
 
 impl PrivateKeyDialog {
-    pub fn new(key_id: i64, name: &str, key: GeneratedKey) -> PrivateKeyDialog {
+    pub fn new(key_id: i64, name: &str, key: GeneratedKey, lifetime: Duration) -> PrivateKeyDialog {
         let typed = ssh_dir().map(|d| d.join(name).display().to_string()).unwrap_or_default();
         PrivateKeyDialog {
             key_id,
             name: name.to_string(),
             key: Some(Arc::new(key)),
             created: Instant::now(),
+            lifetime,
             format: PrivateFormat::OpenSsh,
             pass1: Zeroizing::new(String::new()),
             pass2: Zeroizing::new(String::new()),
@@ -337,7 +345,7 @@ impl PrivateKeyDialog {
                 }
             }
         }
-        if self.key.is_some() && self.created.elapsed() >= PRIVATE_KEY_LIFETIME {
+        if self.key.is_some() && self.created.elapsed() >= self.lifetime {
             self.key = None; // dropping the last Arc wipes the key
         }
     }
@@ -351,7 +359,7 @@ impl PrivateKeyDialog {
             ui.heading(format!("Save the private key of {}", self.name));
             if self.key.is_none() {
                 ui.add_space(8.0);
-                warn_text(ui, "The private key was wiped from memory after 10 minutes.");
+                warn_text(ui, &format!("The private key was wiped from memory after {}.", spoken(self.lifetime)));
                 ui.label("The key pair stays in the inventory, marked \"private key not saved\". Create a new key pair if you need one.");
                 ui.add_space(8.0);
                 if ui.button("Close").clicked() {
@@ -359,7 +367,7 @@ impl PrivateKeyDialog {
                 }
                 return;
             }
-            let left = PRIVATE_KEY_LIFETIME.saturating_sub(self.created.elapsed());
+            let left = self.lifetime.saturating_sub(self.created.elapsed());
             ui.label("This is the only time the private key can be saved: Keyshelf never stores it.");
             ui.label(
                 RichText::new(format!("Held in memory for {}:{:02} more, then wiped.", left.as_secs() / 60, left.as_secs() % 60))

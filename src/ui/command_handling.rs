@@ -80,7 +80,8 @@ impl KeyshelfApp {
                 self.selected = [k.id].into();
                 self.anchor = Some(k.id);
                 self.info(format!("Created key pair {} — save its private key now", k.name));
-                self.dialog = Some(Dialog::PrivateKey(PrivateKeyDialog::new(k.id, &k.name, *key, self.private_key_lifetime)));
+                self.dialog =
+                    Some(Dialog::PrivateKey(PrivateKeyDialog::new(k.id, &k.name, *key, self.private_key_lifetime)));
             }
             Err(e) => {
                 if let Some(Dialog::Create(d)) = &mut self.dialog {

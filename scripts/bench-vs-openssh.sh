@@ -4,7 +4,7 @@
 # the peak RSS of the real window (eframe under a private Xvfb display) idle with
 # 100,000 key pairs loaded.
 #
-#   scripts/bench-vs-openssh.sh                 # everything (about 15 minutes)
+#   scripts/bench-vs-openssh.sh                 # everything (8 to 15 minutes, with the load)
 #   scripts/bench-vs-openssh.sh --quick         # 5 runs each, to try it out
 #   scripts/bench-vs-openssh.sh keygen import   # some sections (see benches/report.rs)
 #   GUI_ONLY=1 scripts/bench-vs-openssh.sh      # only the window's memory

@@ -132,7 +132,9 @@ fn finish(mut key: PublicKey, source: KeySource, format: &'static str) -> Result
 /// (`Comment: " x "`) and OpenSSH private key files can hold any of these. Tabs stay.
 fn tidy_comment(comment: &str) -> String {
     let spaced: String = comment.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect();
-    spaced.trim().to_string()
+    // A zero-width no-break space (U+FEFF, a byte order mark) at an end goes too: a
+    // key line is read with it trimmed, so a comment ending in one would not read back.
+    spaced.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').to_string()
 }
 
 fn check_algorithm(k: &KeyData) -> Result<(), KeyError> {

@@ -15,7 +15,6 @@
 mod common;
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -283,68 +282,6 @@ fn a_known_hosts_rewrite_killed_at_any_moment_leaves_old_or_new_never_a_mix() {
     timed_run(keyshelf(&db, &["known-hosts", "restore", "--file", s(&file)]));
     assert!(fs::read(&file).unwrap() == original);
     assert_eq!(temp_files(&kh_dir).len(), left, "a run that was not killed left a temporary file");
-}
-
-/// A small tmpfs mounted for one test, unmounted when dropped.
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` (e.g. `1m`), or says why not and returns `None`.
-    fn mount(size: &str) -> Option<Tmpfs> {
-        if !is_root() {
-            eprintln!("note: not root, so no tmpfs can be mounted; the full-disk test is skipped");
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755"), "keyshelf-full-disk"])
-            .arg(dir.path())
-            .output();
-        match out {
-            Ok(o) if o.status.success() => Some(Tmpfs { dir }),
-            other => {
-                eprintln!("note: cannot mount a tmpfs here ({other:?}); the full-disk test is skipped");
-                None
-            }
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Fills the file system, then frees `leave` bytes (rounded to whole pages by the
-    /// file system). Returns the filler file.
-    fn fill(&self, leave: u64) -> PathBuf {
-        let filler = self.path().join("filler");
-        let mut f = fs::File::create(&filler).unwrap();
-        let chunk = vec![0xa5u8; 64 * 1024];
-        loop {
-            match f.write(&chunk) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) if e.raw_os_error() == Some(28) => break,
-                Err(e) => panic!("filling the tmpfs: {e}"),
-            }
-        }
-        let len = f.metadata().unwrap().len();
-        f.set_len(len.saturating_sub(leave)).unwrap();
-        // Check that it is full (within `leave`).
-        let mut probe = fs::File::create(self.path().join("probe")).unwrap();
-        let room = (0..).take_while(|_| probe.write_all(&[0u8; 4096]).is_ok()).count() as u64 * 4096;
-        drop(probe);
-        fs::remove_file(self.path().join("probe")).unwrap();
-        assert!(room <= leave + 8192, "the tmpfs still has {room} bytes free");
-        filler
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
-    }
 }
 
 /// Asserts a clean failure (exit 1, one `keyshelf:` line, no panic) that mentions

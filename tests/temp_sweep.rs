@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod common;
+
+use common::Tmpfs;
 use keyshelf::known_hosts::{plan_file, HostQuery, KnownHostsError};
 use keyshelf::secure_file::{write_public, write_secret};
 
@@ -211,58 +214,6 @@ fn write_errors_in_a_read_only_folder_name_the_file() {
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// A small tmpfs mounted for one test, unmounted when dropped.
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    fn mount(size: &str) -> Option<Tmpfs> {
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755"), "keyshelf-temp-sweep"])
-            .arg(dir.path())
-            .output();
-        match out {
-            Ok(o) if o.status.success() => Some(Tmpfs { dir }),
-            other => {
-                eprintln!("note: cannot mount a tmpfs here (not root?): {other:?}; test skipped");
-                None
-            }
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn remount_read_only(&self) {
-        let st = Command::new("mount").args(["-o", "remount,ro"]).arg(self.path()).status().unwrap();
-        assert!(st.success(), "remount read-only failed");
-    }
-
-    /// Fills the file system completely.
-    fn fill(&self) {
-        use std::io::Write;
-        let mut f = fs::File::create(self.path().join("filler")).unwrap();
-        let chunk = vec![0xa5u8; 16 * 1024];
-        loop {
-            match f.write(&chunk) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) if e.raw_os_error() == Some(28) => break,
-                Err(e) => panic!("filling the tmpfs: {e}"),
-            }
-        }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
-    }
-}
-
 #[test]
 fn write_errors_on_a_read_only_or_full_file_system_name_the_file() {
     // Read-only: creating the temp file fails (even as root).
@@ -279,7 +230,7 @@ fn write_errors_on_a_read_only_or_full_file_system_name_the_file() {
     // Full: the temp file is made, writing to it fails.
     let Some(full) = Tmpfs::mount("256k") else { return };
     let plan = known_hosts_plan(full.path());
-    full.fill();
+    full.fill(0);
     let err = write_secret(&full.path().join("id_full"), &[7u8; 64 * 1024], false).unwrap_err();
     assert_clean(&err, "id_full", "no space left on device");
     let err = write_public(&full.path().join("id_full.pub"), &[7u8; 64 * 1024], false).unwrap_err();

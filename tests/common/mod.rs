@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -309,4 +310,72 @@ pub fn field<'a>(v: &'a Value, name: &str) -> &'a str {
 /// A path as `&str` (scratch paths are always UTF-8).
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+pub struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (e.g. `1m`), or says why not and returns `None`.
+    pub fn mount(size: &str) -> Option<Tmpfs> {
+        if !is_root() {
+            eprintln!("note: not root, so no tmpfs can be mounted; the test is skipped");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755"), "keyshelf-test"])
+            .arg(dir.path())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(Tmpfs { dir }),
+            other => {
+                eprintln!("note: cannot mount a tmpfs here ({other:?}); the test is skipped");
+                None
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Makes the file system read-only.
+    pub fn remount_read_only(&self) {
+        let st = Command::new("mount").args(["-o", "remount,ro"]).arg(self.path()).status().unwrap();
+        assert!(st.success(), "remount read-only failed");
+    }
+
+    /// Fills the file system, then frees `leave` bytes (rounded to whole pages by the
+    /// file system). Returns the filler file.
+    pub fn fill(&self, leave: u64) -> PathBuf {
+        let filler = self.path().join("filler");
+        let mut f = fs::File::create(&filler).unwrap();
+        let chunk = vec![0xa5u8; 64 * 1024];
+        loop {
+            match f.write(&chunk) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(28) => break,
+                Err(e) => panic!("filling the tmpfs: {e}"),
+            }
+        }
+        let len = f.metadata().unwrap().len();
+        f.set_len(len.saturating_sub(leave)).unwrap();
+        // Check that it is full (within `leave`).
+        let mut probe = fs::File::create(self.path().join("probe")).unwrap();
+        let room = (0..).take_while(|_| probe.write_all(&[0u8; 4096]).is_ok()).count() as u64 * 4096;
+        drop(probe);
+        fs::remove_file(self.path().join("probe")).unwrap();
+        assert!(room <= leave + 8192, "the tmpfs still has {room} bytes free");
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+    }
 }

@@ -96,6 +96,17 @@ fn type_into(h: &mut Harness<'_, KeyshelfApp>, label: &str, text: &str) {
     h.run_steps(2);
 }
 
+/// Opens Create key pair (Ctrl+N), names it and creates it; returns once the
+/// "save the private key" dialog is up.
+fn create_key_pair(h: &mut Harness<'_, KeyshelfApp>, name: &str) {
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), Some("create"));
+    type_into(h, "Key pair name", name);
+    h.get_by_role_and_label(Role::Button, "Create").click();
+    step_until(h, "generation", |a| a.open_dialog() == Some("private-key"));
+}
+
 fn ssh_keygen_fingerprint(args: &[&str], file: &Path) -> String {
     let out = Command::new("ssh-keygen").args(args).arg("-f").arg(file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -110,12 +121,7 @@ fn create_key_pair_and_save_private_key_through_file_dialog() {
     let mut h = f.harness();
     assert!(h.query_by_label_contains("No key pairs yet").is_some());
 
-    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
-    h.run_steps(2);
-    assert_eq!(h.state().open_dialog(), Some("create"));
-    type_into(&mut h, "Key pair name", "web-prod");
-    h.get_by_role_and_label(Role::Button, "Create").click();
-    step_until(&mut h, "generation", |a| a.open_dialog() == Some("private-key"));
+    create_key_pair(&mut h, "web-prod");
     assert!(h.state().holds_private_key());
 
     // The key pair is in the inventory already, marked as not saved.
@@ -166,11 +172,7 @@ fn invalid_name_in_create_dialog_is_explained_and_blocks_create() {
 fn closing_private_key_dialog_without_saving_asks_first() {
     let f = Fixture::new();
     let mut h = f.harness();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
-    h.run_steps(2);
-    type_into(&mut h, "Key pair name", "temp-key");
-    h.get_by_role_and_label(Role::Button, "Create").click();
-    step_until(&mut h, "generation", |a| a.open_dialog() == Some("private-key"));
+    create_key_pair(&mut h, "temp-key");
     h.get_by_role_and_label(Role::Button, "Close").click();
     h.run_steps(2);
     assert!(h.query_by_label_contains("Close without saving?").is_some());
@@ -189,11 +191,7 @@ fn an_unsaved_private_key_is_wiped_when_its_time_is_up() {
     let lifetime = Duration::from_secs(3);
     let app = KeyshelfApp::new(Some(f.db.clone()), f.dialogs.clone()).with_private_key_lifetime(lifetime);
     let mut h = f.harness_of(app);
-    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
-    h.run_steps(2);
-    type_into(&mut h, "Key pair name", "short-lived");
-    h.get_by_role_and_label(Role::Button, "Create").click();
-    step_until(&mut h, "generation", |a| a.open_dialog() == Some("private-key"));
+    create_key_pair(&mut h, "short-lived");
     let shown = Instant::now();
     assert!(h.state().holds_private_key());
     assert!(h.query_by_label_contains("Held in memory for 0:0").is_some(), "the countdown is shown");

@@ -142,6 +142,13 @@ pub fn write_key_files(
 ) -> Result<(), SecureFileError> {
     let private_tmp = prepare(private, private_bytes, overwrite, None)?;
     let public_tmp = prepare(public, public_bytes, overwrite, Some(0o644))?;
+    let (a, b) = (folder_of(private), folder_of(public));
+    let one_folder = fs::canonicalize(&a).ok() == fs::canonicalize(&b).ok();
+    // One sweep per folder: the fresh temp file of the other key is not stale.
+    sweep_stale_temps(&a, TEMP_PREFIX, TEMP_SUFFIX, &private_tmp);
+    if !one_folder {
+        sweep_stale_temps(&b, TEMP_PREFIX, TEMP_SUFFIX, &public_tmp);
+    }
     put_in_place(private_tmp, private, overwrite)?;
     if let Err(e) = put_in_place(public_tmp, public, overwrite) {
         if !overwrite {
@@ -149,9 +156,8 @@ pub fn write_key_files(
         }
         return Err(e);
     }
-    let (a, b) = (folder_of(private), folder_of(public));
     sync_dir(&a);
-    if fs::canonicalize(&a).ok() != fs::canonicalize(&b).ok() {
+    if !one_folder {
         sync_dir(&b);
     }
     Ok(())
@@ -159,13 +165,16 @@ pub fn write_key_files(
 
 fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool, mode: Option<u32>) -> Result<(), SecureFileError> {
     let tmp = prepare(path, bytes, overwrite, mode)?;
+    let dir = folder_of(path);
+    sweep_stale_temps(&dir, TEMP_PREFIX, TEMP_SUFFIX, &tmp);
     put_in_place(tmp, path, overwrite)?;
-    sync_dir(&folder_of(path));
+    sync_dir(&dir);
     Ok(())
 }
 
 /// Writes `bytes` to a synced temp file next to `path`. The temp file starts private
-/// (0600); `mode`, if given, widens it afterwards.
+/// (0600); `mode`, if given, widens it afterwards. The caller sweeps the folder's
+/// stale temp files (once per folder) and puts the file in place.
 fn prepare(
     path: &Path,
     bytes: &[u8],
@@ -187,7 +196,6 @@ fn prepare(
         .rand_bytes(TEMP_RAND_LEN)
         .tempfile_in(&dir)
         .map_err(io_err(path))?;
-    sweep_stale_temps(&dir, TEMP_PREFIX, TEMP_SUFFIX, &tmp);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

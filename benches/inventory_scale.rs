@@ -51,13 +51,7 @@ fn ui(c: &mut Criterion) {
     g.bench_function("search-keystroke", |b| {
         b.iter(|| {
             if typed {
-                h.event(egui::Event::Key {
-                    key: egui::Key::Backspace,
-                    physical_key: None,
-                    pressed: true,
-                    repeat: false,
-                    modifiers: egui::Modifiers::NONE,
-                });
+                h.event(common::backspace(true));
             } else {
                 h.event(egui::Event::Text("7".into()));
             }

@@ -317,14 +317,9 @@ fn import(o: &Opts) -> Vec<Table> {
     assert_eq!(points.len(), common::AUTHORIZED_KEYS * 6 / 20);
     let mut contenders = vec![
         Contender::new("ssh-keygen -l -f", |_| run(Command::new("ssh-keygen").arg("-l").arg("-f").arg(&file))),
-        Contender::new("keyshelf key import --all", |i| {
-            run(Command::new(KEYSHELF).arg("--db").arg(db(i)).args(["key", "import", "--all", "--file"]).arg(&file))
-        })
-        .with_prepare(fresh),
-        Contender::new("keyshelf key import --all (existing inventory)", |i| {
-            run(Command::new(KEYSHELF).arg("--db").arg(db(i)).args(["key", "import", "--all", "--file"]).arg(&file))
-        })
-        .with_prepare(existing),
+        Contender::new("keyshelf key import --all", |i| import_all(&db(i), &file)).with_prepare(fresh),
+        Contender::new("keyshelf key import --all (existing inventory)", |i| import_all(&db(i), &file))
+            .with_prepare(existing),
         Contender::new("in-process: parse_bulk only", |_| {
             std::hint::black_box(keyshelf::keys::parse_bulk(&bytes).unwrap());
         }),
@@ -420,14 +415,9 @@ fn import(o: &Opts) -> Vec<Table> {
         eprintln!("import {label}: {} keys", lines.len());
         let mut c = vec![
             Contender::new("ssh-keygen -l -f", |_| run(Command::new("ssh-keygen").arg("-l").arg("-f").arg(&sub))),
-            Contender::new("keyshelf key import --all", |i| {
-                run(Command::new(KEYSHELF).arg("--db").arg(db(i)).args(["key", "import", "--all", "--file"]).arg(&sub))
-            })
-            .with_prepare(fresh),
-            Contender::new("keyshelf key import --all (existing inventory)", |i| {
-                run(Command::new(KEYSHELF).arg("--db").arg(db(i)).args(["key", "import", "--all", "--file"]).arg(&sub))
-            })
-            .with_prepare(existing),
+            Contender::new("keyshelf key import --all", |i| import_all(&db(i), &sub)).with_prepare(fresh),
+            Contender::new("keyshelf key import --all (existing inventory)", |i| import_all(&db(i), &sub))
+                .with_prepare(existing),
         ];
         let s = race(sub_runs, &mut c);
         by_type.row(&[
@@ -442,6 +432,11 @@ fn import(o: &Opts) -> Vec<Table> {
         ]);
     }
     vec![t, by_type]
+}
+
+/// `keyshelf --db DB key import --all --file FILE`.
+fn import_all(db: &Path, file: &Path) {
+    run(Command::new(KEYSHELF).arg("--db").arg(db).args(["key", "import", "--all", "--file"]).arg(file))
 }
 
 /// The ECDSA points of an authorized_keys file.
@@ -663,21 +658,9 @@ fn scale(o: &Opts) -> Vec<Table> {
         }
         assert!(h.state().visible_key_names().len() < common::INVENTORY_KEYS, "the search filtered");
         for _ in 0.."deploy-4".len() {
-            h.event(egui::Event::Key {
-                key: egui::Key::Backspace,
-                physical_key: None,
-                pressed: true,
-                repeat: false,
-                modifiers: egui::Modifiers::NONE,
-            });
+            h.event(common::backspace(true));
             keys.push(time(|| h.step()));
-            h.event(egui::Event::Key {
-                key: egui::Key::Backspace,
-                physical_key: None,
-                pressed: false,
-                repeat: false,
-                modifiers: egui::Modifiers::NONE,
-            });
+            h.event(common::backspace(false));
             h.step();
         }
         assert_eq!(h.state().visible_key_names().len(), common::INVENTORY_KEYS, "the search was cleared");

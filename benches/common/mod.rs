@@ -261,3 +261,14 @@ pub fn fmt_time(s: f64) -> String {
         format!("{:.2} s", s)
     }
 }
+
+/// A Backspace key event, pressed or released, as the Search field receives it.
+pub fn backspace(pressed: bool) -> egui::Event {
+    egui::Event::Key {
+        key: egui::Key::Backspace,
+        physical_key: None,
+        pressed,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    }
+}

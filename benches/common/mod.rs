@@ -190,7 +190,7 @@ pub fn inventory_100k() -> PathBuf {
                 }
                 let (entries, errors) = keyshelf::keys::parse_bulk(text.as_bytes()).unwrap();
                 assert!(errors.is_empty(), "{errors:?}");
-                let list: Vec<_> = entries.into_iter().map(|e| (e.line, e.info)).collect();
+                let list: Vec<keyshelf::inventory::ImportKey> = entries.into_iter().map(Into::into).collect();
                 let scope = Scope { account: Some(account.clone()), region: Some(region.to_string()) };
                 inv.import_bulk(&list, &scope, None, Vec::new()).unwrap();
             }

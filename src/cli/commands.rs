@@ -381,7 +381,7 @@ fn import(mut inv: Inventory, a: ImportArgs, input: &mut dyn Read, out: &mut dyn
                 lines.join("\n  ")
             )));
         }
-        let list: Vec<(usize, keys::KeyInfo)> = entries.into_iter().map(|e| (e.line, e.info)).collect();
+        let list: Vec<crate::inventory::ImportKey> = entries.into_iter().map(Into::into).collect();
         let sc = Scope { account: a.account.clone(), region: Some(region) };
         let report = inv.import_bulk(&list, &sc, a.name_prefix.as_deref(), errors)?;
         writeln!(out, "Imported {} key pair(s)", report.imported.len())?;

@@ -156,7 +156,7 @@ fn insert_key(tx: &rusqlite::Transaction<'_>, new: &NewKeyPair, account: Option<
         i.fingerprint_md5,
         i.aws_fingerprint,
         new.origin.as_str(),
-        new.private_key_path,
+        new.private_key_path.as_deref().map(|p| super::private_key_location(std::path::Path::new(p))),
         i.weak,
         at,
     ])?;
@@ -228,11 +228,11 @@ impl Inventory {
     }
 
     /// Imports many keys in one transaction: all of them or, on any error, none.
-    /// Names come from `name_prefix` + a number, or else from each key's comment, made
-    /// unique within the scope.
+    /// Names are chosen by [`super::import_names`] (a chosen name, the comment, or
+    /// `name_prefix` + a number), unique within the scope; quota and name rules apply.
     pub fn import_bulk(
         &mut self,
-        keys: &[(usize, KeyInfo)],
+        keys: &[super::ImportKey],
         scope: &Scope,
         name_prefix: Option<&str>,
         skipped: Vec<BulkLineError>,
@@ -258,43 +258,31 @@ impl Inventory {
                 taken.len()
             )));
         }
+        let names = super::import_names(keys, name_prefix, |n| taken.contains(n));
         let deferred = DeferredIndexes::drop_if_worth_it(&tx, keys.len())?;
         let at = now();
         let mut report = BulkImportReport { imported: Vec::with_capacity(keys.len()), skipped };
-        let mut counter = 0usize;
-        for (line, info) in keys {
-            let base = match name_prefix {
-                Some(_) => None,
-                None => name_from_comment(&info.comment),
-            };
-            let name = match base {
-                Some(b) if !taken.contains(&b) => b,
-                Some(b) => (2..).map(|n| format!("{b}-{n}")).find(|n| !taken.contains(n)).unwrap_or_default(),
-                None => {
-                    let p = name_prefix.unwrap_or("key-");
-                    loop {
-                        counter += 1;
-                        let n = format!("{p}{counter}");
-                        if !taken.contains(&n) {
-                            break n;
-                        }
-                    }
-                }
-            };
+        for (key, name) in keys.iter().zip(names) {
+            let line = key.line;
             rule(check_key_name(&name).map_err(|e| format!("line {line}: {e}")))?;
-            taken.insert(name.clone());
+            if !taken.insert(name.clone()) {
+                return Err(InventoryError::Rule(format!(
+                    "line {line}: a key pair named '{name}' already exists in {}; names must be unique within an account and region",
+                    scope_label(scope.account.as_deref(), &region)
+                )));
+            }
             let new = NewKeyPair {
                 name: name.clone(),
                 description: String::new(),
                 account: scope.account.clone(),
                 region: region.clone(),
-                info: info.clone(),
+                info: key.info.clone(),
                 origin: Origin::Imported,
-                private_key_path: None,
+                private_key_path: key.private_key_path.clone(),
                 tags: Vec::new(),
             };
             insert_key(&tx, &new, account, at)?;
-            report.imported.push((*line, name));
+            report.imported.push((line, name));
         }
         let detail = format!(
             "{} key pairs into {}{}",
@@ -440,6 +428,7 @@ impl Inventory {
 
     /// Records where a key pair's private key was saved.
     pub fn set_private_key_path(&mut self, id: i64, path: &str) -> Result<()> {
+        let path = &super::private_key_location(std::path::Path::new(path));
         let tx = self.write()?;
         let name: String = tx
             .query_row("SELECT name FROM key_pairs WHERE id = ?1", [id], |r| r.get(0))
@@ -584,7 +573,7 @@ mod tests {
     use crate::inventory::{Inventory, KeyFilter, Scope};
     use crate::keys::KeyInfo;
 
-    fn fake_keys(from: usize, n: usize) -> Vec<(usize, KeyInfo)> {
+    fn fake_keys(from: usize, n: usize) -> Vec<super::super::ImportKey> {
         (from..from + n)
             .map(|i| {
                 let info = KeyInfo {
@@ -597,7 +586,7 @@ mod tests {
                     aws_fingerprint: Some(format!("{i:043}=")),
                     weak: false,
                 };
-                (i + 1, info)
+                super::super::ImportKey::new(i + 1, info)
             })
             .collect()
     }

@@ -2,6 +2,8 @@
 //! log, with every rule users rely on (names, quota, delete-while-bound) in one place so
 //! the CLI and the app cannot disagree. Never stores private key material.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod accounts;
 mod hosts;
 mod key_pairs;
@@ -11,7 +13,9 @@ mod types;
 
 pub use accounts::ScopeCount;
 pub use key_pairs::{name_from_comment, BulkImportReport, KeyEdit, NewKeyPair};
-pub use rules::{check_key_name, check_tag, parse_tag, MAX_KEYS_PER_SCOPE, MAX_TAGS};
+pub use rules::{
+    check_key_name, check_tag, import_names, parse_tag, private_key_location, ImportKey, MAX_KEYS_PER_SCOPE, MAX_TAGS,
+};
 pub use types::*;
 
 use std::path::{Path, PathBuf};
@@ -93,6 +97,31 @@ fn folder_is_full(path: &Path) -> bool {
     }
 }
 
+/// Creates the folders missing on the way to `dir`, readable by their owner only (the
+/// inventory lists hosts, addresses, users and key paths). Existing folders keep their mode.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates an empty inventory file with mode 0600 from the first byte (SQLite gives its
+/// `-wal` and `-shm` files the same mode). Another process creating it at the same
+/// moment is fine: then it exists and is left as it is.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// How long a connection waits for another one's write to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -129,9 +158,10 @@ impl Inventory {
         let open_err = |reason: String| InventoryError::Open { path: path.to_path_buf(), reason };
         if !path.exists() {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
+                create_private_dir(dir)
                     .map_err(|e| open_err(format!("cannot create folder {}: {e}", dir.display())))?;
             }
+            create_private_file(path).map_err(|e| open_err(format!("cannot create it: {e}")))?;
         } else if path.is_dir() {
             return Err(open_err("it is a folder, not a file".into()));
         } else if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(path) {
@@ -299,5 +329,34 @@ fn account_id(conn: &Connection, name: Option<&str>) -> Result<Option<i64>> {
             .optional()?
             .map(Some)
             .ok_or_else(|| InventoryError::NotFound(format!("no account named '{n}' (see `keyshelf account list`)"))),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_new_inventory_and_its_folders_are_private_and_an_existing_one_keeps_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let db = dir.path().join("a/b/keyshelf.sqlite3");
+        let mut inv = Inventory::open(&db).unwrap();
+        inv.add_account("acct", Provider::Aws, "").unwrap();
+        assert_eq!(mode(&db), 0o600);
+        assert_eq!(mode(&db.with_extension("sqlite3-wal")), 0o600, "the WAL holds the same data");
+        assert_eq!(mode(&dir.path().join("a")), 0o700);
+        assert_eq!(mode(&dir.path().join("a/b")), 0o700);
+        assert_eq!(mode(dir.path()), 0o755, "a folder that existed keeps its mode");
+        drop(inv);
+
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o640)).unwrap();
+        Inventory::open(&db).unwrap();
+        assert_eq!(mode(&db), 0o640, "the user's choice stands");
     }
 }

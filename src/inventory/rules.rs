@@ -53,6 +53,80 @@ pub fn parse_tag(s: &str) -> std::result::Result<(String, String), String> {
     Ok((k, v))
 }
 
+/// How a private key file's location is stored: absolute, with symlinks resolved when
+/// the file exists, so the inventory still finds the file whatever folder Keyshelf is
+/// started from next time. The app and the CLI both go through here.
+pub fn private_key_location(path: &std::path::Path) -> String {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A key to import, as bulk import (the CLI's `--all`) and the app's import both take it.
+#[derive(Debug, Clone)]
+pub struct ImportKey {
+    /// Line in its input (1 for a file that holds one key), for messages.
+    pub line: usize,
+    pub info: crate::keys::KeyInfo,
+    /// A name the user chose; `None` lets [`import_names`] choose.
+    pub name: Option<String>,
+    /// Where a name comes from when the comment gives none (a file's name).
+    pub name_hint: Option<String>,
+    /// The private key file the key was read from, if any.
+    pub private_key_path: Option<String>,
+}
+
+impl From<crate::keys::BulkEntry> for ImportKey {
+    fn from(e: crate::keys::BulkEntry) -> ImportKey {
+        ImportKey::new(e.line, e.info)
+    }
+}
+
+impl ImportKey {
+    pub fn new(line: usize, info: crate::keys::KeyInfo) -> ImportKey {
+        ImportKey { line, info, name: None, name_hint: None, private_key_path: None }
+    }
+}
+
+/// The names an import gives its keys, in order: the name chosen, else one made from the
+/// comment (or the hint) and made unique with `-2`, `-3`...; else `prefix` (default
+/// `key-`) and the first free number. `taken` says whether a name is already used in
+/// the target account and region. One function, so the app's preview, the app's import
+/// and the CLI name the same file the same way.
+pub fn import_names(keys: &[ImportKey], prefix: Option<&str>, taken: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut given: std::collections::HashSet<String> = std::collections::HashSet::with_capacity(keys.len());
+    let free = |n: &str, given: &std::collections::HashSet<String>| !taken(n) && !given.contains(n);
+    let mut counter = 0usize;
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let base = match (&k.name, prefix) {
+            (Some(n), _) => Some(n.clone()),
+            (None, Some(_)) => None,
+            (None, None) => super::name_from_comment(&k.info.comment)
+                .or_else(|| k.name_hint.as_deref().and_then(super::name_from_comment)),
+        };
+        let name = match base {
+            Some(b) if k.name.is_some() || free(&b, &given) => b,
+            Some(b) => (2..).map(|n| format!("{b}-{n}")).find(|n| free(n, &given)).unwrap_or(b),
+            None => {
+                let p = prefix.unwrap_or("key-");
+                loop {
+                    counter += 1;
+                    let n = format!("{p}{counter}");
+                    if free(&n, &given) {
+                        break n;
+                    }
+                }
+            }
+        };
+        given.insert(name.clone());
+        out.push(name);
+    }
+    out
+}
+
 pub(crate) fn rule(r: std::result::Result<(), String>) -> Result<()> {
     r.map_err(InventoryError::Rule)
 }
@@ -89,6 +163,45 @@ mod tests {
         assert!(check_key_name("ab c").unwrap_err().contains("only letters"));
         assert!(check_key_name("ab/c").unwrap_err().contains("only letters"));
         assert!(check_key_name("äbc").unwrap_err().contains("start with a letter"));
+    }
+
+    fn key(comment: &str) -> ImportKey {
+        let info = crate::keys::KeyInfo {
+            algorithm: "ssh-ed25519".into(),
+            bits: 256,
+            comment: comment.into(),
+            openssh: String::new(),
+            fingerprint_sha256: String::new(),
+            fingerprint_md5: String::new(),
+            aws_fingerprint: None,
+            weak: false,
+        };
+        ImportKey::new(1, info)
+    }
+
+    #[test]
+    fn import_names_follow_comments_then_numbers_and_never_clash() {
+        let mut hinted = key("");
+        hinted.name_hint = Some("id_ed25519".into());
+        let mut chosen = key("alice@laptop");
+        chosen.name = Some("mine".into());
+        let keys = [key("alice@laptop"), key("alice@laptop"), key(""), key("鍵@ホスト"), hinted, chosen, key("")];
+        let taken = ["alice-laptop-2", "key-1"];
+        let names = import_names(&keys, None, |n| taken.contains(&n));
+        assert_eq!(names, ["alice-laptop", "alice-laptop-3", "key-2", "key-3", "id_ed25519", "mine", "key-4"]);
+        let prefixed = import_names(&keys[..3], Some("team-"), |_| false);
+        assert_eq!(prefixed, ["team-1", "team-2", "team-3"]);
+    }
+
+    #[test]
+    fn private_key_locations_are_absolute() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("k");
+        std::fs::write(&file, "x").unwrap();
+        let relative = std::path::Path::new("some/where/k");
+        assert!(std::path::Path::new(&private_key_location(relative)).is_absolute());
+        let canonical = std::fs::canonicalize(&file).unwrap();
+        assert_eq!(private_key_location(&dir.path().join("./k")), canonical.to_string_lossy());
     }
 
     #[test]

@@ -133,3 +133,11 @@ pub enum KeyError {
     #[error("{0}")]
     Import(String),
 }
+
+impl KeyError {
+    /// Whether single-key import refused the input because it holds several keys (then
+    /// it is a bulk file).
+    pub fn is_multiple_keys(&self) -> bool {
+        matches!(self, KeyError::Import(m) if m.contains("more than one key"))
+    }
+}

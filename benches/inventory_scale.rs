@@ -30,14 +30,19 @@ fn load(c: &mut Criterion) {
         b.iter_with_large_drop(|| Inventory::open(&db).unwrap().list_keys(&KeyFilter::default()).unwrap())
     });
     g.bench_function("app-new", |b| {
-        b.iter_with_large_drop(|| KeyshelfApp::new(Some(db.clone()), Arc::new(NativePlatform)))
+        b.iter_with_large_drop(|| {
+            let mut app = KeyshelfApp::new(Some(db.clone()), Arc::new(NativePlatform));
+            assert!(app.wait_idle(Duration::from_secs(120)) && app.is_loaded());
+            app
+        })
     });
     g.finish();
 }
 
 fn ui(c: &mut Criterion) {
     let (_dir, db) = setup();
-    let app = KeyshelfApp::new(Some(db.clone()), Arc::new(NativePlatform));
+    let mut app = KeyshelfApp::new(Some(db.clone()), Arc::new(NativePlatform));
+    assert!(app.wait_idle(Duration::from_secs(120)) && app.is_loaded());
     let mut h = egui_kittest::Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(|ui, app: &mut KeyshelfApp| app.ui_root(ui), app);
@@ -57,6 +62,24 @@ fn ui(c: &mut Criterion) {
             }
             typed = !typed;
             h.step();
+        })
+    });
+    h.get_by_label("Search").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.event(common::backspace(true));
+    h.run_steps(2);
+    // Rename one key pair until the next frame shows the new name.
+    let id = h.state().visible_key_ids()[0];
+    let mut n = 0u64;
+    g.bench_function("rename-until-shown", |b| {
+        b.iter(|| {
+            n += 1;
+            let name = format!("renamed-{n}");
+            let edit = keyshelf::inventory::KeyEdit { name: Some(name.clone()), ..Default::default() };
+            h.state_mut().queue(keyshelf::ui::Command::EditKey { id, edit });
+            while h.state().key_name(id) != Some(name.as_str()) {
+                h.step();
+            }
         })
     });
     g.finish();

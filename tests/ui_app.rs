@@ -14,15 +14,19 @@ use egui_kittest::Harness;
 use keyshelf::inventory::{Inventory, KeyFilter, NewHost};
 use keyshelf::ui::{KeyshelfApp, Picked, Platform};
 
-/// A file dialog that answers with a fixed path.
+/// A file dialog that answers with a fixed path (or panics, to stand for a job that dies).
 #[derive(Default)]
 struct FakeDialogs {
     save_to: Mutex<Option<PathBuf>>,
     open: Mutex<Vec<PathBuf>>,
+    panic_on_save: std::sync::atomic::AtomicBool,
 }
 
 impl Platform for FakeDialogs {
     fn save_file(&self, _title: &str, _folder: Option<&Path>, _name: &str) -> Picked<PathBuf> {
+        if self.panic_on_save.load(std::sync::atomic::Ordering::SeqCst) {
+            panic!("the file dialog fell over");
+        }
         match self.save_to.lock().unwrap().clone() {
             Some(p) => Picked::Chosen(p),
             None => Picked::Unavailable,
@@ -55,10 +59,13 @@ impl Fixture {
     }
 
     fn harness_of(&self, app: KeyshelfApp) -> Harness<'static, KeyshelfApp> {
+        // Comments in any script reach the table; characters egui's fonts lack are drawn
+        // as boxes in the app, as here.
         let mut h = Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
+            .allow_missing_glyphs()
             .build_ui_state(|ui, app: &mut KeyshelfApp| app.ui_root(ui), app);
-        h.run_steps(2);
+        step_until(&mut h, "the inventory to open", |a| (a.is_loaded() || a.open_error().is_some()) && !a.busy());
         h
     }
 
@@ -86,6 +93,11 @@ fn step_until(h: &mut Harness<'_, KeyshelfApp>, what: &str, done: impl Fn(&Keysh
         std::thread::sleep(Duration::from_millis(10));
     }
     h.run_steps(3);
+}
+
+/// Steps until background work (the inventory's thread, jobs) is done.
+fn settle(h: &mut Harness<'_, KeyshelfApp>) {
+    step_until(h, "background work", |a| !a.busy());
 }
 
 /// Focuses the field named `label` and types into it, as a person would.
@@ -219,9 +231,10 @@ fn import_by_paste_shows_preview_and_stores_the_key() {
     h.run_steps(2);
     assert_eq!(h.state().open_dialog(), Some("import"));
     type_into(&mut h, "Public key text", line.trim());
+    settle(&mut h);
     assert!(h.query_by_label_contains("ED25519").is_some(), "preview shows the type");
     h.get_by_role_and_label(Role::Button, "Import").click();
-    h.run_steps(3);
+    settle(&mut h);
     assert_eq!(h.state().open_dialog(), None);
     let keys = f.inventory().list_keys(&KeyFilter::default()).unwrap();
     assert_eq!(keys.len(), 1);
@@ -249,10 +262,10 @@ fn dropped_files_open_import_with_every_key() {
     let mut h = f.harness();
     h.input_mut().dropped_files.push(Arc::new(DroppedPath(a.clone())));
     h.input_mut().dropped_files.push(Arc::new(DroppedPath(b.clone())));
-    h.run_steps(3);
+    settle(&mut h);
     assert_eq!(h.state().open_dialog(), Some("import"));
     h.get_by_role_and_label(Role::Button, "Import 2 keys").click();
-    h.run_steps(3);
+    settle(&mut h);
     let mut fps: Vec<String> =
         f.inventory().list_keys(&KeyFilter::default()).unwrap().into_iter().map(|k| k.fingerprint_md5).collect();
     fps.sort();
@@ -269,6 +282,7 @@ fn import_of_garbage_says_what_is_wrong_and_imports_nothing() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::I);
     h.run_steps(2);
     type_into(&mut h, "Public key text", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkV");
+    settle(&mut h);
     assert!(h.query_by_label_contains("truncated or corrupted").is_some());
     assert!(h.query_by_role_and_label(Role::Button, "Import").is_some_and(|b| b.accesskit_node().is_disabled()));
     assert_eq!(f.inventory().key_count().unwrap(), 0);
@@ -359,8 +373,9 @@ fn rename_with_invalid_name_shows_the_rule_and_changes_nothing() {
     h.get_by_role_and_label(Role::TextInput, "Name").type_text("bob-2");
     h.run_steps(2);
     h.get_by_role_and_label(Role::Button, "Rename").click();
-    h.run_steps(3);
+    settle(&mut h);
     assert!(f.inventory().resolve_key("bob-2", &Default::default()).is_ok());
+    assert_eq!(h.state().visible_key_names(), vec!["alice", "bob-2"], "the table shows the new name");
 }
 
 #[test]
@@ -373,11 +388,11 @@ fn delete_is_refused_while_bound_then_unbind_and_delete_works() {
     assert_eq!(h.state().open_dialog(), Some("delete"));
     assert!(h.query_by_label_contains("is bound to web01").is_some());
     h.get_by_role_and_label(Role::Button, "Delete").click();
-    h.run_steps(3);
+    settle(&mut h);
     assert!(h.query_all_by_label_contains("it is bound to web01").next().is_some(), "the refusal names the host");
     assert!(f.inventory().resolve_key("alice", &Default::default()).is_ok());
     h.get_by_label("Unbind and delete").click();
-    h.run_steps(3);
+    settle(&mut h);
     assert!(f.inventory().resolve_key("alice", &Default::default()).is_err());
     // Deleting a bound key offers the known_hosts cleanup for its host.
     assert_eq!(h.state().open_dialog(), Some("notice"));
@@ -420,4 +435,157 @@ fn an_inventory_that_cannot_be_opened_gets_a_clear_screen_and_stays_untouched() 
     assert!(h.query_by_label_contains("cannot open its inventory").is_some());
     assert!(h.query_by_label_contains("not a Keyshelf inventory").is_some());
     assert_eq!(std::fs::read(&f.db).unwrap(), before);
+}
+
+#[test]
+fn a_job_that_panics_is_reported_and_the_dialog_can_still_be_closed() {
+    let f = Fixture::new();
+    f.dialogs.panic_on_save.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut h = f.harness();
+    create_key_pair(&mut h, "doomed");
+    h.get_by_label("Save private key…").click();
+    settle(&mut h);
+    assert!(h.query_all_by_label_contains("Internal error").next().is_some(), "the failure is shown");
+    assert!(h.query_all_by_label_contains("the file dialog fell over").next().is_some());
+    assert!(h.state().holds_private_key(), "the key can still be saved another way");
+    // Not stuck: the dialog closes (after the usual question).
+    h.get_by_role_and_label(Role::Button, "Close").click();
+    h.run_steps(2);
+    h.get_by_label("Discard private key").click();
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), None);
+}
+
+/// An authorized_keys file: keys with the same comment, keys without one, and a bad line.
+fn bulk_file(f: &Fixture, n: usize) -> PathBuf {
+    let mut text = String::new();
+    for i in 0..n {
+        let k = keyshelf::keys::GeneratedKey::generate(
+            keyshelf::keys::KeySpec::new(keyshelf::keys::KeyKind::Ed25519, None).unwrap(),
+            "",
+        )
+        .unwrap();
+        let line = k.info().openssh.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        match i % 3 {
+            0 => text.push_str(&format!("{line} deploy@ci\n")),
+            1 => text.push_str(&format!("{line}\n")),
+            _ => text.push_str(&format!("no-pty {line} 鍵-{i}@ホスト\n")),
+        }
+        if i == 1 {
+            text.push_str("this line is not a key\n");
+        }
+    }
+    let p = f.dir.path().join("authorized_keys");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn keyshelf_cli(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_keyshelf")).arg("--db").arg(db).args(args).output().unwrap()
+}
+
+fn names_and_fingerprints(inv: &Inventory) -> Vec<(String, String)> {
+    let mut v: Vec<_> =
+        inv.list_keys(&KeyFilter::default()).unwrap().into_iter().map(|k| (k.name, k.fingerprint_sha256)).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_app_imports_a_file_exactly_as_the_cli_does() {
+    let f = Fixture::new();
+    let file = bulk_file(&f, 9);
+    let cli_db = f.dir.path().join("cli.sqlite3");
+    let out = keyshelf_cli(&cli_db, &["key", "import", "--all", "--skip-invalid", "--file", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    *f.dialogs.open.lock().unwrap() = vec![file.clone()];
+    let mut h = f.harness();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::I);
+    h.run_steps(2);
+    h.get_by_label("Choose files…").click();
+    settle(&mut h);
+    assert!(h.query_all_by_label_contains("line 3: ").next().is_some(), "the bad line is shown");
+    assert_eq!(h.state().open_dialog(), Some("import"));
+    // Through accessibility: the dialog re-centres itself as the preview grows, and a
+    // pointer click at the previous frame's position would land beside the button.
+    h.get_by_role_and_label(Role::Button, "Import 9 keys").click_accesskit();
+    settle(&mut h);
+    assert_eq!(h.state().open_dialog(), None, "{:?}", h.state().status);
+    let app_keys = names_and_fingerprints(&f.inventory());
+    assert_eq!(app_keys.len(), 9, "{:?} {:?}", h.state().status, app_keys);
+    assert_eq!(app_keys, names_and_fingerprints(&Inventory::open(&cli_db).unwrap()), "same names as the CLI");
+    assert!(app_keys.iter().any(|(n, _)| n == "deploy-ci-2"), "{app_keys:?}");
+}
+
+#[test]
+fn an_import_the_core_refuses_changes_nothing_and_says_what_the_cli_says() {
+    let f = Fixture::new();
+    {
+        let mut inv = f.inventory();
+        inv.add_account("acct", keyshelf::inventory::Provider::Aws, "").unwrap();
+        let spec = keyshelf::keys::KeySpec::new(keyshelf::keys::KeyKind::Ed25519, None).unwrap();
+        let keys: Vec<keyshelf::inventory::ImportKey> = (0..keyshelf::inventory::MAX_KEYS_PER_SCOPE as usize - 1)
+            .map(|i| {
+                let k = keyshelf::keys::GeneratedKey::generate(spec, &format!("k{i}")).unwrap();
+                keyshelf::inventory::ImportKey::new(i + 1, k.info().clone())
+            })
+            .collect();
+        let scope = keyshelf::inventory::Scope { account: Some("acct".into()), region: Some(String::new()) };
+        inv.import_bulk(&keys, &scope, None, Vec::new()).unwrap();
+    }
+    let file = bulk_file(&f, 3);
+    let cli_db = f.dir.path().join("cli.sqlite3");
+    std::fs::copy(&f.db, &cli_db).unwrap();
+    let out = keyshelf_cli(
+        &cli_db,
+        &["key", "import", "--all", "--skip-invalid", "--account", "acct", "--file", file.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let cli_error = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(cli_error.contains("past 500"), "{cli_error}");
+
+    *f.dialogs.open.lock().unwrap() = vec![file];
+    let mut h = f.harness();
+    h.get_by_label_contains("acct · ").click();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::I);
+    h.run_steps(2);
+    h.get_by_label("Choose files…").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::Button, "Import 3 keys").click_accesskit();
+    settle(&mut h);
+    assert_eq!(h.state().open_dialog(), Some("import"), "the dialog stays, with the reason");
+    // The same words as the CLI's (which prefixes them with "keyshelf: ").
+    let core_message = cli_error.trim().trim_start_matches("keyshelf: ").trim_start_matches("error: ");
+    assert!(core_message.contains("past 500"), "{cli_error}");
+    assert!(
+        h.query_all_by_label_contains(&format!("Nothing was imported: {core_message}")).next().is_some(),
+        "the app shows the CLI's message: {core_message}"
+    );
+    assert_eq!(f.inventory().key_count().unwrap(), keyshelf::inventory::MAX_KEYS_PER_SCOPE - 1, "nothing was added");
+}
+
+#[test]
+fn a_locked_inventory_never_freezes_the_window() {
+    let (f, _) = populated();
+    let mut h = f.harness();
+    select(&mut h, "bob");
+    // Another process holds the write lock (as a long CLI import would).
+    let locker = rusqlite::Connection::open(&f.db).unwrap();
+    locker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    h.get_by_role_and_label(Role::TextInput, "Name").focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Name").type_text("bob-renamed");
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Rename").click();
+    h.run_steps(2);
+    assert!(h.state().busy(), "the rename waits for the lock");
+    // Meanwhile the window answers: the search still filters the table.
+    type_into(&mut h, "Search", "env=prod");
+    assert_eq!(h.state().visible_key_names(), vec!["alice"]);
+    assert!(h.state().busy(), "still waiting");
+    locker.execute_batch("COMMIT").unwrap();
+    settle(&mut h);
+    assert!(f.inventory().resolve_key("bob-renamed", &Default::default()).is_ok());
 }

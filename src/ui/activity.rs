@@ -1,19 +1,50 @@
-//! The Activity view: the log of every change, newest first, filterable.
+//! The Activity view: the log of every change, newest first, filterable. It draws the
+//! rows the app read for it; it asks for them again (`wanted`) when the filter or the
+//! inventory changed.
 
 use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
 use super::model::short_time;
-use crate::inventory::{Activity, Inventory};
+use crate::inventory::Activity;
 
 #[derive(Default)]
 pub struct ActivityState {
     pub filter: String,
-    loaded: Option<(String, i64)>,
+    /// The filter and inventory generation the rows are for, or were asked for.
+    asked: Option<(String, u64)>,
     rows: Vec<Activity>,
+    error: Option<String>,
 }
 
-pub fn show(ui: &mut Ui, inv: &Inventory, st: &mut ActivityState) {
+impl ActivityState {
+    /// The filter to read the log with, when the shown rows are stale (and marks it
+    /// asked, so one read is queued per change).
+    pub fn wanted(&mut self, generation: u64) -> Option<String> {
+        let now = (self.filter.clone(), generation);
+        if self.asked.as_ref() == Some(&now) {
+            return None;
+        }
+        self.asked = Some(now);
+        Some(self.filter.clone())
+    }
+
+    /// Rows read for `filter` at `generation`; stale answers (the user typed on) are dropped.
+    pub fn loaded(&mut self, filter: String, generation: u64, rows: Result<Vec<Activity>, String>) {
+        if self.asked.as_ref() != Some(&(filter, generation)) {
+            return;
+        }
+        match rows {
+            Ok(r) => {
+                self.rows = r;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+pub fn show(ui: &mut Ui, st: &mut ActivityState) {
     ui.heading("Activity");
     ui.weak("Every change to the inventory, newest first. Secrets are never logged.");
     ui.horizontal(|ui| {
@@ -21,13 +52,10 @@ pub fn show(ui: &mut Ui, inv: &Inventory, st: &mut ActivityState) {
         ui.add(egui::TextEdit::singleline(&mut st.filter).hint_text("name, action or detail").desired_width(280.0))
             .labelled_by(l.id);
     });
-    // Re-query only when the filter or the log changed, not every frame.
-    let newest = inv.activity(1, None).ok().and_then(|v| v.first().map(|a| a.id)).unwrap_or(0);
-    if st.loaded.as_ref() != Some(&(st.filter.clone(), newest)) {
-        st.rows = inv.activity(5000, Some(st.filter.trim())).unwrap_or_default();
-        st.loaded = Some((st.filter.clone(), newest));
-    }
     ui.add_space(4.0);
+    if let Some(e) = &st.error {
+        super::widgets::error_text(ui, &format!("Could not read the activity log: {e}"));
+    }
     if st.rows.is_empty() {
         ui.weak("Nothing yet.");
         return;

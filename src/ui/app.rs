@@ -1,5 +1,6 @@
-//! The app: its state, the `Command`s views emit, and the run loop that draws the views,
-//! then applies the commands through the core and refreshes the model.
+//! The app: its state and the run loop that draws the views, then applies the
+//! `Command`s they emitted (`command_handling.rs`) and what background work finished.
+//! The inventory is read and written on its own thread (`db.rs`), never here.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -8,108 +9,47 @@ use std::time::Duration;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
+pub use super::command::{Command, View};
 use super::create::{CreateRequest, PRIVATE_KEY_LIFETIME};
+use super::db::Db;
 use super::details::DetailsState;
 use super::dialogs::Dialog;
 use super::hosts::HostsState;
-use super::import::ImportItem;
+use super::import::ReadInput;
 use super::known_hosts_view::KnownHostsView;
-use super::model::{Model, ScopeSel, SortColumn};
+use super::model::{Model, Snapshot};
 use super::platform::{Picked, Platform};
 use super::worker::Jobs;
 use super::{activity, details, hosts, key_table, sidebar, widgets};
-use crate::inventory::{Inventory, KeyEdit, NewHost, Provider};
 use crate::keys::GeneratedKey;
 
 pub const SHORTCUT_CREATE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
 pub const SHORTCUT_IMPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::I);
 pub const SHORTCUT_SEARCH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
 
-/// The main area's content, chosen in the sidebar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Keys,
-    Hosts,
-    KnownHosts,
-    Activity,
-}
-
-/// Everything a view can ask the app to do.
-#[derive(Debug, Clone)]
-pub enum Command {
-    ShowView(View),
-    SelectScope(ScopeSel),
-    Sort(SortColumn),
-    SelectKey {
-        id: i64,
-        toggle: bool,
-        range: bool,
-    },
-    SelectAll,
-    OpenCreate,
-    OpenImport(Vec<PathBuf>),
-    PickImportFiles,
-    OpenDelete(Vec<i64>),
-    OpenBind(i64),
-    OpenAccount(Option<String>),
-    OpenHost(Option<String>),
-    OpenResetKey(String),
-    /// Asks "are you sure?" and then runs the command.
-    Confirm {
-        title: String,
-        text: String,
-        confirm: String,
-        command: Box<Command>,
-    },
-    CloseDialog,
-    CreateKey(CreateRequest),
-    ImportKeys(Vec<ImportItem>),
-    EditKey {
-        id: i64,
-        edit: KeyEdit,
-    },
-    DeleteKeys {
-        ids: Vec<i64>,
-        unbind: bool,
-    },
-    Bind {
-        key: i64,
-        hosts: Vec<String>,
-    },
-    Unbind {
-        key: i64,
-        hosts: Vec<String>,
-    },
-    SaveAccount {
-        old: Option<String>,
-        name: String,
-        provider: Provider,
-        note: String,
-    },
-    RemoveAccount(String),
-    SaveHost {
-        old: Option<String>,
-        host: NewHost,
-    },
-    RemoveHost(String),
-    ResetKey {
-        host: String,
-        key: i64,
-    },
-    /// Opens the known_hosts view with these names and addresses filled in.
-    CleanKnownHosts(Vec<String>),
-    Copy {
-        text: String,
-        what: String,
-    },
-    SavePublicKey(i64),
-}
-
 /// Results of background jobs.
 pub(crate) enum JobResult {
-    Generated { request: CreateRequest, result: Result<Box<GeneratedKey>, String> },
-    PublicSavePicked { id: i64, picked: Picked<PathBuf> },
+    Generated {
+        request: CreateRequest,
+        result: Result<Box<GeneratedKey>, String>,
+    },
+    PublicSavePicked {
+        id: i64,
+        picked: Picked<PathBuf>,
+    },
+    PublicSaved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
     ImportPicked(Picked<Vec<PathBuf>>),
+    /// Files or pasted text read and parsed for the import preview.
+    ImportRead(Vec<ReadInput>),
+    PrivateSavePicked(Picked<PathBuf>),
+    PrivateWritten {
+        key_id: i64,
+        path: PathBuf,
+        result: Result<(), String>,
+    },
 }
 
 /// The status line: the last thing that happened.
@@ -121,8 +61,12 @@ pub struct Status {
 
 pub struct KeyshelfApp {
     pub(super) db_path: Option<PathBuf>,
-    pub(super) inv: Option<Inventory>,
+    /// The inventory's thread; `None` when there is no path to open.
+    pub(super) db: Option<Db>,
     pub(super) open_error: Option<String>,
+    /// Bumped whenever the inventory changed, so views that read it on demand (the
+    /// activity log, the details) know to ask again.
+    pub(crate) generation: u64,
     pub(crate) model: Model,
     pub(super) view: View,
     pub(crate) selected: BTreeSet<i64>,
@@ -149,8 +93,9 @@ impl KeyshelfApp {
         let db_path = db.or_else(crate::inventory::default_path);
         let mut app = KeyshelfApp {
             db_path,
-            inv: None,
+            db: None,
             open_error: None,
+            generation: 0,
             model: Model::default(),
             view: View::Keys,
             selected: BTreeSet::new(),
@@ -185,24 +130,73 @@ impl KeyshelfApp {
             self.open_error = Some("No data folder was found for the inventory. Start Keyshelf with --db PATH.".into());
             return;
         };
-        match Inventory::open(&path) {
-            Ok(inv) => {
-                self.inv = Some(inv);
-                self.reload();
-            }
-            Err(e) => self.open_error = Some(e.to_string()),
+        self.db = Some(Db::start(path, |opened| {
+            let loaded =
+                opened.map_err(|e| e.to_string()).and_then(|inv| Snapshot::load(inv).map_err(|e| e.to_string()));
+            Box::new(move |app: &mut KeyshelfApp| match loaded {
+                Ok(s) => app.install(s),
+                Err(e) => {
+                    app.db = None;
+                    app.open_error = Some(e);
+                }
+            })
+        }));
+    }
+
+    pub(super) fn install(&mut self, s: Snapshot) {
+        self.model.install(s);
+        self.changed();
+    }
+
+    /// After the model changed: drop selections of rows that are gone, and let views
+    /// that read the inventory on demand read it again.
+    pub(super) fn changed(&mut self) {
+        let model = &self.model;
+        self.selected.retain(|id| model.row_by_id(*id).is_some());
+        self.generation += 1;
+        self.details.invalidate();
+    }
+
+    /// Queues work on the inventory's thread.
+    pub(crate) fn db_run(
+        &mut self,
+        task: impl FnOnce(&mut crate::inventory::Inventory) -> super::db::Apply + Send + 'static,
+    ) {
+        match self.db.as_mut() {
+            Some(db) => db.run(task),
+            None => self.error("The inventory is not open"),
         }
     }
 
-    pub(super) fn reload(&mut self) {
-        if let Some(inv) = &self.inv {
-            if let Err(e) = self.model.reload(inv) {
-                self.error(format!("Could not read the inventory: {e}"));
+    /// Waits (blocking, up to `timeout`) until the inventory's thread and background jobs
+    /// are idle, applying what they finished. For tests and benchmarks that drive the app
+    /// without a window; the app itself never blocks.
+    pub fn wait_idle(&mut self, timeout: Duration) -> bool {
+        let start = std::time::Instant::now();
+        loop {
+            self.poll_background(None);
+            if !self.busy() {
+                return true;
+            }
+            if start.elapsed() >= timeout {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Applies what the inventory's thread and background jobs finished.
+    fn poll_background(&mut self, ctx: Option<&egui::Context>) {
+        let landed = self.db.as_mut().map(Db::poll).unwrap_or_default();
+        for apply in landed {
+            apply(self);
+        }
+        for r in self.jobs.poll() {
+            match r {
+                Ok(r) => self.on_job(ctx, r),
+                Err(panic) => self.on_job_panic(panic),
             }
         }
-        let ids: BTreeSet<i64> = self.model.rows.iter().map(|r| r.key.id).collect();
-        self.selected.retain(|id| ids.contains(id));
-        self.details.invalidate();
     }
 
     pub(crate) fn info(&mut self, text: impl Into<String>) {
@@ -221,13 +215,35 @@ impl KeyshelfApp {
         self.selected.iter().copied().collect()
     }
 
-    pub fn inventory(&self) -> Option<&Inventory> {
-        self.inv.as_ref()
+    /// Whether the inventory is open and loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.db.is_some() && self.model.loaded
     }
 
-    /// Whether background work (key generation, dialogs, saving) is still running.
+    /// Why the inventory could not be opened, if it could not.
+    pub fn open_error(&self) -> Option<&str> {
+        self.open_error.as_deref()
+    }
+
+    /// Whether background work (the inventory, key generation, dialogs, reading and
+    /// writing files, known_hosts) is still running.
     pub fn busy(&self) -> bool {
-        self.jobs.busy() || matches!(&self.dialog, Some(Dialog::PrivateKey(d)) if d.busy())
+        self.jobs.busy() || self.db.as_ref().is_some_and(Db::busy) || self.known_hosts.busy()
+    }
+
+    /// Queues a command as if a view had sent it (for tests and benchmarks).
+    pub fn queue(&mut self, c: Command) {
+        self.commands.push(c);
+    }
+
+    /// Ids of the key pairs the table shows, in order.
+    pub fn visible_key_ids(&self) -> Vec<i64> {
+        self.model.visible.iter().map(|&i| self.model.rows[i].key.id).collect()
+    }
+
+    /// The name the app shows for a key pair.
+    pub fn key_name(&self, id: i64) -> Option<&str> {
+        self.model.row_by_id(id).map(|r| r.key.name.as_str())
     }
 
     /// Names of the key pairs the table shows, in order.
@@ -275,9 +291,10 @@ impl KeyshelfApp {
         if !std::mem::replace(&mut self.styled, true) {
             widgets::style(&ctx);
         }
-        for r in self.jobs.poll() {
-            self.on_job(&ctx, r);
+        if let Some(db) = &self.db {
+            db.set_context(&ctx);
         }
+        self.poll_background(Some(&ctx));
         if let Some(err) = self.open_error.clone() {
             self.open_error_screen(ui, &err);
             return;
@@ -296,6 +313,12 @@ impl KeyshelfApp {
             sidebar::show(ui, &self.model, self.view, &mut cmds);
             self.commands.extend(cmds);
         });
+        if self.view != View::KnownHosts {
+            // A removal started there still finishes and reports while another view shows.
+            if let Some(m) = self.known_hosts.poll(&ctx) {
+                self.status = Some(Status { text: m.text, is_error: m.is_error });
+            }
+        }
         match self.view {
             View::Keys => self.keys_view(ui),
             View::Hosts => {
@@ -314,9 +337,10 @@ impl KeyshelfApp {
                 }
             }
             View::Activity => {
-                if let Some(inv) = &self.inv {
-                    egui::CentralPanel::default().show(ui, |ui| activity::show(ui, inv, &mut self.activity));
+                if let Some(filter) = self.activity.wanted(self.generation) {
+                    self.load_activity(filter);
                 }
+                egui::CentralPanel::default().show(ui, |ui| activity::show(ui, &mut self.activity));
             }
         }
         self.dialogs(&ctx);
@@ -410,7 +434,7 @@ impl KeyshelfApp {
 
     fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            if self.jobs.busy() {
+            if self.busy() {
                 ui.spinner();
             }
             match &self.status {
@@ -436,12 +460,18 @@ impl KeyshelfApp {
     fn keys_view(&mut self, ui: &mut egui::Ui) {
         let primary = self.primary();
         if let Some(id) = primary {
+            if let Some(row) = self.model.row_by_id(id) {
+                if self.details.wants(&row.key) {
+                    let key = row.key.clone();
+                    self.load_details(key);
+                }
+            }
             let mut cmds = Vec::new();
             egui::Panel::right("details").resizable(true).default_size(420.0).size_range(320.0..=720.0).show(
                 ui,
                 |ui| {
-                    if let (Some(inv), Some(row)) = (&self.inv, self.model.row_by_id(id)) {
-                        details::show(ui, inv, &row.key, &self.model, &mut self.details, &mut cmds);
+                    if let Some(row) = self.model.row_by_id(id) {
+                        details::show(ui, &row.key, &self.model, &mut self.details, &mut cmds);
                     }
                 },
             );
@@ -454,7 +484,12 @@ impl KeyshelfApp {
                 self.selected.retain(|_| true);
             }
             ui.add_space(4.0);
-            if self.model.total() == 0 {
+            if !self.model.loaded {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Opening the inventory…");
+                });
+            } else if self.model.total() == 0 {
                 key_table::empty_state(ui, &mut cmds);
             } else {
                 key_table::show(ui, &self.model, &self.selected, &mut cmds);
@@ -466,10 +501,9 @@ impl KeyshelfApp {
     fn dialogs(&mut self, ctx: &egui::Context) {
         let Some(dialog) = self.dialog.as_mut() else { return };
         let mut cmds = Vec::new();
-        let platform = self.platform.clone();
         let close = match dialog {
             Dialog::Create(d) => d.show(ctx, &self.model, &mut cmds),
-            Dialog::PrivateKey(d) => d.show(ctx, &platform, &mut cmds),
+            Dialog::PrivateKey(d) => d.show(ctx, &mut cmds),
             Dialog::Import(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::Delete(d) => d.show(ctx, &mut cmds),
             Dialog::Bind(d) => d.show(ctx, &self.model, &mut cmds),
@@ -480,15 +514,18 @@ impl KeyshelfApp {
             Dialog::Confirm(d) => d.show(ctx, &mut cmds),
         };
         if close {
-            self.dialog = None;
+            self.close_dialog(ctx);
         }
         self.commands.extend(cmds);
-        // The private key dialog may have saved: record where.
+    }
+
+    /// Closes the open dialog, wiping what it held that must not linger (passphrases,
+    /// and their copies in the text fields' undo history).
+    pub(super) fn close_dialog(&mut self, ctx: &egui::Context) {
         if let Some(Dialog::PrivateKey(d)) = &mut self.dialog {
-            if let Some((id, path)) = d.take_saved() {
-                self.record_private_path(id, &path);
-            }
+            d.wipe(ctx);
         }
+        self.dialog = None;
     }
 }
 

@@ -1,46 +1,132 @@
-//! How the app applies `Command`s and background results through the core, then
-//! refreshes its model. Kept apart from `app.rs`, which owns state and layout.
+//! How the app applies `Command`s and background results: every inventory read and write
+//! goes to the inventory's thread (`db.rs`), every file and dialog to a job
+//! (`worker.rs`); what comes back updates the model for what changed. Kept apart from
+//! `app.rs`, which owns state and layout.
 
-use super::app::{Command, JobResult, KeyshelfApp, View};
+use std::path::{Path, PathBuf};
+
+use super::app::{JobResult, KeyshelfApp};
+use super::command::{Command, View};
 use super::create::{CreateDialog, CreateRequest, PrivateKeyDialog};
+use super::db::Apply;
 use super::dialogs::{AccountDialog, BindDialog, Confirm, DeleteDialog, Dialog, HostDialog, Notice, ResetKeyDialog};
-use super::import::{ImportDialog, ImportItem};
-use super::model::ScopeSel;
+use super::import::{read_files, read_text, ImportDialog, ImportRequest};
+use super::model::{ScopeSel, Side};
 use super::platform::Picked;
-use crate::inventory::{Inventory, NewKeyPair, Origin};
+use crate::inventory::{Inventory, KeyPair, NewKeyPair, Origin, Scope};
 use crate::keys::GeneratedKey;
 
-impl KeyshelfApp {
-    pub(super) fn record_private_path(&mut self, id: i64, path: &std::path::Path) {
-        let Some(inv) = self.inv.as_mut() else { return };
-        match inv.set_private_key_path(id, &path.to_string_lossy()) {
-            Ok(()) => {
-                self.info(format!("Private key saved to {}", path.display()));
-                self.reload();
-            }
-            Err(e) => self
-                .error(format!("The key was saved to {}, but the inventory could not record it: {e}", path.display())),
-        }
+/// What a write hands back: the key pairs it changed, the ones it removed, and the
+/// small tables read again.
+struct Changed {
+    keys: Vec<KeyPair>,
+    removed: Vec<i64>,
+    side: SideChange,
+}
+
+/// Which of the small tables a write can have changed.
+enum SideChange {
+    /// Only the hosts (they show their key pair's name): an edit.
+    Hosts(Vec<crate::inventory::Host>),
+    /// Counts per account and region too: a key pair came or went.
+    All(Side),
+}
+
+impl Changed {
+    /// Reads back the key pairs `ids` after an edit (which moves no key pair between
+    /// accounts, so the counts per region stay as they are).
+    fn edited(inv: &Inventory, ids: &[i64]) -> crate::inventory::Result<Changed> {
+        let keys = ids.iter().map(|id| inv.key(*id)).collect::<crate::inventory::Result<Vec<_>>>()?;
+        Ok(Changed { keys, removed: Vec::new(), side: SideChange::Hosts(inv.hosts()?) })
     }
 
-    pub(super) fn on_job(&mut self, ctx: &egui::Context, r: JobResult) {
+    /// Reads back after key pairs were added (`ids`) or removed.
+    fn read(inv: &Inventory, ids: &[i64], removed: Vec<i64>) -> crate::inventory::Result<Changed> {
+        let keys = ids.iter().map(|id| inv.key(*id)).collect::<crate::inventory::Result<Vec<_>>>()?;
+        Ok(Changed { keys, removed, side: SideChange::All(Side::load(inv)?) })
+    }
+}
+
+impl KeyshelfApp {
+    /// Puts what a write changed into the model without reading the rest again.
+    fn apply_changed(&mut self, c: Changed) {
+        self.model.remove(&c.removed);
+        self.model.upsert(c.keys);
+        match c.side {
+            SideChange::Hosts(hosts) => {
+                self.model.hosts = hosts;
+                self.model.refilter();
+            }
+            SideChange::All(side) => self.model.set_side(side),
+        }
+        self.changed();
+    }
+
+    /// Runs an edit on the inventory's thread: `write` returns the ids of the key pairs
+    /// it changed (read back afterwards) and a message; the model is updated for those
+    /// alone. `done` then runs on the UI thread with the outcome.
+    fn write_keys(
+        &mut self,
+        write: impl FnOnce(&mut Inventory) -> crate::inventory::Result<(Vec<i64>, String)> + Send + 'static,
+        done: impl FnOnce(&mut KeyshelfApp, Result<(), String>) + Send + 'static,
+    ) {
+        self.db_run(move |inv| {
+            let r = write(inv).and_then(|(ids, msg)| Ok((Changed::edited(inv, &ids)?, msg)));
+            Box::new(move |app: &mut KeyshelfApp| match r {
+                Ok((c, msg)) => {
+                    app.apply_changed(c);
+                    app.info(msg);
+                    done(app, Ok(()));
+                }
+                Err(e) => {
+                    let e = e.to_string();
+                    app.error(e.clone());
+                    done(app, Err(e));
+                }
+            })
+        });
+    }
+
+    /// Runs a write that can touch many key pairs (bindings, hosts, accounts): the model
+    /// is read again whole, on the inventory's thread.
+    fn write_all<T: Send + 'static>(
+        &mut self,
+        write: impl FnOnce(&mut Inventory) -> crate::inventory::Result<T> + Send + 'static,
+        done: impl FnOnce(&mut KeyshelfApp, Result<T, String>) + Send + 'static,
+    ) {
+        self.db_run(move |inv| {
+            let r = write(inv).map_err(|e| e.to_string());
+            let snapshot = r.is_ok().then(|| super::model::Snapshot::load(inv));
+            Box::new(move |app: &mut KeyshelfApp| {
+                match snapshot {
+                    Some(Ok(s)) => app.install(s),
+                    Some(Err(e)) => app.error(format!("Could not read the inventory: {e}")),
+                    None => {}
+                }
+                if let Err(e) = &r {
+                    app.error(e.clone());
+                }
+                done(app, r);
+            })
+        });
+    }
+
+    pub(super) fn on_job(&mut self, ctx: Option<&egui::Context>, r: JobResult) {
         match r {
             JobResult::Generated { request, result } => self.on_generated(request, result),
             JobResult::PublicSavePicked { id, picked } => match picked {
-                Picked::Chosen(path) => self.save_public(id, &path),
+                Picked::Chosen(path) => self.save_public(ctx, id, path),
                 Picked::Cancelled => {}
                 Picked::Unavailable => self.error(
                     "No file dialog is available here: copy the public key instead, or use `keyshelf key export`",
                 ),
             },
+            JobResult::PublicSaved { path, result } => match result {
+                Ok(()) => self.info(format!("Saved the public key to {}", path.display())),
+                Err(e) => self.error(e),
+            },
             JobResult::ImportPicked(picked) => match picked {
-                Picked::Chosen(paths) => {
-                    if let Some(Dialog::Import(d)) = &mut self.dialog {
-                        d.add_files(paths);
-                    } else {
-                        self.dialog = Some(Dialog::Import(ImportDialog::new(paths)));
-                    }
-                }
+                Picked::Chosen(paths) => self.open_import(ctx, paths),
                 Picked::Cancelled => {}
                 Picked::Unavailable => {
                     if let Some(Dialog::Import(d)) = &mut self.dialog {
@@ -48,8 +134,44 @@ impl KeyshelfApp {
                     }
                 }
             },
+            JobResult::ImportRead(inputs) => {
+                if let Some(Dialog::Import(d)) = &mut self.dialog {
+                    d.add_read(inputs);
+                }
+            }
+            JobResult::PrivateSavePicked(picked) => match picked {
+                Picked::Chosen(path) => self.write_private(ctx, path, true),
+                Picked::Cancelled => {
+                    if let Some(Dialog::PrivateKey(d)) = &mut self.dialog {
+                        d.saving = false;
+                    }
+                }
+                Picked::Unavailable => {
+                    if let Some(Dialog::PrivateKey(d)) = &mut self.dialog {
+                        d.saving = false;
+                        d.dialog_unavailable = true;
+                    }
+                }
+            },
+            JobResult::PrivateWritten { key_id, path, result } => self.on_private_written(key_id, path, result),
         }
-        ctx.request_repaint();
+        if let Some(ctx) = ctx {
+            ctx.request_repaint();
+        }
+    }
+
+    /// A job panicked: whatever was waiting for it stops waiting and says so.
+    pub(super) fn on_job_panic(&mut self, msg: String) {
+        match &mut self.dialog {
+            Some(Dialog::Create(d)) if d.generating => d.failed(msg.clone()),
+            Some(Dialog::PrivateKey(d)) => {
+                d.saving = false;
+                d.error = Some(msg.clone());
+            }
+            Some(Dialog::Import(d)) => d.reading_failed(msg.clone()),
+            _ => {}
+        }
+        self.error(msg);
     }
 
     fn on_generated(&mut self, request: CreateRequest, result: Result<Box<GeneratedKey>, String>) {
@@ -63,7 +185,6 @@ impl KeyshelfApp {
                 return;
             }
         };
-        let Some(inv) = self.inv.as_mut() else { return };
         let new = NewKeyPair {
             name: request.name.clone(),
             description: request.description.clone(),
@@ -74,31 +195,93 @@ impl KeyshelfApp {
             private_key_path: None,
             tags: request.tags.clone(),
         };
-        match inv.add_key(&new) {
-            Ok(k) => {
-                self.reload();
-                self.selected = [k.id].into();
-                self.anchor = Some(k.id);
-                self.info(format!("Created key pair {} — save its private key now", k.name));
-                self.dialog =
-                    Some(Dialog::PrivateKey(PrivateKeyDialog::new(k.id, &k.name, *key, self.private_key_lifetime)));
-            }
-            Err(e) => {
-                if let Some(Dialog::Create(d)) = &mut self.dialog {
-                    d.failed(e.to_string());
+        let lifetime = self.private_key_lifetime;
+        self.db_run(move |inv| {
+            let r = inv.add_key(&new).and_then(|k| Ok((Changed::read(inv, &[k.id], Vec::new())?, k)));
+            Box::new(move |app: &mut KeyshelfApp| match r {
+                Ok((changed, k)) => {
+                    app.apply_changed(changed);
+                    app.selected = [k.id].into();
+                    app.anchor = Some(k.id);
+                    app.info(format!("Created key pair {} — save its private key now", k.name));
+                    app.dialog = Some(Dialog::PrivateKey(PrivateKeyDialog::new(k.id, &k.name, *key, lifetime)));
                 }
-                self.error(e.to_string());
-            }
-        }
+                Err(e) => {
+                    // The generated key is dropped (and wiped) here.
+                    if let Some(Dialog::Create(d)) = &mut app.dialog {
+                        d.failed(e.to_string());
+                    }
+                    app.error(e.to_string());
+                }
+            })
+        });
     }
 
-    fn save_public(&mut self, id: i64, path: &std::path::Path) {
-        let Some(row) = self.model.row_by_id(id) else { return };
+    fn save_public(&mut self, ctx: Option<&egui::Context>, id: i64, path: PathBuf) {
+        let (Some(row), Some(ctx)) = (self.model.row_by_id(id), ctx) else { return };
         let text = format!("{}\n", row.key.public_key);
         // The native dialog has asked before replacing a file.
-        match crate::secure_file::write_public(path, text.as_bytes(), true) {
-            Ok(()) => self.info(format!("Saved the public key to {}", path.display())),
-            Err(e) => self.error(e.to_string()),
+        self.jobs.spawn(ctx, move || {
+            let result = crate::secure_file::write_public(&path, text.as_bytes(), true).map_err(|e| e.to_string());
+            JobResult::PublicSaved { path, result }
+        });
+    }
+
+    /// Writes the private key the open dialog holds, in the format and with the
+    /// passphrase it shows, on a job; the inventory records where when that is done.
+    fn write_private(&mut self, ctx: Option<&egui::Context>, path: PathBuf, overwrite: bool) {
+        let Some(ctx) = ctx else { return };
+        let Some(Dialog::PrivateKey(d)) = &mut self.dialog else { return };
+        let Some((key_id, key, format, pass)) = d.save_request() else { return };
+        d.saving = true;
+        d.error = None;
+        self.jobs.spawn(ctx, move || {
+            let r = key.write_private(&path, format, pass.as_deref().map(String::as_str), overwrite);
+            JobResult::PrivateWritten { key_id, path, result: r.map_err(|e| e.to_string()) }
+        });
+    }
+
+    fn on_private_written(&mut self, key_id: i64, path: PathBuf, result: Result<(), String>) {
+        if let Some(Dialog::PrivateKey(d)) = &mut self.dialog {
+            d.saving = false;
+            match &result {
+                Ok(()) => d.saved_to = Some(path.clone()),
+                Err(e) => d.error = Some(e.clone()),
+            }
+        }
+        let Ok(()) = result else { return };
+        let shown = path.display().to_string();
+        self.write_keys(
+            move |inv| {
+                inv.set_private_key_path(key_id, &path.to_string_lossy())?;
+                Ok((vec![key_id], format!("Private key saved to {shown}")))
+            },
+            |app, r| {
+                if let Err(e) = r {
+                    app.error(format!("The key was saved, but the inventory could not record where: {e}"));
+                }
+            },
+        );
+    }
+
+    fn open_import(&mut self, ctx: Option<&egui::Context>, files: Vec<PathBuf>) {
+        if self.dialog.is_none() {
+            let mut d = ImportDialog::new();
+            if let ScopeSel::Account(a) | ScopeSel::Region(a, _) = &self.model.scope {
+                d.account = a.clone();
+            }
+            if let ScopeSel::Region(_, r) = &self.model.scope {
+                d.region = r.clone();
+            }
+            self.dialog = Some(Dialog::Import(d));
+        } else if !matches!(self.dialog, Some(Dialog::Import(_))) {
+            // Another dialog is open: files dropped now are not for it.
+            return;
+        }
+        let (Some(Dialog::Import(d)), Some(ctx)) = (&mut self.dialog, ctx) else { return };
+        let files = d.start_reading(files);
+        if !files.is_empty() {
+            self.jobs.spawn(ctx, move || JobResult::ImportRead(read_files(&files)));
         }
     }
 
@@ -125,25 +308,18 @@ impl KeyshelfApp {
                 let scope = self.model.scope.clone();
                 self.dialog = Some(Dialog::Create(CreateDialog::new(&scope)));
             }
-            Command::OpenImport(files) => match &mut self.dialog {
-                Some(Dialog::Import(d)) => d.add_files(files),
-                Some(_) => {}
-                None => {
-                    let mut d = ImportDialog::new(files);
-                    if let ScopeSel::Account(a) | ScopeSel::Region(a, _) = &self.model.scope {
-                        d.account = a.clone();
-                    }
-                    if let ScopeSel::Region(_, r) = &self.model.scope {
-                        d.region = r.clone();
-                    }
-                    self.dialog = Some(Dialog::Import(d));
-                }
-            },
+            Command::OpenImport(files) => self.open_import(Some(ctx), files),
             Command::PickImportFiles => {
                 let p = self.platform.clone();
                 self.jobs.spawn(ctx, move || {
                     JobResult::ImportPicked(p.open_files("Import public keys", super::platform::ssh_dir().as_deref()))
                 });
+            }
+            Command::ParseImportText(text) => {
+                if let Some(Dialog::Import(d)) = &mut self.dialog {
+                    d.reading += 1;
+                }
+                self.jobs.spawn(ctx, move || JobResult::ImportRead(vec![read_text(text)]));
             }
             Command::OpenDelete(ids) => {
                 let keys: Vec<_> =
@@ -173,96 +349,119 @@ impl KeyshelfApp {
             Command::Confirm { title, text, confirm, command } => {
                 self.dialog = Some(Dialog::Confirm(Confirm { title, text, confirm, command: *command }));
             }
-            Command::CloseDialog => self.dialog = None,
+            Command::CloseDialog => self.close_dialog(ctx),
             Command::CreateKey(req) => self.create_key(ctx, req),
-            Command::ImportKeys(items) => self.import_keys(items),
-            Command::EditKey { id, edit } => {
-                let r = self.inv_mut(|inv| inv.edit_key(id, &edit).map(|k| format!("Saved key pair {}", k.name)));
-                self.after_change(r);
+            Command::SavePrivateKey { path: Some(path), overwrite } => self.write_private(Some(ctx), path, overwrite),
+            Command::SavePrivateKey { path: None, .. } => {
+                let Some(Dialog::PrivateKey(d)) = &mut self.dialog else { return };
+                d.saving = true;
+                let name = d.suggested_name();
+                let p = self.platform.clone();
+                self.jobs.spawn(ctx, move || {
+                    JobResult::PrivateSavePicked(p.save_file(
+                        "Save private key",
+                        super::platform::ssh_dir().as_deref(),
+                        &name,
+                    ))
+                });
             }
+            Command::ImportKeys(req) => self.import_keys(req),
+            Command::EditKey { id, edit } => self.write_keys(
+                move |inv| {
+                    let k = inv.edit_key(id, &edit)?;
+                    Ok((vec![k.id], format!("Saved key pair {}", k.name)))
+                },
+                |_, _| {},
+            ),
             Command::DeleteKeys { ids, unbind } => self.delete_keys(ids, unbind),
             Command::Bind { key, hosts } => {
-                let r = self.inv_mut(|inv| {
-                    let rebound = inv.bind(key, &hosts)?;
-                    let mut msg = format!("Bound to {}", hosts.join(", "));
-                    for r in rebound {
-                        msg.push_str(&format!("; {} was re-associated (was {})", r.host, r.previous_key));
-                    }
-                    Ok(msg)
-                });
-                self.after_change(r);
+                let names = hosts.clone();
+                self.write_all(
+                    move |inv| inv.bind(key, &hosts),
+                    move |app, r| {
+                        if let Ok(rebound) = r {
+                            let mut msg = format!("Bound to {}", names.join(", "));
+                            for r in rebound {
+                                msg.push_str(&format!("; {} was re-associated (was {})", r.host, r.previous_key));
+                            }
+                            app.info(msg);
+                        }
+                    },
+                );
             }
             Command::Unbind { key, hosts } => {
-                let r = self.inv_mut(|inv| inv.unbind(key, &hosts));
-                match r {
-                    Ok(unbound) => {
-                        self.reload();
-                        let names: Vec<String> = unbound.iter().flat_map(|h| h.known_hosts_names()).collect();
-                        self.dialog = Some(Dialog::Notice(Notice::unbound(&hosts, names)));
-                    }
-                    Err(e) => self.error(e),
-                }
+                let names = hosts.clone();
+                self.write_all(
+                    move |inv| inv.unbind(key, &hosts),
+                    move |app, r| {
+                        if let Ok(unbound) = r {
+                            let kh: Vec<String> = unbound.iter().flat_map(|h| h.known_hosts_names()).collect();
+                            app.info(format!("Unbound {}", names.join(", ")));
+                            app.dialog = Some(Dialog::Notice(Notice::unbound(&names, kh)));
+                        }
+                    },
+                );
             }
-            Command::SaveAccount { old, name, provider, note } => {
-                let r = self.inv_mut(|inv| {
+            Command::SaveAccount { old, name, provider, note } => self.write_all(
+                move |inv| {
                     match &old {
                         Some(o) => inv.update_account(o, &name, provider, &note)?,
                         None => inv.add_account(&name, provider, &note)?,
                     };
-                    Ok(format!("Saved account {name}"))
-                });
-                if r.is_ok() {
-                    self.dialog = None;
-                }
-                self.after_change_in_dialog(r);
-            }
+                    Ok(name)
+                },
+                |app, r| app.after_dialog_write(r.map(|name| format!("Saved account {name}"))),
+            ),
             Command::RemoveAccount(name) => {
-                let r = self.inv_mut(|inv| inv.remove_account(&name).map(|_| format!("Removed account {name}")));
-                if r.is_ok()
-                    && matches!(&self.model.scope, ScopeSel::Account(Some(a)) | ScopeSel::Region(Some(a), _) if *a == name)
-                {
-                    self.model.scope = ScopeSel::All;
-                }
-                self.after_change(r);
+                let gone = name.clone();
+                self.write_all(
+                    move |inv| inv.remove_account(&name),
+                    move |app, r| {
+                        if r.is_ok() {
+                            if matches!(&app.model.scope, ScopeSel::Account(Some(a)) | ScopeSel::Region(Some(a), _) if *a == gone)
+                            {
+                                app.model.scope = ScopeSel::All;
+                                app.model.refilter();
+                            }
+                            app.info(format!("Removed account {gone}"));
+                        }
+                    },
+                );
             }
-            Command::SaveHost { old, host } => {
-                let r = self.inv_mut(|inv| {
+            Command::SaveHost { old, host } => self.write_all(
+                move |inv| {
                     match &old {
                         Some(o) => inv.update_host(o, &host)?,
                         None => inv.add_host(&host)?,
                     };
-                    Ok(format!("Saved host {}", host.name))
-                });
-                if r.is_ok() {
-                    self.dialog = None;
-                }
-                self.after_change_in_dialog(r);
-            }
-            Command::RemoveHost(name) => {
-                let r = self.inv_mut(|inv| inv.remove_host(&name));
-                match r {
-                    Ok(h) => {
-                        self.reload();
-                        self.info(format!("Removed host {name}"));
-                        self.dialog = Some(Dialog::Notice(Notice::host_removed(&h)));
+                    Ok(host.name)
+                },
+                |app, r| app.after_dialog_write(r.map(|name| format!("Saved host {name}"))),
+            ),
+            Command::RemoveHost(name) => self.write_all(
+                move |inv| inv.remove_host(&name),
+                |app, r| {
+                    if let Ok(h) = r {
+                        app.info(format!("Removed host {}", h.name));
+                        app.dialog = Some(Dialog::Notice(Notice::host_removed(&h)));
                     }
-                    Err(e) => self.error(e),
-                }
-            }
+                },
+            ),
             Command::ResetKey { host, key } => {
-                let r = self.inv_mut(|inv| inv.bind(key, std::slice::from_ref(&host)));
-                match r {
-                    Ok(_) => {
-                        self.reload();
-                        let names = self.model.hosts.iter().find(|h| h.name == host).map(|h| h.known_hosts_names());
-                        self.info(format!("Host {host} now uses the new key pair"));
-                        self.dialog = Some(Dialog::Notice(Notice::reset(&host, names.unwrap_or_default())));
-                    }
-                    Err(e) => self.error(e),
-                }
+                let name = host.clone();
+                self.write_all(
+                    move |inv| inv.bind(key, std::slice::from_ref(&host)),
+                    move |app, r| {
+                        if r.is_ok() {
+                            let names = app.model.hosts.iter().find(|h| h.name == name).map(|h| h.known_hosts_names());
+                            app.info(format!("Host {name} now uses the new key pair"));
+                            app.dialog = Some(Dialog::Notice(Notice::reset(&name, names.unwrap_or_default())));
+                        }
+                    },
+                );
             }
             Command::CleanKnownHosts(names) => {
-                self.dialog = None;
+                self.close_dialog(ctx);
                 self.known_hosts.prefill(names);
                 self.known_hosts.request_preview();
                 self.view = View::KnownHosts;
@@ -283,33 +482,19 @@ impl KeyshelfApp {
         }
     }
 
-    fn inv_mut<T>(&mut self, f: impl FnOnce(&mut Inventory) -> crate::inventory::Result<T>) -> Result<T, String> {
-        match self.inv.as_mut() {
-            Some(inv) => f(inv).map_err(|e| e.to_string()),
-            None => Err("The inventory is not open".into()),
-        }
-    }
-
-    fn after_change(&mut self, r: Result<String, String>) {
+    /// After a dialog's write: close it when it worked, show the error in it otherwise.
+    fn after_dialog_write(&mut self, r: Result<String, String>) {
         match r {
             Ok(msg) => {
-                self.reload();
+                self.dialog = None;
                 self.info(msg);
             }
-            Err(e) => self.error(e),
-        }
-    }
-
-    /// Like `after_change`, but an error also shows inside the open dialog.
-    fn after_change_in_dialog(&mut self, r: Result<String, String>) {
-        if let Err(e) = &r {
-            match &mut self.dialog {
-                Some(Dialog::Account(d)) => d.error = Some(e.clone()),
-                Some(Dialog::Host(d)) => d.error = Some(e.clone()),
+            Err(e) => match &mut self.dialog {
+                Some(Dialog::Account(d)) => d.error = Some(e),
+                Some(Dialog::Host(d)) => d.error = Some(e),
                 _ => {}
-            }
+            },
         }
-        self.after_change(r);
     }
 
     fn select(&mut self, id: i64, toggle: bool, range: bool) {
@@ -334,97 +519,135 @@ impl KeyshelfApp {
         self.details.invalidate();
     }
 
+    /// Checks the name and quota on the inventory's thread, then generates the key on a
+    /// job (RSA takes seconds), then stores it (`on_generated`).
     fn create_key(&mut self, ctx: &egui::Context, req: CreateRequest) {
-        let Some(inv) = &self.inv else { return };
-        if let Err(e) = inv.check_new_key(&req.name, req.account.as_deref(), &req.region) {
-            if let Some(Dialog::Create(d)) = &mut self.dialog {
-                d.failed(e.to_string());
-            }
-            return;
-        }
         if let Some(Dialog::Create(d)) = &mut self.dialog {
             d.generating = true;
         }
-        let spec = req.spec;
-        let comment = req.comment.clone();
-        self.jobs.spawn(ctx, move || JobResult::Generated {
-            result: GeneratedKey::generate(spec, &comment).map(Box::new).map_err(|e| e.to_string()),
-            request: req,
+        let ctx = ctx.clone();
+        self.db_run(move |inv| {
+            let checked = inv.check_new_key(&req.name, req.account.as_deref(), &req.region).map_err(|e| e.to_string());
+            Box::new(move |app: &mut KeyshelfApp| {
+                if let Err(e) = checked {
+                    if let Some(Dialog::Create(d)) = &mut app.dialog {
+                        d.failed(e);
+                    }
+                    return;
+                }
+                let spec = req.spec;
+                let comment = req.comment.clone();
+                app.jobs.spawn(&ctx, move || JobResult::Generated {
+                    result: GeneratedKey::generate(spec, &comment).map(Box::new).map_err(|e| e.to_string()),
+                    request: req,
+                });
+            })
         });
     }
 
-    fn import_keys(&mut self, items: Vec<ImportItem>) {
-        let mut done = Vec::new();
-        let mut failed = Vec::new();
-        let Some(inv) = self.inv.as_mut() else { return };
-        for item in items {
-            let new = NewKeyPair {
-                name: item.name.clone(),
-                description: String::new(),
-                account: item.account.clone(),
-                region: item.region.clone(),
-                info: item.info.clone(),
-                origin: Origin::Imported,
-                private_key_path: item.private_key_path.clone(),
-                tags: Vec::new(),
-            };
-            match inv.add_key(&new) {
-                Ok(k) => done.push(k),
-                Err(e) => failed.push((item, e.to_string())),
-            }
+    /// Imports through the same core call as `keyshelf key import --all`: one
+    /// transaction, the same names, quota and report; a failure changes nothing.
+    fn import_keys(&mut self, req: ImportRequest) {
+        if let Some(Dialog::Import(d)) = &mut self.dialog {
+            d.importing = true;
         }
-        self.reload();
-        if let Some(k) = done.last() {
-            self.selected = done.iter().map(|k| k.id).collect();
-            self.anchor = Some(k.id);
-        }
-        if failed.is_empty() {
-            self.dialog = None;
-            self.info(match done.len() {
-                1 => format!("Imported key pair {}", done[0].name),
-                n => format!("Imported {n} key pairs"),
-            });
-        } else {
-            let n = failed.len();
-            if let Some(Dialog::Import(d)) = &mut self.dialog {
-                d.keep_failed(failed);
-            }
-            self.error(format!("Imported {} key pair(s); {n} could not be imported (see the dialog)", done.len()));
-        }
+        let scope = Scope { account: req.account.clone(), region: Some(req.region.clone()) };
+        self.db_run(move |inv| {
+            let r = inv.import_bulk(&req.keys, &scope, None, req.skipped).map_err(|e| e.to_string());
+            let snapshot = r.is_ok().then(|| super::model::Snapshot::load(inv));
+            Box::new(move |app: &mut KeyshelfApp| {
+                match snapshot {
+                    Some(Ok(s)) => app.install(s),
+                    Some(Err(e)) => app.error(format!("Could not read the inventory: {e}")),
+                    None => {}
+                }
+                match r {
+                    Ok(report) => {
+                        let ids: std::collections::BTreeSet<i64> = report
+                            .imported
+                            .iter()
+                            .filter_map(|(_, name)| app.model.id_by_name(req.account.as_deref(), &req.region, name))
+                            .collect();
+                        app.anchor = ids.iter().next_back().copied();
+                        app.selected = ids;
+                        app.dialog = None;
+                        let skipped = match report.skipped.len() {
+                            0 => String::new(),
+                            n => format!(" ({n} unreadable line(s) skipped)"),
+                        };
+                        app.info(match report.imported.as_slice() {
+                            [(_, one)] => format!("Imported key pair {one}{skipped}"),
+                            all => format!("Imported {} key pairs{skipped}", all.len()),
+                        });
+                    }
+                    Err(e) => {
+                        if let Some(Dialog::Import(d)) = &mut app.dialog {
+                            d.import_failed(e.clone());
+                        }
+                        app.error(format!("Nothing was imported: {e}"));
+                    }
+                }
+            })
+        });
     }
 
     fn delete_keys(&mut self, ids: Vec<i64>, unbind: bool) {
-        let r = self.inv_mut(|inv| inv.delete_keys(&ids, unbind));
-        match r {
-            Ok(deleted) => {
-                self.reload();
-                let names: Vec<String> = deleted.iter().map(|d| d.name.clone()).collect();
-                self.info(format!("Deleted {}", names.join(", ")));
-                let unbound: Vec<String> = deleted.iter().flat_map(|d| d.unbound_hosts.clone()).collect();
-                let kh_names: Vec<String> = self
-                    .model
-                    .hosts
-                    .iter()
-                    .filter(|h| unbound.contains(&h.name))
-                    .flat_map(|h| h.known_hosts_names())
-                    .collect();
+        self.db_run(move |inv| {
+            let r = inv.delete_keys(&ids, unbind).and_then(|deleted| {
+                // All of them or none: the core deletes in one transaction.
+                let gone = ids.clone();
                 let leftovers: Vec<String> = deleted
                     .iter()
                     .filter_map(|d| d.private_key_path.clone())
-                    .filter(|p| std::path::Path::new(p).exists())
+                    .filter(|p| Path::new(p).exists())
                     .collect();
-                self.dialog = if leftovers.is_empty() && kh_names.is_empty() {
-                    None
-                } else {
-                    Some(Dialog::Notice(Notice::deleted(&names, leftovers, kh_names)))
-                };
-            }
-            Err(e) => {
-                if let Some(Dialog::Delete(d)) = &mut self.dialog {
-                    d.error = Some(e.clone());
+                Ok((deleted, leftovers, Changed::read(inv, &[], gone)?))
+            });
+            Box::new(move |app: &mut KeyshelfApp| match r {
+                Ok((deleted, leftovers, changed)) => {
+                    let unbound: Vec<String> = deleted.iter().flat_map(|d| d.unbound_hosts.clone()).collect();
+                    let kh_names: Vec<String> = app
+                        .model
+                        .hosts
+                        .iter()
+                        .filter(|h| unbound.contains(&h.name))
+                        .flat_map(|h| h.known_hosts_names())
+                        .collect();
+                    app.apply_changed(changed);
+                    let names: Vec<String> = deleted.iter().map(|d| d.name.clone()).collect();
+                    app.info(format!("Deleted {}", names.join(", ")));
+                    app.dialog = if leftovers.is_empty() && kh_names.is_empty() {
+                        None
+                    } else {
+                        Some(Dialog::Notice(Notice::deleted(&names, leftovers, kh_names)))
+                    };
                 }
-                self.error(e);
-            }
-        }
+                Err(e) => {
+                    let e = e.to_string();
+                    if let Some(Dialog::Delete(d)) = &mut app.dialog {
+                        d.error = Some(e.clone());
+                    }
+                    app.error(e);
+                }
+            })
+        });
+    }
+
+    /// Reads the details panel's extras (other accounts with the same key, the key
+    /// pair's activity, the private key file's state) on the inventory's thread.
+    pub(super) fn load_details(&mut self, key: KeyPair) {
+        self.details.loading(&key);
+        self.db_run(move |inv| {
+            let extras = super::details::Extras::read(inv, &key);
+            Box::new(move |app: &mut KeyshelfApp| app.details.loaded(&key, extras))
+        });
+    }
+
+    pub(super) fn load_activity(&mut self, filter: String) {
+        let generation = self.generation;
+        self.db_run(move |inv| {
+            let rows = inv.activity(5000, Some(filter.trim())).map_err(|e| e.to_string());
+            Box::new(move |app: &mut KeyshelfApp| app.activity.loaded(filter, generation, rows)) as Apply
+        });
     }
 }

@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 use egui::{RichText, Ui};
 use zeroize::Zeroizing;
 
-use super::app::Command;
+use super::command::Command;
 use super::model::{Model, ScopeSel};
-use super::platform::{ssh_dir, Picked, Platform};
+use super::platform::ssh_dir;
 use super::widgets::{error_text, grid_password, grid_text, parse_tags, submitted, warn_text};
-use super::worker::Jobs;
 use crate::inventory::check_key_name;
 use crate::keys::{GeneratedKey, KeyKind, KeySpec, PrivateFormat};
 
@@ -221,18 +220,15 @@ pub fn account_row(ui: &mut Ui, model: &Model, account: &mut Option<String>) {
     ui.end_row();
 }
 
-enum SaveJob {
-    Picked(Picked<PathBuf>),
-    Written(PathBuf, Result<(), String>),
-}
-
 /// "10 minutes", "1 minute", "5 seconds".
 fn spoken(d: Duration) -> String {
     let (n, unit) = if d.as_secs() >= 60 { (d.as_secs() / 60, "minute") } else { (d.as_secs(), "second") };
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-/// The one-time "save your private key" step after a key pair was created.
+/// The one-time "save your private key" step after a key pair was created. It holds
+/// the key and draws the form; the app writes the file (`Command::SavePrivateKey`) and
+/// reports back through `saving`, `saved_to` and `error`.
 pub struct PrivateKeyDialog {
     key_id: i64,
     name: String,
@@ -242,14 +238,14 @@ pub struct PrivateKeyDialog {
     pub format: PrivateFormat,
     pub pass1: Zeroizing<String>,
     pub pass2: Zeroizing<String>,
+    /// The passphrase fields, whose egui state is wiped with the dialog.
+    pass_ids: Vec<egui::Id>,
     pub typed_path: String,
-    saving: bool,
-    saved_to: Option<PathBuf>,
-    pending_saved: Option<(i64, PathBuf)>,
-    error: Option<String>,
+    pub saving: bool,
+    pub saved_to: Option<PathBuf>,
+    pub error: Option<String>,
     confirm_discard: bool,
-    dialog_unavailable: bool,
-    jobs: Jobs<SaveJob>,
+    pub dialog_unavailable: bool,
 }
 
 impl PrivateKeyDialog {
@@ -264,25 +260,14 @@ impl PrivateKeyDialog {
             format: PrivateFormat::OpenSsh,
             pass1: Zeroizing::new(String::new()),
             pass2: Zeroizing::new(String::new()),
+            pass_ids: Vec::new(),
             typed_path: typed,
             saving: false,
             saved_to: None,
-            pending_saved: None,
             error: None,
             confirm_discard: false,
             dialog_unavailable: false,
-            jobs: Jobs::default(),
         }
-    }
-
-    /// A save that finished since the last call: `(key pair id, path)`.
-    pub fn take_saved(&mut self) -> Option<(i64, PathBuf)> {
-        self.pending_saved.take()
-    }
-
-    /// Whether a dialog or a write is still running.
-    pub fn busy(&self) -> bool {
-        self.saving || self.jobs.busy()
     }
 
     /// Whether the private key is still in memory.
@@ -290,7 +275,7 @@ impl PrivateKeyDialog {
         self.key.is_some()
     }
 
-    fn suggested_name(&self) -> String {
+    pub fn suggested_name(&self) -> String {
         match self.format.extension() {
             "" => self.name.clone(),
             ext => format!("{}.{ext}", self.name),
@@ -307,52 +292,36 @@ impl PrivateKeyDialog {
         Ok(Some(self.pass1.clone()))
     }
 
-    fn write(&mut self, ctx: &egui::Context, path: PathBuf, overwrite: bool) {
-        let Some(key) = self.key.clone() else { return };
-        let pass = match self.passphrase() {
-            Ok(p) => p,
+    /// What the app needs to write the key: the key pair's id, the key, the format and
+    /// the passphrase. `None` (with the reason shown) when the key is gone or the
+    /// passphrases differ.
+    pub fn save_request(&mut self) -> Option<(i64, Arc<GeneratedKey>, PrivateFormat, Option<Zeroizing<String>>)> {
+        let key = self.key.clone()?;
+        match self.passphrase() {
+            Ok(p) => Some((self.key_id, key, self.format, p.filter(|_| self.format == PrivateFormat::OpenSsh))),
             Err(e) => {
                 self.error = Some(e);
-                return;
-            }
-        };
-        let format = self.format;
-        self.saving = true;
-        self.error = None;
-        self.jobs.spawn(ctx, move || {
-            let r = key.write_private(&path, format, pass.as_deref().map(String::as_str), overwrite);
-            SaveJob::Written(path, r.map_err(|e| e.to_string()))
-        });
-    }
-
-    fn poll(&mut self, ctx: &egui::Context) {
-        for j in self.jobs.poll() {
-            match j {
-                SaveJob::Picked(Picked::Chosen(p)) => self.write(ctx, p, true),
-                SaveJob::Picked(Picked::Cancelled) => self.saving = false,
-                SaveJob::Picked(Picked::Unavailable) => {
-                    self.saving = false;
-                    self.dialog_unavailable = true;
-                }
-                SaveJob::Written(p, Ok(())) => {
-                    self.saving = false;
-                    self.saved_to = Some(p.clone());
-                    self.pending_saved = Some((self.key_id, p));
-                }
-                SaveJob::Written(_, Err(e)) => {
-                    self.saving = false;
-                    self.error = Some(e);
-                }
+                None
             }
         }
-        if self.key.is_some() && self.created.elapsed() >= self.lifetime {
-            self.key = None; // dropping the last Arc wipes the key
+    }
+
+    /// Wipes the key, the passphrases and the passphrase fields' egui state (which
+    /// would otherwise keep their text, undo history included, after the dialog).
+    pub fn wipe(&mut self, ctx: &egui::Context) {
+        self.key = None;
+        self.pass1 = Zeroizing::new(String::new());
+        self.pass2 = Zeroizing::new(String::new());
+        for id in self.pass_ids.drain(..) {
+            ctx.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(id));
         }
     }
 
     /// Draws the dialog; returns true when it should close.
-    pub fn show(&mut self, ctx: &egui::Context, platform: &Arc<dyn Platform>, _cmds: &mut Vec<Command>) -> bool {
-        self.poll(ctx);
+    pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
+        if self.key.is_some() && self.created.elapsed() >= self.lifetime {
+            self.wipe(ctx); // dropping the last Arc wipes the key
+        }
         let mut close = false;
         let modal = egui::Modal::new(egui::Id::unique("private-key-dialog")).show(ctx, |ui| {
             ui.set_width(540.0);
@@ -402,8 +371,15 @@ impl PrivateKeyDialog {
                     ui.end_row();
                 }
                 if self.format == PrivateFormat::OpenSsh {
-                    grid_password(ui, "Passphrase", &mut self.pass1);
-                    grid_password(ui, "Repeat passphrase", &mut self.pass2);
+                    let ids = [
+                        grid_password(ui, "Passphrase", &mut self.pass1).id,
+                        grid_password(ui, "Repeat passphrase", &mut self.pass2).id,
+                    ];
+                    for id in ids {
+                        if !self.pass_ids.contains(&id) {
+                            self.pass_ids.push(id);
+                        }
+                    }
                     if let Err(e) = self.passphrase() {
                         ui.label("");
                         error_text(ui, &e);
@@ -415,10 +391,8 @@ impl PrivateKeyDialog {
             ui.horizontal(|ui| {
                 let enabled = !self.saving && self.passphrase().is_ok();
                 if ui.add_enabled(enabled, egui::Button::new(RichText::new("Save private key…").strong())).clicked() {
-                    self.saving = true;
-                    let p = platform.clone();
-                    let name = self.suggested_name();
-                    self.jobs.spawn(ctx, move || SaveJob::Picked(p.save_file("Save private key", ssh_dir().as_deref(), &name)));
+                    self.error = None;
+                    cmds.push(Command::SavePrivateKey { path: None, overwrite: true });
                 }
                 if self.saving {
                     ui.spinner();
@@ -434,8 +408,8 @@ impl PrivateKeyDialog {
                     .labelled_by(l.id);
                 let go = ui.add_enabled(!self.saving && !self.typed_path.trim().is_empty(), egui::Button::new("Save"));
                 if go.clicked() || (submitted(ui, &r) && !self.typed_path.trim().is_empty()) {
-                    let p = expand_home(self.typed_path.trim());
-                    self.write(ctx, p, false);
+                    self.error = None;
+                    cmds.push(Command::SavePrivateKey { path: Some(expand_home(self.typed_path.trim())), overwrite: false });
                 }
             });
             if let Some(p) = &self.saved_to {

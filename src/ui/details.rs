@@ -4,23 +4,41 @@
 
 use egui::{RichText, Ui};
 
-use super::app::Command;
+use super::command::Command;
 use super::model::{short_time, Model};
 use super::widgets::{copy_button, error_text, field_name, parse_tags, warn_text};
 use crate::inventory::{check_key_name, Activity, Inventory, KeyEdit, KeyPair, Origin};
 
-/// What the panel caches about the shown key pair (re-read when the selection or the
-/// inventory changes, never per frame).
+/// What the panel reads besides the key pair itself: other places the same key is, its
+/// activity, and the private key file's state. Read on the inventory's thread.
+pub struct Extras {
+    also_in: Vec<String>,
+    activity: Vec<Activity>,
+    private_state: Option<Result<String, String>>,
+}
+
+impl Extras {
+    pub fn read(inv: &Inventory, k: &KeyPair) -> Extras {
+        Extras {
+            also_in: inv.also_in(k).unwrap_or_default(),
+            activity: inv.activity_for(&k.name, 20).unwrap_or_default(),
+            private_state: k.private_key_path.as_deref().map(check_private_file),
+        }
+    }
+}
+
+/// What the panel keeps about the shown key pair: the fields being edited, and the
+/// extras the app read for it (asked for again when the selection or the key pair
+/// changes, never per frame).
 #[derive(Default)]
 pub struct DetailsState {
+    /// (id, updated_at) of the key pair the fields and extras are for.
     for_key: Option<(i64, i64)>,
     pub name: String,
     pub description: String,
     pub new_tag: String,
     tag_error: Option<String>,
-    also_in: Vec<String>,
-    activity: Vec<Activity>,
-    private_state: Option<Result<String, String>>,
+    extras: Option<Extras>,
     bind_host: Option<String>,
 }
 
@@ -29,10 +47,13 @@ impl DetailsState {
         self.for_key = None;
     }
 
-    fn load(&mut self, inv: &Inventory, k: &KeyPair) {
-        if self.for_key == Some((k.id, k.updated_at)) {
-            return;
-        }
+    /// Whether the app should read the extras for `k` (the selection or `k` changed).
+    pub fn wants(&self, k: &KeyPair) -> bool {
+        self.for_key != Some((k.id, k.updated_at))
+    }
+
+    /// `k` is now shown: reset the fields, and wait for its extras.
+    pub fn loading(&mut self, k: &KeyPair) {
         let same_key = self.for_key.map(|f| f.0) == Some(k.id);
         self.for_key = Some((k.id, k.updated_at));
         self.name = k.name.clone();
@@ -41,10 +62,15 @@ impl DetailsState {
             self.new_tag.clear();
             self.tag_error = None;
             self.bind_host = None;
+            self.extras = None;
         }
-        self.also_in = inv.also_in(k).unwrap_or_default();
-        self.activity = inv.activity_for(&k.name, 20).unwrap_or_default();
-        self.private_state = k.private_key_path.as_deref().map(check_private_file);
+    }
+
+    /// The extras read for `k` arrived; kept only if `k` is still what is shown.
+    pub fn loaded(&mut self, k: &KeyPair, extras: Extras) {
+        if self.for_key == Some((k.id, k.updated_at)) {
+            self.extras = Some(extras);
+        }
     }
 }
 
@@ -73,8 +99,10 @@ fn section(ui: &mut Ui, title: &str) {
     ui.separator();
 }
 
-pub fn show(ui: &mut Ui, inv: &Inventory, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds: &mut Vec<Command>) {
-    st.load(inv, k);
+pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds: &mut Vec<Command>) {
+    let no_extras = Extras { also_in: Vec::new(), activity: Vec::new(), private_state: None };
+    let extras = st.extras.take();
+    let ex = extras.as_ref().unwrap_or(&no_extras);
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
         ui.add_space(6.0);
         ui.horizontal(|ui| {
@@ -164,12 +192,13 @@ pub fn show(ui: &mut Ui, inv: &Inventory, k: &KeyPair, model: &Model, st: &mut D
         });
 
         section(ui, "Private key");
-        match (&k.private_key_path, &st.private_state) {
-            (Some(p), Some(state)) => {
+        match (&k.private_key_path, &ex.private_state) {
+            (Some(p), state) => {
                 ui.label(RichText::new(p).monospace());
                 match state {
-                    Ok(s) => ui.weak(s.as_str()),
-                    Err(e) => ui.colored_label(ui.visuals().warn_fg_color, e.as_str()),
+                    Some(Ok(s)) => ui.weak(s.as_str()),
+                    Some(Err(e)) => ui.colored_label(ui.visuals().warn_fg_color, e.as_str()),
+                    None => ui.spinner(),
                 };
             }
             _ if k.origin == Origin::Generated => warn_text(ui, "Private key not saved (Keyshelf never stores it)"),
@@ -235,16 +264,19 @@ pub fn show(ui: &mut Ui, inv: &Inventory, k: &KeyPair, model: &Model, st: &mut D
             cmds.push(Command::OpenBind(k.id));
         }
 
-        if !st.also_in.is_empty() {
+        if !ex.also_in.is_empty() {
             section(ui, "Also in");
             ui.weak("The same public key is in the inventory under:");
-            for a in &st.also_in {
+            for a in &ex.also_in {
                 ui.label(format!("• {a}"));
             }
         }
 
         section(ui, "Activity");
-        for a in &st.activity {
+        if extras.is_none() {
+            ui.spinner();
+        }
+        for a in &ex.activity {
             ui.horizontal_wrapped(|ui| {
                 ui.weak(short_time(a.at));
                 ui.label(format!("{} {}", a.action, a.detail));
@@ -258,4 +290,5 @@ pub fn show(ui: &mut Ui, inv: &Inventory, k: &KeyPair, model: &Model, st: &mut D
         }
         ui.add_space(16.0);
     });
+    st.extras = extras;
 }

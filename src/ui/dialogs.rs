@@ -3,7 +3,7 @@
 
 use egui::RichText;
 
-use super::app::Command;
+use super::command::Command;
 use super::create::{account_row, CreateDialog, PrivateKeyDialog};
 use super::import::ImportDialog;
 use super::model::Model;
@@ -164,7 +164,7 @@ impl BindDialog {
             if model.hosts.is_empty() {
                 ui.label("There are no hosts yet. Add them in the Hosts view.");
                 if ui.button("Go to Hosts").clicked() {
-                    cmds.push(Command::ShowView(super::app::View::Hosts));
+                    cmds.push(Command::ShowView(super::command::View::Hosts));
                     close = true;
                 }
             }

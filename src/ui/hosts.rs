@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::app::Command;
+use super::command::Command;
 use super::model::{short_time, Model};
 
 #[derive(Default)]

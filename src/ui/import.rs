@@ -1,181 +1,329 @@
-//! "Import public key": paste text, choose files, or drop them on the window. Shows what
-//! will be imported (type, size, fingerprint, weak keys) before anything is stored.
+//! "Import public key": paste text, choose files, or drop them on the window. Files and
+//! pasted text are read and parsed on a job (`read_files`, `read_text`); the dialog shows
+//! what will be imported (type, fingerprint, weak keys, the names the core will give)
+//! before anything is stored, and the app imports through the same core call as the
+//! CLI's `key import --all`.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use egui::RichText;
+use zeroize::Zeroizing;
 
-use super::app::Command;
+use super::command::Command;
 use super::create::account_row;
 use super::model::{shorten_fingerprint, Model};
 use super::widgets::{error_text, warn_text};
-use crate::inventory::{check_key_name, name_from_comment};
-use crate::keys::{parse_bulk, parse_key, KeyInfo, KeySource};
+use crate::inventory::{check_key_name, import_names, ImportKey};
+use crate::keys::{parse_bulk, parse_key, BulkLineError, KeySource, MAX_SINGLE_KEY_BYTES};
 
-/// One key to import, as the user confirmed it.
+/// Files larger than this are refused before reading: 100,000 RSA 4096 keys take ~75 MB.
+pub const MAX_IMPORT_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What the user confirmed: the keys (with a name only where the user typed one) and
+/// the unreadable lines skipped, for the activity log.
 #[derive(Debug, Clone)]
-pub struct ImportItem {
-    pub name: String,
+pub struct ImportRequest {
+    pub keys: Vec<ImportKey>,
     pub account: Option<String>,
     pub region: String,
-    pub info: KeyInfo,
-    pub private_key_path: Option<String>,
+    pub skipped: Vec<BulkLineError>,
 }
 
-struct Preview {
-    name: String,
-    info: KeyInfo,
+/// One input read: a file or the pasted text.
+pub struct ReadInput {
+    /// "name.pub" or "pasted text".
     from: String,
-    private_key_path: Option<String>,
-    include: bool,
+    /// The pasted text this was read from (it may be a private key: wiped when dropped).
+    pasted: Option<Zeroizing<String>>,
+    keys: Vec<ImportKey>,
+    /// Lines that could not be read, or why the whole input could not be.
+    bad_lines: Vec<BulkLineError>,
     error: Option<String>,
 }
 
+fn input(from: String, pasted: Option<Zeroizing<String>>) -> ReadInput {
+    ReadInput { from, pasted, keys: Vec::new(), bad_lines: Vec::new(), error: None }
+}
+
+/// Reads one input (a file's bytes or pasted text): one key, or an `authorized_keys`
+/// file of many.
+fn parse_input(bytes: &[u8], path: Option<&PathBuf>, mut out: ReadInput) -> ReadInput {
+    let bulk = |out: &mut ReadInput| match parse_bulk(bytes) {
+        Ok((entries, errors)) => {
+            out.keys = entries.into_iter().map(ImportKey::from).collect();
+            out.bad_lines = errors;
+        }
+        Err(e) => out.error = Some(e.to_string()),
+    };
+    if bytes.len() > MAX_SINGLE_KEY_BYTES {
+        bulk(&mut out);
+        return out;
+    }
+    match parse_key(bytes) {
+        Ok(k) => {
+            let mut key = ImportKey::new(1, k.info);
+            key.name_hint = path.and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().into_owned());
+            if let (KeySource::PrivateKey { .. }, Some(p)) = (k.source, path) {
+                key.private_key_path = Some(p.to_string_lossy().into_owned());
+            }
+            out.keys.push(key);
+        }
+        Err(e) if e.is_multiple_keys() => bulk(&mut out),
+        Err(e) => out.error = Some(e.to_string()),
+    }
+    out
+}
+
+/// Reads and parses files for the preview (on a job: a file can hold 100,000 keys).
+pub fn read_files(paths: &[PathBuf]) -> Vec<ReadInput> {
+    paths
+        .iter()
+        .map(|p| {
+            let from =
+                p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string());
+            let mut out = input(from, None);
+            match std::fs::metadata(p) {
+                Ok(m) if m.is_dir() => out.error = Some("this is a folder, not a key file".into()),
+                Ok(m) if m.len() > MAX_IMPORT_FILE_BYTES => {
+                    out.error = Some(format!(
+                        "the file is {} MB; key files are never that large (the limit is {} MB)",
+                        m.len() / 1_000_000,
+                        MAX_IMPORT_FILE_BYTES / 1_000_000
+                    ))
+                }
+                Ok(_) => match std::fs::read(p) {
+                    Ok(bytes) => return parse_input(&bytes, Some(p), out),
+                    Err(e) => out.error = Some(format!("cannot read it: {e}")),
+                },
+                Err(e) => out.error = Some(format!("cannot read it: {e}")),
+            }
+            out
+        })
+        .collect()
+}
+
+/// Parses pasted text for the preview.
+pub fn read_text(text: Zeroizing<String>) -> ReadInput {
+    let out = input("pasted text".into(), None);
+    let mut out = parse_input(text.as_bytes(), None, out);
+    out.pasted = Some(text);
+    out
+}
+
+struct Entry {
+    key: ImportKey,
+    from: String,
+    include: bool,
+    /// The name shown; typed by the user when it differs from `suggested`.
+    name: String,
+    suggested: String,
+}
+
 pub struct ImportDialog {
-    pub text: String,
+    /// Pasted text: it may be a private key, so it is wiped when dropped.
+    pub text: Zeroizing<String>,
+    /// The pasted text last sent for parsing, and the one the entries show.
+    sent_text: Option<Zeroizing<String>>,
     files: Vec<PathBuf>,
     pub account: Option<String>,
     pub region: String,
-    previews: Vec<Preview>,
+    entries: Vec<Entry>,
     problems: Vec<String>,
-    parsed_text: Option<String>,
+    skipped: Vec<BulkLineError>,
+    /// Inputs being read on jobs.
+    pub reading: usize,
+    pub importing: bool,
+    error: Option<String>,
     pub dialog_unavailable: bool,
     pub typed_file: String,
+    /// Per entry: what is wrong with its name. Worked out again only when names, ticks
+    /// or the scope change, not every frame.
+    name_problems: Vec<Option<String>>,
+    checked_for: Option<(Option<String>, String, u64)>,
+    edits: u64,
 }
 
-/// Reads one input (pasted text or a file's bytes) into previews or problems.
-fn read_input(bytes: &[u8], from: &str, path: Option<&PathBuf>, out: &mut Vec<Preview>, problems: &mut Vec<String>) {
-    match parse_key(bytes) {
-        Ok(k) => {
-            let private_key_path = match (k.source, path) {
-                (KeySource::PrivateKey { .. }, Some(p)) => {
-                    Some(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string())
-                }
-                _ => None,
-            };
-            let stem = path.and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().into_owned());
-            let name = name_from_comment(&k.info.comment)
-                .or_else(|| stem.as_deref().and_then(name_from_comment))
-                .unwrap_or_else(|| "imported-key".into());
-            out.push(Preview { name, info: k.info, from: from.into(), private_key_path, include: true, error: None });
-        }
-        Err(single) if single.to_string().contains("more than one key") => match parse_bulk(bytes) {
-            Ok((entries, errors)) => {
-                for e in entries {
-                    let name = name_from_comment(&e.info.comment).unwrap_or_else(|| format!("key-{}", e.line));
-                    let from = format!("{from}, line {}", e.line);
-                    out.push(Preview { name, info: e.info, from, private_key_path: None, include: true, error: None });
-                }
-                problems.extend(errors.iter().map(|e| format!("{from}: {e}")));
-            }
-            Err(e) => problems.push(format!("{from}: {e}")),
-        },
-        Err(e) => problems.push(format!("{from}: {e}")),
+impl Default for ImportDialog {
+    fn default() -> Self {
+        ImportDialog::new()
     }
 }
 
 impl ImportDialog {
-    pub fn new(files: Vec<PathBuf>) -> ImportDialog {
-        let mut d = ImportDialog {
-            text: String::new(),
+    pub fn new() -> ImportDialog {
+        ImportDialog {
+            text: Zeroizing::new(String::new()),
+            sent_text: None,
             files: Vec::new(),
             account: None,
             region: String::new(),
-            previews: Vec::new(),
+            entries: Vec::new(),
             problems: Vec::new(),
-            parsed_text: None,
+            skipped: Vec::new(),
+            reading: 0,
+            importing: false,
+            error: None,
             dialog_unavailable: false,
             typed_file: String::new(),
-        };
-        d.add_files(files);
-        d
-    }
-
-    pub fn add_files(&mut self, files: Vec<PathBuf>) {
-        for f in files {
-            if self.files.contains(&f) {
-                continue;
-            }
-            let from =
-                f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| f.display().to_string());
-            match std::fs::read(&f) {
-                Ok(bytes) => read_input(&bytes, &from, Some(&f), &mut self.previews, &mut self.problems),
-                Err(e) => self.problems.push(format!("{}: cannot read: {e}", f.display())),
-            }
-            self.files.push(f);
-        }
-        self.dedupe_names();
-    }
-
-    /// After a partial failure: keep only what failed, with the reason, for another try.
-    pub fn keep_failed(&mut self, failed: Vec<(ImportItem, String)>) {
-        let failed_names: Vec<(String, String)> = failed.into_iter().map(|(i, e)| (i.name, e)).collect();
-        self.previews.retain(|p| p.include && failed_names.iter().any(|(n, _)| *n == p.name));
-        for p in &mut self.previews {
-            p.error = failed_names.iter().find(|(n, _)| *n == p.name).map(|(_, e)| e.clone());
-        }
-        self.text.clear();
-        self.parsed_text = Some(String::new());
-    }
-
-    fn dedupe_names(&mut self) {
-        let mut seen = std::collections::HashSet::new();
-        for p in &mut self.previews {
-            let base = p.name.clone();
-            let mut n = 2;
-            while !seen.insert(p.name.clone()) {
-                p.name = format!("{base}-{n}");
-                n += 1;
-            }
+            name_problems: Vec::new(),
+            checked_for: None,
+            edits: 0,
         }
     }
 
-    fn reparse_text(&mut self) {
-        if self.parsed_text.as_deref() == Some(self.text.as_str()) {
+    /// Files not yet in the dialog, now counted as being read.
+    pub fn start_reading(&mut self, files: Vec<PathBuf>) -> Vec<PathBuf> {
+        let new: Vec<PathBuf> = files.into_iter().filter(|f| !self.files.contains(f)).collect();
+        self.files.extend(new.iter().cloned());
+        if !new.is_empty() {
+            self.reading += 1;
+        }
+        new
+    }
+
+    /// Inputs read on a job arrive.
+    pub fn add_read(&mut self, inputs: Vec<ReadInput>) {
+        self.reading = self.reading.saturating_sub(1);
+        for r in inputs {
+            if let Some(text) = &r.pasted {
+                // Only the answer for the text as it is now counts; the pasted text's
+                // earlier entries go.
+                if self.sent_text.as_ref() != Some(text) {
+                    continue;
+                }
+                self.entries.retain(|e| !e.from.starts_with("pasted text"));
+                self.problems.retain(|p| !p.starts_with("pasted text"));
+                self.skipped.clear();
+            }
+            if let Some(e) = r.error {
+                self.problems.push(format!("{}: {e}", r.from));
+            }
+            let many = r.keys.len() > 1;
+            for key in r.keys {
+                let from = if many { format!("{}, line {}", r.from, key.line) } else { r.from.clone() };
+                self.entries.push(Entry { key, from, include: true, name: String::new(), suggested: String::new() });
+            }
+            self.problems.extend(r.bad_lines.iter().map(|e| format!("{}: {e}", r.from)));
+            self.skipped.extend(r.bad_lines);
+        }
+        self.edits += 1;
+    }
+
+    pub fn reading_failed(&mut self, e: String) {
+        self.reading = 0;
+        self.importing = false;
+        self.error = Some(e);
+    }
+
+    /// The import was refused: nothing was stored; say why and let the user fix it.
+    pub fn import_failed(&mut self, e: String) {
+        self.importing = false;
+        self.error = Some(e);
+    }
+
+    /// The names the core will give, for the ticked keys in this account and region,
+    /// and what is wrong with any of them. Redone only when something changed.
+    fn check_names(&mut self, model: &Model) {
+        let now = (self.account.clone(), self.region.trim().to_string(), self.edits);
+        if self.checked_for.as_ref() == Some(&now) {
             return;
         }
-        self.previews.retain(|p| p.from != "pasted text" && !p.from.starts_with("pasted text,"));
-        self.problems.retain(|p| !p.starts_with("pasted text"));
-        if !self.text.trim().is_empty() {
-            let bytes = self.text.clone().into_bytes();
-            read_input(&bytes, "pasted text", None, &mut self.previews, &mut self.problems);
-            self.dedupe_names();
+        let (account, region) = (self.account.as_deref(), self.region.trim());
+        let ticked: Vec<usize> = (0..self.entries.len()).filter(|&i| self.entries[i].include).collect();
+        let keys: Vec<ImportKey> = ticked
+            .iter()
+            .map(|&i| {
+                let e = &self.entries[i];
+                let mut k = e.key.clone();
+                k.name = (!e.name.is_empty() && e.name != e.suggested).then(|| e.name.clone());
+                k
+            })
+            .collect();
+        let names = import_names(&keys, None, |n| model.name_taken(n, account, region, None));
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for n in &names {
+            *count.entry(n).or_default() += 1;
         }
-        self.parsed_text = Some(self.text.clone());
+        self.name_problems = vec![None; self.entries.len()];
+        for (&i, name) in ticked.iter().zip(&names) {
+            let problem = if let Err(e) = check_key_name(name) {
+                Some(e)
+            } else if model.name_taken(name, account, region, None) {
+                Some("this name is taken in this account and region".into())
+            } else if count.get(name.as_str()).copied().unwrap_or(0) > 1 {
+                Some("two keys have this name".into())
+            } else {
+                None
+            };
+            self.name_problems[i] = problem;
+        }
+        for (&i, name) in ticked.iter().zip(names) {
+            let e = &mut self.entries[i];
+            let typed = !e.name.is_empty() && e.name != e.suggested;
+            if !typed {
+                e.name = name.clone();
+            }
+            e.suggested = name;
+        }
+        self.checked_for = Some(now);
     }
 
-    fn name_problem(&self, i: usize, model: &Model) -> Option<String> {
-        let p = &self.previews[i];
-        if let Err(e) = check_key_name(&p.name) {
-            return Some(e);
+    fn request(&self) -> ImportRequest {
+        let keys = self
+            .entries
+            .iter()
+            .filter(|e| e.include)
+            .map(|e| {
+                let mut k = e.key.clone();
+                k.name = (e.name != e.suggested).then(|| e.name.clone());
+                k
+            })
+            .collect();
+        ImportRequest {
+            keys,
+            account: self.account.clone(),
+            region: self.region.trim().to_string(),
+            skipped: self.skipped.clone(),
         }
-        if model.name_taken(&p.name, self.account.as_deref(), self.region.trim(), None) {
-            return Some("this name is taken in this account and region".into());
-        }
-        if self.previews.iter().enumerate().any(|(j, q)| j != i && q.include && q.name == p.name) {
-            return Some("two keys have this name".into());
-        }
-        None
     }
 
     /// Draws the dialog; returns true when it should close.
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
-        self.reparse_text();
+        if self.sent_text.as_ref().map(|t| t.as_str()) != Some(self.text.as_str()) {
+            self.sent_text = Some(self.text.clone());
+            if self.text.trim().is_empty() {
+                self.entries.retain(|e| !e.from.starts_with("pasted text"));
+                self.problems.retain(|p| !p.starts_with("pasted text"));
+                self.edits += 1;
+            } else {
+                cmds.push(Command::ParseImportText(self.text.clone()));
+            }
+        }
+        self.check_names(model);
         let mut close = false;
         let modal = egui::Modal::new(egui::Id::unique("import-dialog")).show(ctx, |ui| {
-            ui.set_width(680.0);
+            ui.set_width(720.0);
             ui.heading("Import public key");
             ui.weak("Paste a public key, choose .pub files, or drop files on the window. OpenSSH, RFC 4716 (PuTTY), PEM and authorized_keys files work; from a private key file only the public half is read.");
             ui.add_space(6.0);
             let l = ui.label("Public key text");
-            ui.add(
-                egui::TextEdit::multiline(&mut self.text)
-                    .hint_text("ssh-ed25519 AAAA… you@laptop")
-                    .font(egui::TextStyle::Monospace)
-                    .desired_rows(4)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(l.id);
+            let r = ui
+                .add(
+                    egui::TextEdit::multiline(&mut *self.text)
+                        .hint_text("ssh-ed25519 AAAA… you@laptop")
+                        .font(egui::TextStyle::Monospace)
+                        .desired_rows(3)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+            if self.text.contains("PRIVATE KEY") {
+                // A pasted private key: keep no copies of it in the field's undo history.
+                if let Some(mut state) = egui::text_edit::TextEditState::load(ui.ctx(), r.id) {
+                    state.clear_undoer();
+                    state.store(ui.ctx(), r.id);
+                }
+            }
             ui.horizontal(|ui| {
                 if ui.button("Choose files…").clicked() {
                     cmds.push(Command::PickImportFiles);
@@ -185,9 +333,13 @@ impl ImportDialog {
                     let r = ui.add(egui::TextEdit::singleline(&mut self.typed_file).desired_width(260.0)).labelled_by(l.id);
                     if ui.button("Add file").clicked() || super::widgets::submitted(ui, &r) {
                         let p = super::create::expand_home(self.typed_file.trim());
-                        self.add_files(vec![p]);
+                        cmds.push(Command::OpenImport(vec![p]));
                         self.typed_file.clear();
                     }
+                }
+                if self.reading > 0 {
+                    ui.spinner();
+                    ui.label("Reading…");
                 }
             });
             if self.dialog_unavailable {
@@ -200,69 +352,93 @@ impl ImportDialog {
             });
             ui.add_space(6.0);
             ui.separator();
-            let mut valid = !self.previews.is_empty();
-            if self.previews.is_empty() && self.problems.is_empty() {
+            if self.entries.is_empty() && self.problems.is_empty() && self.reading == 0 {
                 ui.weak("Nothing to import yet.");
             }
-            let problems: Vec<Option<String>> = (0..self.previews.len()).map(|i| self.name_problem(i, model)).collect();
-            egui::ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
-                for (i, p) in self.previews.iter_mut().enumerate() {
-                    ui.horizontal(|ui| {
-                        ui.checkbox(&mut p.include, "").on_hover_text("Import this key");
-                        let l = ui.label("Name");
-                        ui.add(egui::TextEdit::singleline(&mut p.name).desired_width(170.0)).labelled_by(l.id);
-                        ui.label(RichText::new(p.info.type_label()).strong());
-                        ui.label(RichText::new(shorten_fingerprint(&p.info.fingerprint_sha256)).monospace())
-                            .on_hover_text(&p.info.fingerprint_sha256);
-                        ui.weak(&p.from);
-                    });
-                    if p.info.weak {
-                        warn_text(ui, &format!("{} is weak: replace it with an Ed25519 key when you can", p.info.type_label()));
+            self.entries_table(ui);
+            if !self.problems.is_empty() {
+                let n = self.problems.len();
+                let shown = n.min(200);
+                egui::ScrollArea::vertical().id_salt("import-problems").max_height(72.0).auto_shrink([false, true]).show(ui, |ui| {
+                    for p in &self.problems[..shown] {
+                        error_text(ui, p);
                     }
-                    if p.private_key_path.is_some() {
-                        ui.weak("From a private key file: only the public half is stored; the file's location is remembered.");
-                    }
-                    if let Some(e) = &p.error {
-                        error_text(ui, e);
-                    }
-                    if p.include {
-                        if let Some(e) = &problems[i] {
-                            error_text(ui, &format!("Name: {e}"));
-                            valid = false;
-                        }
-                    }
-                }
-                for e in &self.problems {
-                    error_text(ui, e);
-                }
-            });
-            let count = self.previews.iter().filter(|p| p.include).count();
-            valid &= count > 0;
-            ui.separator();
-            ui.horizontal(|ui| {
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let label = if count <= 1 { "Import".to_string() } else { format!("Import {count} keys") };
-                    if ui.add_enabled(valid, egui::Button::new(label)).clicked() {
-                        let items = self
-                            .previews
-                            .iter()
-                            .filter(|p| p.include)
-                            .map(|p| ImportItem {
-                                name: p.name.clone(),
-                                account: self.account.clone(),
-                                region: self.region.trim().to_string(),
-                                info: p.info.clone(),
-                                private_key_path: p.private_key_path.clone(),
-                            })
-                            .collect();
-                        cmds.push(Command::ImportKeys(items));
-                    }
-                    if ui.button("Cancel").clicked() {
-                        close = true;
+                    if n > shown {
+                        ui.weak(format!("… and {} more unreadable lines", n - shown));
                     }
                 });
+            }
+            if let Some(e) = &self.error {
+                error_text(ui, &format!("Nothing was imported: {e}"));
+            }
+            let count = self.entries.iter().filter(|e| e.include).count();
+            let valid = count > 0 && self.name_problems.iter().all(Option::is_none) && self.reading == 0 && !self.importing;
+            ui.separator();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let label = if count <= 1 { "Import".to_string() } else { format!("Import {count} keys") };
+                if ui.add_enabled(valid, egui::Button::new(label)).clicked() {
+                    self.error = None;
+                    cmds.push(Command::ImportKeys(self.request()));
+                }
+                if ui.add_enabled(!self.importing, egui::Button::new("Cancel")).clicked() {
+                    close = true;
+                }
+                if self.importing {
+                    ui.label(format!("Importing {count} keys…"));
+                    ui.spinner();
+                } else if !self.problems.is_empty() && count > 0 {
+                    ui.weak("Unreadable lines are skipped.");
+                }
             });
         });
-        modal.should_close() || close
+        (modal.should_close() && !self.importing) || close
+    }
+
+    /// One line per key, drawn only for the rows in view (a file can hold 100,000).
+    fn entries_table(&mut self, ui: &mut egui::Ui) {
+        let row_h = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
+        let mut edited = false;
+        // The list takes what the window leaves, so the dialog never outgrows the window.
+        let room = (ui.ctx().content_rect().height() - 560.0).clamp(90.0, 260.0);
+        egui::ScrollArea::vertical().id_salt("import-entries").max_height(room).auto_shrink([false, true]).show_rows(
+            ui,
+            row_h,
+            self.entries.len(),
+            |ui, range| {
+                for i in range {
+                    let e = &mut self.entries[i];
+                    ui.horizontal(|ui| {
+                        edited |= ui.checkbox(&mut e.include, "").on_hover_text("Import this key").changed();
+                        let l = ui.label("Name");
+                        edited |= ui
+                            .add(egui::TextEdit::singleline(&mut e.name).desired_width(170.0))
+                            .labelled_by(l.id)
+                            .changed();
+                        ui.label(RichText::new(e.key.info.type_label()).strong());
+                        ui.label(RichText::new(shorten_fingerprint(&e.key.info.fingerprint_sha256)).monospace())
+                            .on_hover_text(&e.key.info.fingerprint_sha256);
+                        if e.key.info.weak {
+                            ui.colored_label(ui.visuals().warn_fg_color, "weak").on_hover_text(format!(
+                                "{} is weak: replace it with an Ed25519 key when you can",
+                                e.key.info.type_label()
+                            ));
+                        }
+                        if e.key.private_key_path.is_some() {
+                            ui.weak("private key file")
+                                .on_hover_text("Only the public half is stored; the file's location is remembered.");
+                        }
+                        match self.name_problems.get(i).cloned().flatten() {
+                            Some(p) if e.include => error_text(ui, &format!("Name: {p}")),
+                            _ => {
+                                ui.add(egui::Label::new(RichText::new(&e.from).weak()).truncate());
+                            }
+                        }
+                    });
+                }
+            },
+        );
+        if edited {
+            self.edits += 1;
+        }
     }
 }

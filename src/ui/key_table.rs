@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::app::{Command, SHORTCUT_CREATE, SHORTCUT_IMPORT, SHORTCUT_SEARCH};
+use super::app::{SHORTCUT_CREATE, SHORTCUT_IMPORT, SHORTCUT_SEARCH};
+use super::command::Command;
 use super::model::{Model, SortColumn};
 
 /// The search box; returns true when the filter changed.

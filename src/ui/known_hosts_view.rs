@@ -147,8 +147,19 @@ impl KnownHostsView {
     pub fn poll(&mut self, ctx: &egui::Context) -> Option<StatusMessage> {
         let mut status = None;
         for done in self.jobs.poll() {
-            if let Some(s) = self.on_done(ctx, done) {
-                status = Some(s);
+            match done {
+                Ok(done) => {
+                    if let Some(s) = self.on_done(ctx, done) {
+                        status = Some(s);
+                    }
+                }
+                Err(panic) => {
+                    // The job died: nothing is running any more; say so.
+                    self.task = None;
+                    self.choosing = false;
+                    self.error = Some(panic.clone());
+                    status = Some(StatusMessage { text: panic, is_error: true });
+                }
             }
         }
         status

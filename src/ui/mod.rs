@@ -1,11 +1,17 @@
 //! The desktop app (egui/eframe). Views draw from the app's model and emit `Command`s;
-//! the app applies them through the core (`keys`, `inventory`, `known_hosts`) and then
-//! refreshes the model. Views never touch the database or the file system.
+//! the app applies them through the core (`keys`, `inventory`, `known_hosts`): the
+//! inventory on its own thread (`db.rs`), files and dialogs on jobs (`worker.rs`), and
+//! updates the model with what changed. Views never touch the database or the file
+//! system, and the UI thread never waits on either.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod activity;
 mod app;
+mod command;
 mod command_handling;
 mod create;
+mod db;
 mod details;
 mod dialogs;
 mod hosts;
@@ -19,7 +25,8 @@ mod sidebar;
 mod widgets;
 mod worker;
 
-pub use app::{Command, KeyshelfApp, View};
+pub use app::KeyshelfApp;
+pub use command::{Command, View};
 pub use known_hosts_view::{KnownHostsView, StatusMessage};
 pub use platform::{NativePlatform, Picked, Platform};
 

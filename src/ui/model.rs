@@ -2,7 +2,7 @@
 //! frame), with the text each table cell shows and a lower-case search haystack
 //! precomputed, so filtering 100,000 rows on a keystroke stays well inside a frame.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::inventory::{Account, Host, Inventory, KeyFilter, KeyPair, Result, ScopeCount};
 use crate::keys::{normalize_fingerprint, FingerprintQuery};
@@ -50,9 +50,43 @@ pub struct Row {
     hay: String,
 }
 
+/// The small tables the sidebar, the forms and the Hosts view draw from. Re-read after
+/// every change: they hold a few hundred rows at most.
+#[derive(Default)]
+pub struct Side {
+    pub accounts: Vec<Account>,
+    pub scopes: Vec<ScopeCount>,
+    pub hosts: Vec<Host>,
+}
+
+impl Side {
+    pub fn load(inv: &Inventory) -> Result<Side> {
+        Ok(Side { accounts: inv.accounts()?, scopes: inv.scope_counts()?, hosts: inv.hosts()? })
+    }
+}
+
+/// Everything the model shows, read (and its rows prepared) on the inventory thread.
+pub struct Snapshot {
+    rows: Vec<Row>,
+    side: Side,
+}
+
+impl Snapshot {
+    pub fn load(inv: &Inventory) -> Result<Snapshot> {
+        let keys = inv.list_keys(&KeyFilter::default())?;
+        Ok(Snapshot { rows: keys.into_iter().map(Row::new).collect(), side: Side::load(inv)? })
+    }
+}
+
 #[derive(Default)]
 pub struct Model {
+    /// Whether the inventory has been read once (until then the table says "Loading").
+    pub loaded: bool,
     pub rows: Vec<Row>,
+    /// Key pair id -> index in `rows`.
+    index: HashMap<i64, usize>,
+    /// (account, region, name) -> key pair id, for the forms' live name checks.
+    names: HashMap<(Option<String>, String, String), i64>,
     /// Indices into `rows` that pass the scope and search filters, in sort order.
     pub visible: Vec<usize>,
     pub accounts: Vec<Account>,
@@ -120,15 +154,63 @@ impl Row {
 }
 
 impl Model {
-    /// Reloads everything from the inventory and re-applies filter and sort.
-    pub fn reload(&mut self, inv: &Inventory) -> Result<()> {
-        let keys = inv.list_keys(&KeyFilter::default())?;
-        self.rows = keys.into_iter().map(Row::new).collect();
-        self.accounts = inv.accounts()?;
-        self.scopes = inv.scope_counts()?;
-        self.hosts = inv.hosts()?;
+    /// Takes everything from a snapshot and re-applies filter and sort.
+    pub fn install(&mut self, s: Snapshot) {
+        self.rows = s.rows;
+        self.loaded = true;
+        self.reindex();
+        self.set_side(s.side);
+    }
+
+    pub fn set_side(&mut self, side: Side) {
+        self.accounts = side.accounts;
+        self.scopes = side.scopes;
+        self.hosts = side.hosts;
         self.refilter();
-        Ok(())
+    }
+
+    /// Puts changed or new key pairs in place without reading the rest again; call
+    /// [`Model::set_side`] or [`Model::refilter`] afterwards.
+    pub fn upsert(&mut self, keys: Vec<KeyPair>) {
+        for k in keys {
+            let named = (k.account.clone(), k.region.clone(), k.name.clone());
+            let id = k.id;
+            match self.index.get(&k.id) {
+                Some(&i) => {
+                    let old = &self.rows[i].key;
+                    self.names.remove(&(old.account.clone(), old.region.clone(), old.name.clone()));
+                    self.rows[i] = Row::new(k);
+                }
+                None => {
+                    self.index.insert(k.id, self.rows.len());
+                    self.rows.push(Row::new(k));
+                }
+            }
+            self.names.insert(named, id);
+        }
+    }
+
+    /// Drops deleted key pairs; call [`Model::set_side`] or [`Model::refilter`] afterwards.
+    pub fn remove(&mut self, ids: &[i64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let gone: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        self.rows.retain(|r| !gone.contains(&r.key.id));
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index = self.rows.iter().enumerate().map(|(i, r)| (r.key.id, i)).collect();
+        self.rename_index();
+    }
+
+    fn rename_index(&mut self) {
+        self.names = self
+            .rows
+            .iter()
+            .map(|r| ((r.key.account.clone(), r.key.region.clone(), r.key.name.clone()), r.key.id))
+            .collect();
     }
 
     /// Recomputes `visible` after the scope, search or sort changed.
@@ -161,7 +243,7 @@ impl Model {
     }
 
     pub fn row_by_id(&self, id: i64) -> Option<&Row> {
-        self.rows.iter().find(|r| r.key.id == id)
+        self.index.get(&id).map(|&i| &self.rows[i])
     }
 
     /// Accounts with their regions and counts, for the sidebar tree; "no account" last.
@@ -183,13 +265,14 @@ impl Model {
         self.rows.len()
     }
 
+    /// The id of the key pair with this name in this account and region.
+    pub fn id_by_name(&self, account: Option<&str>, region: &str, name: &str) -> Option<i64> {
+        self.names.get(&(account.map(str::to_string), region.to_string(), name.to_string())).copied()
+    }
+
     /// Whether a name is taken in an account and region (for live checks in forms).
     pub fn name_taken(&self, name: &str, account: Option<&str>, region: &str, except: Option<i64>) -> bool {
-        self.rows.iter().any(|r| {
-            r.key.name == name
-                && r.key.account.as_deref() == account
-                && r.key.region == region
-                && Some(r.key.id) != except
-        })
+        let key = (account.map(str::to_string), region.to_string(), name.to_string());
+        self.names.get(&key).is_some_and(|id| Some(*id) != except)
     }
 }

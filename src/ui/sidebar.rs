@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use super::app::{Command, View};
+use super::command::{Command, View};
 use super::model::{Model, ScopeSel};
 
 fn item(ui: &mut Ui, selected: bool, text: String, count: Option<usize>) -> egui::Response {

@@ -3,7 +3,7 @@
 
 use egui::{Response, RichText, TextEdit, Ui};
 
-use super::app::Command;
+use super::command::Command;
 
 /// Slightly roomier spacing than egui's default, for a desktop tool.
 pub fn style(ctx: &egui::Context) {
@@ -23,10 +23,15 @@ pub fn grid_text(ui: &mut Ui, label: &str, value: &mut String, hint: &str) -> Re
     r
 }
 
-/// A password field in a `Grid` row.
+/// A password field in a `Grid` row. egui's text fields keep every state of their text
+/// in an undo history: a passphrase's is emptied every frame, so it holds no copies.
 pub fn grid_password(ui: &mut Ui, label: &str, value: &mut String) -> Response {
     let l = ui.label(label);
     let r = ui.add(TextEdit::singleline(value).password(true).desired_width(f32::INFINITY)).labelled_by(l.id);
+    if let Some(mut state) = egui::text_edit::TextEditState::load(ui.ctx(), r.id) {
+        state.clear_undoer();
+        state.store(ui.ctx(), r.id);
+    }
     ui.end_row();
     r
 }

@@ -1,0 +1,98 @@
+//! What views can ask the app to do. Views only emit these; the app applies them
+//! through the core (see `command_handling.rs`). In its own file so that views do not
+//! depend on `app.rs`.
+
+use std::path::PathBuf;
+
+use super::create::CreateRequest;
+use super::import::ImportRequest;
+use super::model::{ScopeSel, SortColumn};
+use crate::inventory::{KeyEdit, NewHost, Provider};
+
+/// The main area's content, chosen in the sidebar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Keys,
+    Hosts,
+    KnownHosts,
+    Activity,
+}
+
+/// Everything a view can ask the app to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    ShowView(View),
+    SelectScope(ScopeSel),
+    Sort(SortColumn),
+    SelectKey {
+        id: i64,
+        toggle: bool,
+        range: bool,
+    },
+    SelectAll,
+    OpenCreate,
+    OpenImport(Vec<PathBuf>),
+    PickImportFiles,
+    OpenDelete(Vec<i64>),
+    OpenBind(i64),
+    OpenAccount(Option<String>),
+    OpenHost(Option<String>),
+    OpenResetKey(String),
+    /// Asks "are you sure?" and then runs the command.
+    Confirm {
+        title: String,
+        text: String,
+        confirm: String,
+        command: Box<Command>,
+    },
+    CloseDialog,
+    CreateKey(CreateRequest),
+    /// Saves the generated private key the open dialog holds: to `path`, or to where
+    /// the file dialog says when `None`.
+    SavePrivateKey {
+        path: Option<PathBuf>,
+        overwrite: bool,
+    },
+    /// Reads pasted text for the import preview (off the UI thread).
+    ParseImportText(zeroize::Zeroizing<String>),
+    ImportKeys(ImportRequest),
+    EditKey {
+        id: i64,
+        edit: KeyEdit,
+    },
+    DeleteKeys {
+        ids: Vec<i64>,
+        unbind: bool,
+    },
+    Bind {
+        key: i64,
+        hosts: Vec<String>,
+    },
+    Unbind {
+        key: i64,
+        hosts: Vec<String>,
+    },
+    SaveAccount {
+        old: Option<String>,
+        name: String,
+        provider: Provider,
+        note: String,
+    },
+    RemoveAccount(String),
+    SaveHost {
+        old: Option<String>,
+        host: NewHost,
+    },
+    RemoveHost(String),
+    ResetKey {
+        host: String,
+        key: i64,
+    },
+    /// Opens the known_hosts view with these names and addresses filled in.
+    CleanKnownHosts(Vec<String>),
+    Copy {
+        text: String,
+        what: String,
+    },
+    SavePublicKey(i64),
+}

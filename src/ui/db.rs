@@ -1,0 +1,101 @@
+//! The inventory's own thread. Every read and write of the SQLite file runs there, one
+//! task after another in the order they were asked for, so the UI thread never waits on
+//! the disk or on another Keyshelf process that holds the lock (up to the 10 s busy
+//! timeout). A task is a closure over the open [`Inventory`]; what it returns is a
+//! closure applied to the app on the UI thread, which updates the model and the views.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, OnceLock};
+
+use super::app::KeyshelfApp;
+use super::worker::panic_message;
+use crate::inventory::Inventory;
+
+/// What a task hands back to the UI thread.
+pub(crate) type Apply = Box<dyn FnOnce(&mut KeyshelfApp) + Send>;
+type Task = Box<dyn FnOnce(&mut Inventory) -> Apply + Send>;
+
+/// The handle the app keeps: send tasks, poll what they applied.
+pub(crate) struct Db {
+    tx: Sender<Task>,
+    rx: Receiver<Apply>,
+    pending: usize,
+    repaint: Arc<OnceLock<egui::Context>>,
+}
+
+impl Db {
+    /// Starts the thread: it opens the inventory at `path` and runs `on_open` with the
+    /// result (then waits for tasks, or stops when the open failed).
+    pub fn start(
+        path: PathBuf,
+        on_open: impl FnOnce(crate::inventory::Result<&mut Inventory>) -> Apply + Send + 'static,
+    ) -> Db {
+        let (tx, tasks) = channel::<Task>();
+        let (done, rx) = channel::<Apply>();
+        let repaint: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
+        let wake = repaint.clone();
+        let send = move |a: Apply| {
+            let _ = done.send(a);
+            if let Some(ctx) = wake.get() {
+                ctx.request_repaint();
+            }
+        };
+        std::thread::Builder::new()
+            .name("keyshelf-inventory".into())
+            .spawn(move || {
+                let mut inv = match Inventory::open(&path) {
+                    Ok(inv) => inv,
+                    Err(e) => {
+                        send(guarded(|| on_open(Err(e))));
+                        return;
+                    }
+                };
+                send(guarded(|| on_open(Ok(&mut inv))));
+                for task in tasks {
+                    send(guarded(|| task(&mut inv)));
+                }
+            })
+            .map(|_| ())
+            .unwrap_or_else(|e| eprintln!("keyshelf: cannot start the inventory thread: {e}"));
+        // The open counts as pending work until it lands.
+        Db { tx, rx, pending: 1, repaint }
+    }
+
+    /// Lets the thread wake the UI when a result lands.
+    pub fn set_context(&self, ctx: &egui::Context) {
+        let _ = self.repaint.set(ctx.clone());
+    }
+
+    /// Queues `task`; its result is applied by [`Db::poll`] on a later frame.
+    pub fn run(&mut self, task: impl FnOnce(&mut Inventory) -> Apply + Send + 'static) {
+        if self.tx.send(Box::new(task)).is_ok() {
+            self.pending += 1;
+        }
+    }
+
+    /// What finished since the last call, in the order it was asked for.
+    pub fn poll(&mut self) -> Vec<Apply> {
+        let v: Vec<Apply> = self.rx.try_iter().collect();
+        self.pending = self.pending.saturating_sub(v.len());
+        v
+    }
+
+    /// Whether a task is queued or running.
+    pub fn busy(&self) -> bool {
+        self.pending > 0
+    }
+}
+
+/// Runs a task; a panic becomes an error in the status line instead of a task that
+/// never reports. SQLite rolls back the transaction the panic left open.
+fn guarded(f: impl FnOnce() -> Apply) -> Apply {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(a) => a,
+        Err(p) => {
+            let msg = panic_message(p.as_ref());
+            Box::new(move |app: &mut KeyshelfApp| app.error(msg))
+        }
+    }
+}

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use keyshelf::cli::known_hosts::{run, KnownHostsCommand};
-use keyshelf::known_hosts::{backup_path, plan_file, restore, HostQuery, Plan};
+use keyshelf::known_hosts::{backup_path, plan_file, restore, restore_with, HostQuery, Plan, RestoreMode};
 use tempfile::TempDir;
 
 /// Public keys made by `ssh-keygen` (ed25519, ecdsa, rsa), as "type base64".
@@ -329,8 +329,10 @@ fn mode_is_kept_and_the_backup_is_the_original_byte_for_byte() {
         assert_eq!(mode(&f), wanted, "file mode");
         assert_eq!(mode(&backup), wanted, "backup mode");
 
+        // A line the backup does not have: only a forced restore drops it.
         fs::write(&f, "edited by hand\n").expect("write");
-        assert_eq!(restore(&f).expect("restore"), backup);
+        assert!(restore(&f).is_err(), "a plain restore would lose the edited line");
+        assert_eq!(restore_with(&f, RestoreMode::Force).expect("restore").backup, backup);
         assert_eq!(fs::read(&f).expect("read"), content.as_bytes());
         assert_eq!(mode(&f), wanted, "restored mode");
     }

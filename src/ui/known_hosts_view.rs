@@ -575,7 +575,10 @@ impl KnownHostsView {
                     }
                 }
             }
-            let result = known_hosts::restore(&path).map_err(|e| UndoError::Failed(capitalise(&e.to_string())));
+            // Checked above (or asked for): the core's own check must not refuse it again.
+            let result = known_hosts::restore_with(&path, known_hosts::RestoreMode::Force)
+                .map(|r| r.backup)
+                .map_err(|e| UndoError::Failed(capitalise(&e.to_string())));
             Done::Restored { result }
         });
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use egui::{Button, Color32, Frame, Label, Margin, RichText, Stroke, TextEdit, UiBuilder};
 
 use crate::inventory::Host;
-use crate::known_hosts::{HostQuery, KnownHostsError};
+use crate::known_hosts::{HostQuery, KnownHostsError, RestoreMode};
 
 use super::known_hosts_jobs::{Preview, Task};
 use super::known_hosts_tables::{form_row, host_chip, kept_table, removed_table};
@@ -208,15 +208,26 @@ impl KnownHostsView {
                     let b =
                         ui.add_enabled(idle, Button::new("Undo")).on_hover_text("Put the backup back over the file");
                     if b.clicked() {
-                        undo = Some(false);
+                        undo = Some(RestoreMode::Safe);
                     }
-                    if blocked && ui.add_enabled(idle, Button::new("Restore anyway")).clicked() {
-                        undo = Some(true);
+                    if blocked {
+                        let keep = ui
+                            .add_enabled(idle, Button::new("Restore and keep new lines"))
+                            .on_hover_text("Put the backup back, then add the lines that came since after it");
+                        if keep.clicked() {
+                            undo = Some(RestoreMode::Merge);
+                        }
+                        let force = ui
+                            .add_enabled(idle, Button::new("Restore anyway"))
+                            .on_hover_text("Put the backup back; the lines that came since are lost");
+                        if force.clicked() {
+                            undo = Some(RestoreMode::Force);
+                        }
                     }
                 });
             });
-            if let Some(force) = undo {
-                self.start_undo(ui.ctx(), force);
+            if let Some(mode) = undo {
+                self.start_undo(ui.ctx(), mode);
             }
         } else if let Some(notice) = &self.notice {
             ui.label(RichText::new(notice.as_str()).strong());

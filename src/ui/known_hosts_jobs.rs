@@ -1,13 +1,13 @@
 //! The known_hosts view's background work and what it leaves behind: the file dialog,
 //! planning (preview), applying (remove) and restoring (undo) run off the UI thread,
-//! one at a time, and their results move the view from one state to the next. What
-//! matches and whether a file changed since the preview is decided by the core,
-//! `crate::known_hosts`; this file starts the work and reads the answers.
+//! one at a time, and their results move the view from one state to the next. Every
+//! decision (what matches, whether a file changed, whether undo would lose lines) is
+//! the core's, `crate::known_hosts`; this file only starts the work and reads answers.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::known_hosts::{self, HostQuery, KnownHostsError, Plan};
+use crate::known_hosts::{self, HostQuery, KnownHostsError, Plan, RestoreMode, Restored};
 
 use super::known_hosts_tables::{kept_rows, KeptRow};
 use super::known_hosts_view::{capitalise, lines, KnownHostsView, StatusMessage};
@@ -35,7 +35,8 @@ pub(super) struct Applied {
     pub(super) inputs: Inputs,
     pub(super) plan: Arc<Plan>,
     pub(super) backup: PathBuf,
-    /// Undo found the file changed since the removal; offer "Restore anyway".
+    /// Undo was refused because the file has lines added since the removal; offer
+    /// "Restore anyway" and "Restore and keep new lines".
     pub(super) blocked: bool,
 }
 
@@ -52,14 +53,7 @@ pub(super) enum Done {
     Picked(Picked<Vec<PathBuf>>),
     Planned { inputs: Inputs, result: Result<(Plan, PathBuf, Vec<KeptRow>), KnownHostsError> },
     Applied { preview: Preview, result: Result<Option<PathBuf>, KnownHostsError> },
-    Restored { result: Result<PathBuf, UndoError> },
-}
-
-/// Why an undo did not happen.
-pub(super) enum UndoError {
-    /// The file changed since the removal; restoring would drop those changes.
-    Changed(String),
-    Failed(String),
+    Restored { mode: RestoreMode, result: Result<Restored, KnownHostsError> },
 }
 
 impl KnownHostsView {
@@ -106,36 +100,15 @@ impl KnownHostsView {
         });
     }
 
-    /// Puts the backup back. Unless `force`, first checks that the file is still what
-    /// the removal wrote, so undo cannot silently drop lines added since.
-    pub(super) fn start_undo(&mut self, ctx: &egui::Context, force: bool) {
+    /// Puts the backup back. The core refuses when that would lose lines added to the
+    /// file since the removal, unless `mode` says to force or to merge.
+    pub(super) fn start_undo(&mut self, ctx: &egui::Context, mode: RestoreMode) {
         let Some(applied) = self.applied.clone() else { return };
         self.error = None;
         self.task = Some((Task::Restoring, applied.plan.path.clone()));
         self.jobs.spawn(ctx, move || {
-            let path = applied.plan.path.clone();
-            if !force {
-                match std::fs::read(&path) {
-                    Ok(now) if now == applied.plan.remaining_bytes() => {}
-                    Ok(_) => {
-                        let msg = format!(
-                            "{} changed since the removal; undoing would lose those changes. The backup is still at {}.",
-                            path.display(),
-                            applied.backup.display()
-                        );
-                        return Done::Restored { result: Err(UndoError::Changed(msg)) };
-                    }
-                    Err(e) => {
-                        let msg = format!("Cannot read {}: {e}", path.display());
-                        return Done::Restored { result: Err(UndoError::Failed(msg)) };
-                    }
-                }
-            }
-            // Checked above (or asked for): the core's own check must not refuse it again.
-            let result = known_hosts::restore_with(&path, known_hosts::RestoreMode::Force)
-                .map(|r| r.backup)
-                .map_err(|e| UndoError::Failed(capitalise(&e.to_string())));
-            Done::Restored { result }
+            let result = known_hosts::restore_with(&applied.plan.path, mode);
+            Done::Restored { mode, result }
         });
     }
 
@@ -192,30 +165,26 @@ impl KnownHostsView {
                     }
                 }
             }
-            Done::Restored { result } => {
+            Done::Restored { mode, result } => {
                 self.task = None;
                 match result {
-                    Ok(backup) => {
+                    Ok(restored) => {
                         let applied = self.applied.take();
                         let file = applied.as_ref().map(|a| a.plan.path.display().to_string()).unwrap_or_default();
-                        let msg = format!("Restored {file} from {}", backup.display());
+                        let msg = restored_message(&file, &restored, mode);
                         self.notice = Some(msg.clone());
                         if applied.is_some_and(|a| self.inputs() == Some(a.inputs)) {
                             self.start_preview(ctx);
                         }
                         Some(StatusMessage::info(msg))
                     }
-                    Err(e) => {
-                        let (msg, changed) = match e {
-                            UndoError::Changed(m) => (m, true),
-                            UndoError::Failed(m) => (m, false),
-                        };
+                    Err(KnownHostsError::AddedSinceRemoval { path, backup, count, first }) => {
                         if let Some(a) = &mut self.applied {
-                            a.blocked = changed;
+                            a.blocked = true;
                         }
-                        self.error = Some(msg.clone());
-                        Some(StatusMessage::error(msg))
+                        Some(self.failed(undo_refused_message(&path, &backup, count, &first)))
                     }
+                    Err(e) => Some(self.failed(capitalise(&e.to_string()))),
                 }
             }
         }
@@ -226,4 +195,32 @@ impl KnownHostsView {
         self.error = Some(msg.clone());
         StatusMessage::error(msg)
     }
+}
+
+/// "Restored FILE from BACKUP", and what became of the lines added since the removal.
+fn restored_message(file: &str, restored: &Restored, mode: RestoreMode) -> String {
+    let done = format!("Restored {file} from {}", restored.backup.display());
+    match (restored.added, mode) {
+        (0, _) => done,
+        (n, RestoreMode::Merge) => format!("{done}, keeping {} added since the removal at the end", lines(n)),
+        (n, _) => format!("{done}; {} added since the removal dropped", lines(n)),
+    }
+}
+
+/// The core's refusal, worded for the buttons this view offers instead of CLI flags.
+fn undo_refused_message(path: &Path, backup: &Path, count: usize, first: &[known_hosts::AddedLine]) -> String {
+    let them = if count == 1 { "it" } else { "them" };
+    let mut shown: Vec<String> = first.iter().map(ToString::to_string).collect();
+    if count > first.len() {
+        shown.push(format!("and {} more", count - first.len()));
+    }
+    format!(
+        "{} changed since the removal: it has {} that the backup does not have ({}). Nothing was changed; the backup \
+         is still at {}. \"Restore and keep new lines\" puts the backup back and adds {them} after it; \
+         \"Restore anyway\" loses {them}.",
+        path.display(),
+        lines(count),
+        shown.join("; "),
+        backup.display()
+    )
 }

@@ -3,7 +3,7 @@
 //! own background jobs and reports back a status line. This file holds the view's state
 //! and its API to the app; the drawing is in `known_hosts_form` (and the preview tables
 //! in `known_hosts_tables`), the jobs and their results in `known_hosts_jobs`. What
-//! matches, what is kept and how the file is written are decided by
+//! matches, what is kept, how the file is written and when undo is safe are decided by
 //! `crate::known_hosts`; the view only asks and shows.
 
 use std::path::PathBuf;

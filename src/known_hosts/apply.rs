@@ -118,7 +118,8 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use crate::known_hosts::{plan_file, restore, HostQuery};

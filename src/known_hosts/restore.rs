@@ -220,7 +220,8 @@ fn shown(index: usize, line: &[u8]) -> AddedLine {
     AddedLine { line: index + 1, text: out }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use crate::known_hosts::{plan_file, HostQuery};

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use keyshelf::cli::known_hosts::{run, KnownHostsCommand};
-use keyshelf::known_hosts::{backup_path, plan_file, restore, HostQuery, Plan};
+use keyshelf::known_hosts::{backup_path, plan_file, restore, restore_with, HostQuery, Plan, RestoreMode};
 use tempfile::TempDir;
 
 /// Public keys made by `ssh-keygen` (ed25519, ecdsa, rsa), as "type base64".
@@ -329,8 +329,10 @@ fn mode_is_kept_and_the_backup_is_the_original_byte_for_byte() {
         assert_eq!(mode(&f), wanted, "file mode");
         assert_eq!(mode(&backup), wanted, "backup mode");
 
+        // A line the backup does not have: only a forced restore drops it.
         fs::write(&f, "edited by hand\n").expect("write");
-        assert_eq!(restore(&f).expect("restore"), backup);
+        assert!(restore(&f).is_err(), "a plain restore would lose the edited line");
+        assert_eq!(restore_with(&f, RestoreMode::Force).expect("restore").backup, backup);
         assert_eq!(fs::read(&f).expect("read"), content.as_bytes());
         assert_eq!(mode(&f), wanted, "restored mode");
     }
@@ -386,7 +388,7 @@ fn cli_restore_puts_the_backup_back_and_says_where_from() {
     let (_dir, f) = file_with(content.as_bytes());
     let text = run_cli(remove_cmd(&f, &["a"], false, false));
     assert!(text.contains(&format!("Backup: {}", backup_path(&f).display())), "{text}");
-    let text = run_cli(KnownHostsCommand::Restore { file: Some(f.clone()) });
+    let text = run_cli(KnownHostsCommand::Restore { file: Some(f.clone()), force: false, merge: false });
     assert!(text.contains("Restored"), "{text}");
     assert_eq!(fs::read(&f).expect("read"), content.as_bytes());
 }
@@ -425,6 +427,107 @@ fn cli_binary_removes_and_prints_json() {
     assert_eq!(v["kept"][1]["malformed"], true);
     assert_eq!(v["backup"], backup_path(&f).display().to_string());
     assert_eq!(fs::read(backup_path(&f)).expect("backup"), content.as_bytes());
+}
+
+/// Runs the real `keyshelf` binary with `args`; always on a `--file` in a temp dir.
+fn keyshelf(args: &[&str], file: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keyshelf"))
+        .args(["known-hosts"])
+        .args(args)
+        .arg("--file")
+        .arg(file)
+        .output()
+        .expect("run keyshelf")
+}
+
+/// A known_hosts file after `keyshelf known-hosts remove --file F old.example.com`.
+fn removed_with_the_binary() -> (TempDir, PathBuf, String) {
+    let content = format!(
+        "old.example.com {}
+web.example.com {}
+",
+        key(0),
+        key(1)
+    );
+    let (dir, f) = file_with(content.as_bytes());
+    let out = keyshelf(&["remove", "old.example.com"], &f);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fs::read_to_string(&f).expect("read"), format!("web.example.com {}\n", key(1)));
+    (dir, f, content)
+}
+
+/// The line `ssh` appends with `HashKnownHosts yes`, made by `ssh-keygen -H`.
+fn hashed_line(host: &str, key: &str) -> String {
+    let hashed = hash_with_ssh_keygen(format!("{host} {key}\n").as_bytes());
+    let text = String::from_utf8(hashed).expect("utf8");
+    let line = text.lines().find(|l| l.starts_with("|1|")).expect("a hashed line").to_string();
+    line + "\n"
+}
+
+#[test]
+fn cli_restore_refuses_to_lose_a_line_ssh_added_since_the_removal() {
+    let (_dir, f, original) = removed_with_the_binary();
+    let added = hashed_line("new.example.com", key(2));
+    let after = format!("web.example.com {}\n{added}", key(1));
+    fs::write(&f, &after).expect("ssh appends");
+
+    let out = keyshelf(&["restore"], &f);
+    assert_eq!(out.status.code(), Some(1), "refused");
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let file = f.display();
+    assert!(
+        err.starts_with(&format!("keyshelf: cannot restore {file}: it has 1 line that the backup {file}.old")),
+        "{err}"
+    );
+    let shown: String = added.trim_end().chars().take(40).collect();
+    assert!(err.contains(&format!("line 2: {shown}")), "the added line is shown: {err}");
+    assert!(err.contains("--force") && err.contains("--merge"), "{err}");
+    assert_eq!(fs::read_to_string(&f).expect("read"), after, "the file is untouched");
+    assert_eq!(fs::read_to_string(backup_path(&f)).expect("read"), original, "the backup is untouched");
+
+    let out = keyshelf(&["restore", "--force"], &f);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("Restored {file} from {file}.old; 1 line added since the removal dropped")),
+        "{said}"
+    );
+    assert_eq!(fs::read_to_string(&f).expect("read"), original);
+    assert_eq!(fs::read_to_string(backup_path(&f)).expect("read"), original, "the backup stays");
+}
+
+#[test]
+fn cli_restore_merge_keeps_the_added_line_after_the_backup() {
+    let (_dir, f, original) = removed_with_the_binary();
+    let added = hashed_line("new.example.com", key(2));
+    fs::write(&f, format!("web.example.com {}\n{added}", key(1))).expect("ssh appends");
+
+    let out = keyshelf(&["restore", "--merge"], &f);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("keeping 1 line added since the removal at the end"), "{said}");
+    assert_eq!(fs::read_to_string(&f).expect("read"), original + &added);
+
+    let out = keyshelf(&["restore", "--merge", "--force"], &f);
+    assert_eq!(out.status.code(), Some(2), "--merge and --force do not go together");
+}
+
+#[test]
+fn cli_restore_of_an_unchanged_removal_just_restores() {
+    let (_dir, f, original) = removed_with_the_binary();
+    let out = keyshelf(&["restore"], &f);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let file = f.display();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("Restored {file} from {file}.old\n"));
+    assert_eq!(fs::read_to_string(&f).expect("read"), original);
+
+    // Removing more lines (say with ssh-keygen -R) loses nothing a restore would drop.
+    let out = ssh_keygen(&["-R", "web.example.com"], &f);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fs::read_to_string(backup_path(&f)).expect("read"), original, "ssh-keygen -R backs up too");
+    assert!(keyshelf(&["restore"], &f).status.success());
+    assert_eq!(fs::read_to_string(&f).expect("read"), original);
 }
 
 #[test]

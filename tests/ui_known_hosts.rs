@@ -378,6 +378,54 @@ fn undo_refuses_to_drop_lines_added_since_the_removal_unless_asked() {
 }
 
 #[test]
+fn undo_can_keep_the_lines_added_since_the_removal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (file, original) = known_hosts(dir.path());
+    let mut h = harness(Vec::new(), fake_platform(Picked::Cancelled));
+    replace_text(&mut h, "known_hosts file", &file.display().to_string());
+    h.state_mut().view.prefill(vec!["other.example.com".to_string()]);
+    h.run();
+    click(&mut h, "Preview");
+    click(&mut h, "Remove 1 line");
+    click(&mut h, "Remove");
+    assert!(h.query_by_role_and_label(Role::Button, "Restore and keep new lines").is_none(), "only once refused");
+
+    let new_line = hashed_line(dir.path(), "new.example.com", &new_key(dir.path(), "k9")) + "\n";
+    let added = without_lines(&original, &[3]) + &new_line;
+    std::fs::write(&file, &added).expect("write");
+    click(&mut h, "Undo");
+    let last = h.state().status.last().expect("a status").clone();
+    assert!(last.is_error, "{last:?}");
+    assert!(last.text.contains("it has 1 line that the backup does not have (line 8: |1|"), "{last:?}");
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), added, "nothing restored");
+
+    click(&mut h, "Restore and keep new lines");
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), original + &new_line);
+    let last = h.state().status.last().expect("a status").clone();
+    assert!(!last.is_error && last.text.ends_with("keeping 1 line added since the removal at the end"), "{last:?}");
+    assert!(h.query_by_role_and_label(Role::Button, "Undo").is_none());
+}
+
+#[test]
+fn undo_after_more_lines_went_loses_nothing_and_restores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (file, original) = known_hosts(dir.path());
+    let mut h = harness(Vec::new(), fake_platform(Picked::Cancelled));
+    replace_text(&mut h, "known_hosts file", &file.display().to_string());
+    h.state_mut().view.prefill(vec!["other.example.com".to_string()]);
+    h.run();
+    click(&mut h, "Preview");
+    click(&mut h, "Remove 1 line");
+    click(&mut h, "Remove");
+    // Another line removed since (by hand, or ssh-keygen -R): the backup has it.
+    std::fs::write(&file, without_lines(&original, &[3, 8])).expect("write");
+    click(&mut h, "Undo");
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), original);
+    let last = h.state().status.last().expect("a status").clone();
+    assert!(!last.is_error && last.text.starts_with("Restored"), "{last:?}");
+}
+
+#[test]
 fn a_symlinked_file_names_the_backup_next_to_its_target() {
     let dir = tempfile::tempdir().expect("tempdir");
     let real_dir = dir.path().join("dotfiles");

@@ -1,6 +1,7 @@
 //! `keyshelf known-hosts ...`: remove hosts from a known_hosts file (safer than
 //! `ssh-keygen -R`) and restore the backup. Only argument handling and output here;
-//! the rules live in [`crate::known_hosts`].
+//! the rules (what matches, when a restore would lose lines) live in
+//! [`crate::known_hosts`].
 //!
 //! `remove --json` prints one object:
 //!
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::known_hosts::{self, HostQuery, KnownHostsError, Plan};
+use crate::known_hosts::{self, HostQuery, KnownHostsError, Plan, RestoreMode, Restored};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum KnownHostsCommand {
@@ -41,11 +42,17 @@ pub enum KnownHostsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Put FILE.old back
+    /// Put FILE.old back (refused if FILE has lines added since the removal)
     Restore {
         /// known_hosts file to restore (default: ~/.ssh/known_hosts)
         #[arg(long)]
         file: Option<PathBuf>,
+        /// Restore even if FILE has lines FILE.old does not have; they are lost
+        #[arg(long, conflicts_with = "merge")]
+        force: bool,
+        /// Restore and keep the lines added since, after the backup's lines
+        #[arg(long)]
+        merge: bool,
     },
 }
 
@@ -66,11 +73,28 @@ pub fn run(cmd: KnownHostsCommand, out: &mut dyn Write) -> Result<(), KnownHosts
             };
             out.write_all(text.as_bytes()).map_err(KnownHostsError::Output)
         }
-        KnownHostsCommand::Restore { file } => {
+        KnownHostsCommand::Restore { file, force, merge } => {
             let path = file_or_default(file)?;
-            let backup = known_hosts::restore(&path)?;
-            writeln!(out, "Restored {} from {}", path.display(), backup.display()).map_err(KnownHostsError::Output)
+            let mode = match (force, merge) {
+                (_, true) => RestoreMode::Merge,
+                (true, false) => RestoreMode::Force,
+                (false, false) => RestoreMode::Safe,
+            };
+            let restored = known_hosts::restore_with(&path, mode)?;
+            writeln!(out, "{}", restore_report(&path, &restored, mode)).map_err(KnownHostsError::Output)
         }
+    }
+}
+
+/// "Restored FILE from FILE.old", and what became of the lines added since.
+fn restore_report(path: &Path, restored: &Restored, mode: RestoreMode) -> String {
+    let done = format!("Restored {} from {}", path.display(), restored.backup.display());
+    let n = restored.added;
+    let lines = if n == 1 { "1 line".to_string() } else { format!("{n} lines") };
+    match mode {
+        _ if n == 0 => done,
+        RestoreMode::Merge => format!("{done}, keeping {lines} added since the removal at the end"),
+        RestoreMode::Force | RestoreMode::Safe => format!("{done}; {lines} added since the removal dropped"),
     }
 }
 

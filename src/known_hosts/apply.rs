@@ -1,5 +1,6 @@
 //! Writing: applies a plan (backup `FILE.old` first, then an atomic replace that
-//! keeps the mode and follows symlinks) and restores the backup.
+//! keeps the mode and follows symlinks). The same atomic write puts a backup back
+//! (see `restore`).
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -44,22 +45,6 @@ impl Plan {
     }
 }
 
-/// Puts `FILE.old` back over `FILE` atomically (following a symlink at `path` as
-/// [`Plan::apply`] does) and returns the backup path used. The backup stays.
-pub fn restore(path: &Path) -> Result<PathBuf, KnownHostsError> {
-    let target = resolve_target(path)?;
-    let backup = backup_path(&target);
-    let read_err = |source| KnownHostsError::Read { path: backup.clone(), source };
-    let bytes = match fs::read(&backup) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(KnownHostsError::NoBackup { backup }),
-        Err(e) => return Err(read_err(e)),
-    };
-    let meta = fs::metadata(&backup).map_err(read_err)?;
-    write_atomic(&target, &bytes, &meta).map_err(|source| KnownHostsError::Write { path: target.clone(), source })?;
-    Ok(backup)
-}
-
 /// Follows symlinks from `path` to the file that holds the bytes. A path that does
 /// not exist (or a dangling link's target) is returned as is.
 pub(crate) fn resolve_target(path: &Path) -> Result<PathBuf, KnownHostsError> {
@@ -86,7 +71,7 @@ pub(crate) fn resolve_target(path: &Path) -> Result<PathBuf, KnownHostsError> {
 ///
 /// Stale temp files for the same `target` (left by a killed run) are swept once the new
 /// temp file exists, and errors never mention the temp file: the caller names `target`.
-fn write_atomic(target: &Path, bytes: &[u8], like: &fs::Metadata) -> io::Result<()> {
+pub(super) fn write_atomic(target: &Path, bytes: &[u8], like: &fs::Metadata) -> io::Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -133,10 +118,11 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
-    use crate::known_hosts::{plan_file, HostQuery};
+    use crate::known_hosts::{plan_file, restore, HostQuery};
     use std::os::unix::fs::{symlink, PermissionsExt};
 
     const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1RMuYtP/8SvJ/vSzGB+++oy2I4UXPIPp46117Ox4RK";

@@ -14,6 +14,9 @@
 //! Like `ssh-keygen -R`, `@cert-authority` and `@revoked` lines are kept, and a line
 //! whose host list names the host is removed whole.
 //!
+//! Restoring the backup refuses to lose lines added to the file since the removal
+//! (by `ssh`, say) unless asked to force or to merge; see [`restore_with`].
+//!
 //! ```no_run
 //! use keyshelf::known_hosts::{plan_file, HostQuery};
 //! # fn main() -> Result<(), keyshelf::known_hosts::KnownHostsError> {
@@ -27,18 +30,21 @@
 //! # let _ = backup; Ok(()) }
 //! ```
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod apply;
 mod matching;
 mod parse;
 mod plan;
 mod query;
+mod restore;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use apply::restore;
 pub use plan::{plan_bytes, plan_file, Kept, Malformed, Plan, Removal};
 pub use query::HostQuery;
+pub use restore::{restore, restore_with, AddedLine, RestoreMode, Restored};
 
 /// Everything that can go wrong while reading, planning, applying or restoring.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +64,19 @@ pub enum KnownHostsError {
     /// The file changed between the preview and the apply.
     #[error("{} changed since the preview was made; nothing was written, preview again", .path.display())]
     Changed { path: PathBuf },
+    /// Restoring would lose lines of the file that its backup does not have: added
+    /// (or edited) since the removal. Nothing was written.
+    #[error("{}", added_since_message(.path, .backup, *.count, .first))]
+    AddedSinceRemoval {
+        /// The known_hosts file as given.
+        path: PathBuf,
+        /// Its backup, left as it was.
+        backup: PathBuf,
+        /// How many lines the backup does not have.
+        count: usize,
+        /// The first of them (up to three), shortened for display.
+        first: Vec<AddedLine>,
+    },
     /// `restore` found no `FILE.old`.
     #[error("no backup to restore: {} does not exist", .backup.display())]
     NoBackup { backup: PathBuf },
@@ -79,6 +98,28 @@ fn io_reason(e: &io::Error) -> String {
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
     }
+}
+
+/// The refusal of a restore that would lose lines: which file, how many lines, the
+/// first of them, that nothing changed, and the two ways on.
+fn added_since_message(path: &Path, backup: &Path, count: usize, first: &[AddedLine]) -> String {
+    let (lines, them) = if count == 1 { ("1 line".to_string(), "it") } else { (format!("{count} lines"), "them") };
+    let mut s = format!(
+        "cannot restore {}: it has {lines} that the backup {} does not have (added or changed since the removal):\n",
+        path.display(),
+        backup.display()
+    );
+    for line in first {
+        s.push_str(&format!("  {line}\n"));
+    }
+    if count > first.len() {
+        s.push_str(&format!("  and {} more\n", count - first.len()));
+    }
+    s.push_str(&format!(
+        "Nothing was changed and the backup is untouched. To restore and keep {them} after the backup's lines, \
+         run the restore again with --merge; to restore anyway and lose {them}, with --force."
+    ));
+    s
 }
 
 /// The user's `~/.ssh/known_hosts`, or `None` when there is no home directory.

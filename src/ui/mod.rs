@@ -17,6 +17,8 @@ mod dialogs;
 mod hosts;
 mod import;
 mod key_table;
+mod known_hosts_form;
+mod known_hosts_jobs;
 mod known_hosts_tables;
 mod known_hosts_view;
 mod model;

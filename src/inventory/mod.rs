@@ -332,7 +332,8 @@ fn account_id(conn: &Connection, name: Option<&str>) -> Result<Option<i64>> {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

@@ -552,43 +552,37 @@ impl KeyshelfApp {
             d.importing = true;
         }
         let scope = Scope { account: req.account.clone(), region: Some(req.region.clone()) };
-        self.db_run(move |inv| {
-            let r = inv.import_bulk(&req.keys, &scope, None, req.skipped).map_err(|e| e.to_string());
-            let snapshot = r.is_ok().then(|| super::model::Snapshot::load(inv));
-            Box::new(move |app: &mut KeyshelfApp| {
-                match snapshot {
-                    Some(Ok(s)) => app.install(s),
-                    Some(Err(e)) => app.error(format!("Could not read the inventory: {e}")),
-                    None => {}
+        let (account, region) = (req.account, req.region);
+        let (keys, skipped) = (req.keys, req.skipped);
+        self.write_all(
+            move |inv| inv.import_bulk(&keys, &scope, None, skipped),
+            move |app, r| match r {
+                Ok(report) => {
+                    let ids: std::collections::BTreeSet<i64> = report
+                        .imported
+                        .iter()
+                        .filter_map(|(_, name)| app.model.id_by_name(account.as_deref(), &region, name))
+                        .collect();
+                    app.anchor = ids.iter().next_back().copied();
+                    app.selected = ids;
+                    app.dialog = None;
+                    let skipped = match report.skipped.len() {
+                        0 => String::new(),
+                        n => format!(" ({n} unreadable line(s) skipped)"),
+                    };
+                    app.info(match report.imported.as_slice() {
+                        [(_, one)] => format!("Imported key pair {one}{skipped}"),
+                        all => format!("Imported {} key pairs{skipped}", all.len()),
+                    });
                 }
-                match r {
-                    Ok(report) => {
-                        let ids: std::collections::BTreeSet<i64> = report
-                            .imported
-                            .iter()
-                            .filter_map(|(_, name)| app.model.id_by_name(req.account.as_deref(), &req.region, name))
-                            .collect();
-                        app.anchor = ids.iter().next_back().copied();
-                        app.selected = ids;
-                        app.dialog = None;
-                        let skipped = match report.skipped.len() {
-                            0 => String::new(),
-                            n => format!(" ({n} unreadable line(s) skipped)"),
-                        };
-                        app.info(match report.imported.as_slice() {
-                            [(_, one)] => format!("Imported key pair {one}{skipped}"),
-                            all => format!("Imported {} key pairs{skipped}", all.len()),
-                        });
+                Err(e) => {
+                    if let Some(Dialog::Import(d)) = &mut app.dialog {
+                        d.import_failed(e.clone());
                     }
-                    Err(e) => {
-                        if let Some(Dialog::Import(d)) = &mut app.dialog {
-                            d.import_failed(e.clone());
-                        }
-                        app.error(format!("Nothing was imported: {e}"));
-                    }
+                    app.error(format!("Nothing was imported: {e}"));
                 }
-            })
-        });
+            },
+        );
     }
 
     fn delete_keys(&mut self, ids: Vec<i64>, unbind: bool) {

@@ -3,14 +3,17 @@
 //! the CLI and the app cannot disagree. Never stores private key material.
 
 mod accounts;
+mod bulk;
 mod hosts;
 mod key_pairs;
+mod listing;
 mod rules;
 mod schema;
 mod types;
 
 pub use accounts::ScopeCount;
-pub use key_pairs::{name_from_comment, BulkImportReport, KeyEdit, NewKeyPair};
+pub use bulk::BulkImportReport;
+pub use key_pairs::{name_from_comment, KeyEdit, NewKeyPair};
 pub use rules::{check_key_name, check_tag, parse_tag, MAX_KEYS_PER_SCOPE, MAX_TAGS};
 pub use types::*;
 

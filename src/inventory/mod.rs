@@ -5,14 +5,17 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod bulk;
 mod hosts;
 mod key_pairs;
+mod listing;
 mod rules;
 mod schema;
 mod types;
 
 pub use accounts::ScopeCount;
-pub use key_pairs::{name_from_comment, BulkImportReport, KeyEdit, NewKeyPair};
+pub use bulk::BulkImportReport;
+pub use key_pairs::{name_from_comment, KeyEdit, NewKeyPair};
 pub use rules::{
     check_key_name, check_tag, import_names, parse_tag, private_key_location, ImportKey, MAX_KEYS_PER_SCOPE, MAX_TAGS,
 };

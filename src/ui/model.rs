@@ -65,17 +65,32 @@ impl Side {
     }
 }
 
-/// Everything the model shows, read (and its rows prepared) on the inventory thread.
+/// Everything the model shows, read (and its rows and lookups prepared) on the
+/// inventory thread, so installing it on the UI thread is a few moves.
 pub struct Snapshot {
     rows: Vec<Row>,
+    index: HashMap<i64, usize>,
+    names: HashMap<(Option<String>, String, String), i64>,
     side: Side,
 }
 
 impl Snapshot {
     pub fn load(inv: &Inventory) -> Result<Snapshot> {
         let keys = inv.list_keys(&KeyFilter::default())?;
-        Ok(Snapshot { rows: keys.into_iter().map(Row::new).collect(), side: Side::load(inv)? })
+        let rows: Vec<Row> = keys.into_iter().map(Row::new).collect();
+        let (index, names) = lookups(&rows);
+        Ok(Snapshot { rows, index, names, side: Side::load(inv)? })
     }
+}
+
+type Lookups = (HashMap<i64, usize>, HashMap<(Option<String>, String, String), i64>);
+
+/// Id -> row, and (account, region, name) -> id.
+fn lookups(rows: &[Row]) -> Lookups {
+    let index = rows.iter().enumerate().map(|(i, r)| (r.key.id, i)).collect();
+    let names =
+        rows.iter().map(|r| ((r.key.account.clone(), r.key.region.clone(), r.key.name.clone()), r.key.id)).collect();
+    (index, names)
 }
 
 #[derive(Default)]
@@ -157,8 +172,9 @@ impl Model {
     /// Takes everything from a snapshot and re-applies filter and sort.
     pub fn install(&mut self, s: Snapshot) {
         self.rows = s.rows;
+        self.index = s.index;
+        self.names = s.names;
         self.loaded = true;
-        self.reindex();
         self.set_side(s.side);
     }
 
@@ -201,16 +217,7 @@ impl Model {
     }
 
     fn reindex(&mut self) {
-        self.index = self.rows.iter().enumerate().map(|(i, r)| (r.key.id, i)).collect();
-        self.rename_index();
-    }
-
-    fn rename_index(&mut self) {
-        self.names = self
-            .rows
-            .iter()
-            .map(|r| ((r.key.account.clone(), r.key.region.clone(), r.key.name.clone()), r.key.id))
-            .collect();
+        (self.index, self.names) = lookups(&self.rows);
     }
 
     /// Recomputes `visible` after the scope, search or sort changed.

@@ -398,15 +398,19 @@ pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), 
         std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
     };
     let chunks = split_at_lines(text, threads);
-    let parts: Vec<(Vec<BulkEntry>, Vec<BulkLineError>)> = if chunks.len() == 1 {
-        vec![parse_lines(text, 0)]
+    let parts: Result<Vec<(Vec<BulkEntry>, Vec<BulkLineError>)>, KeyError> = if chunks.len() == 1 {
+        Ok(vec![parse_lines(text, 0)])
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> =
                 chunks.iter().map(|&(first, chunk)| scope.spawn(move || parse_lines(chunk, first))).collect();
-            handles.into_iter().map(|h| h.join().expect("a bulk import thread panicked")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().map_err(|_| err("reading the file failed (a worker thread stopped)")))
+                .collect()
         })
     };
+    let parts = parts?;
     let mut entries = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
     let mut errors = Vec::new();
     for (e, bad) in parts {
@@ -436,8 +440,10 @@ fn split_at_lines(text: &str, n: usize) -> Vec<(usize, &str)> {
             out.push((first, rest));
             break;
         }
+        // Searched as bytes: `want` can fall inside a multibyte character, and a
+        // `\n` byte is always a character boundary in UTF-8.
         let want = rest.len() / left;
-        let cut = match rest[want..].find('\n') {
+        let cut = match rest.as_bytes()[want..].iter().position(|&b| b == b'\n') {
             Some(i) => want + i + 1,
             None => rest.len(),
         };
@@ -555,6 +561,26 @@ mod tests {
                 at += chunk.len();
             }
         }
+    }
+
+    #[test]
+    fn a_large_file_of_multibyte_comments_is_cut_between_lines() {
+        // Every cut point of the parallel split falls inside a 3-byte character unless
+        // the split searches bytes.
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 3 * PARALLEL_FROM {
+            text.push_str(&format!("{ED} 鍵{}@ホスト\n", "鍵".repeat(i % 50)));
+            i += 1;
+        }
+        for n in 1..=8 {
+            let runs = split_at_lines(&text, n);
+            assert_eq!(runs.iter().map(|r| r.1).collect::<String>(), text);
+        }
+        let (ok, bad) = parse_bulk(text.as_bytes()).unwrap();
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(ok.len(), i);
+        assert!(ok.iter().enumerate().all(|(n, e)| e.line == n + 1 && e.info.comment.ends_with("@ホスト")));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum CliError {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),
+    #[error("cannot install the launcher under {}: {source}", dir.display())]
+    Install { dir: PathBuf, source: io::Error },
 }
 
 type Result<T> = std::result::Result<T, CliError>;
@@ -66,9 +68,11 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
         Command::Desktop(super::DesktopCommand::Install) => {
             let home =
                 crate::desktop::data_home().ok_or_else(|| CliError::Usage("cannot find your home folder".into()))?;
-            let exe = std::env::current_exe()?;
+            let exe = std::env::current_exe()
+                .map_err(|e| CliError::Usage(format!("cannot find where this keyshelf binary is: {e}")))?;
             let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
-            let files = crate::desktop::install(&home, &exe)?;
+            let files = crate::desktop::install(&home, &exe)
+                .map_err(|source| CliError::Install { dir: home.clone(), source })?;
             writeln!(out, "Installed the Keyshelf launcher ({} files under {}).", files.len(), home.display())?;
             writeln!(out, "It runs {}; run this again if you move the binary.", exe.display())?;
             Ok(())

@@ -1,6 +1,7 @@
 //! How the CLI prints records: the `--json` objects scripts rely on, and plain tables.
 
 use serde_json::{json, Map, Value};
+use unicode_width::UnicodeWidthStr;
 
 use crate::inventory::{Account, Activity, Host, KeyPair};
 
@@ -73,20 +74,25 @@ pub fn activity_json(a: &Activity) -> Value {
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
+/// Widths are display widths, as a terminal shows them: a CJK character takes two
+/// columns, a combining accent none.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.width());
+            }
         }
     }
     let mut out = String::new();
     let mut line = |cells: Vec<&str>| {
-        let last = cells.len() - 1;
+        let last = cells.len().saturating_sub(1);
         for (i, c) in cells.iter().enumerate() {
             out.push_str(c);
             if i != last {
-                out.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+                let pad = widths.get(i).map_or(0, |w| w.saturating_sub(c.width()));
+                out.push_str(&" ".repeat(pad + 2));
             }
         }
         out.push('\n');
@@ -131,4 +137,35 @@ pub fn key_text(k: &KeyPair, also_in: &[String]) -> String {
     field("Created:", &rfc3339(k.created_at));
     field("Public key:", &k.public_key);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use unicode_width::UnicodeWidthStr;
+
+    use super::table;
+
+    #[test]
+    fn table_columns_line_up_by_display_width() {
+        let rows = vec![
+            vec!["鍵ペア".to_string(), "東京".to_string(), "one".to_string()],
+            // "é" written as e + a combining acute accent: two chars, one column.
+            vec!["cafe\u{301}-key".to_string(), "e\u{301}u-west-1".to_string(), "two".to_string()],
+            vec!["plain".to_string(), "us-east-1".to_string(), "three".to_string()],
+        ];
+        let text = table(&["NAME", "REGION", "NOTE"], &rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        // Where each column starts, in terminal columns, must be the same on every line.
+        let starts = |line: &str, cells: [&str; 3]| -> Vec<usize> {
+            cells.iter().map(|c| line[..line.find(c).unwrap()].width()).collect()
+        };
+        let expected = starts(lines[0], ["NAME", "REGION", "NOTE"]);
+        for (line, r) in lines[1..].iter().zip(&rows) {
+            assert_eq!(starts(line, [r[0].as_str(), r[1].as_str(), r[2].as_str()]), expected, "{text}");
+        }
+        // The widest NAME is "cafe\u{301}-key" (8 columns), the widest REGION 9.
+        assert_eq!(expected, vec![0, 10, 21], "{text}");
+        assert!(lines[1].starts_with("鍵ペア    東京"), "{text}");
+    }
 }

@@ -3,10 +3,10 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::output::{account_json, activity_json, host_json, key_json, key_text, rfc3339, table};
+use super::output::{key_text, rfc3339, table, AccountJson, ActivityJson, HostJson, KeyJson};
 use super::{AccountCommand, Command, CreateArgs, HostCommand, ImportArgs, KeyCommand, ScopeArgs};
 use crate::inventory::{
     parse_tag, Inventory, InventoryError, KeyEdit, KeyFilter, NewHost, NewKeyPair, Origin, Provider, Scope,
@@ -53,8 +53,18 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|source| CliError::Read { path: path.to_path_buf(), source })
 }
 
-fn print_json(out: &mut dyn Write, v: &Value) -> Result<()> {
-    writeln!(out, "{}", serde_json::to_string_pretty(v).unwrap_or_default())?;
+/// Output goes through a buffer: the JSON serializer writes a few bytes at a time, and
+/// standard output would make each line a system call.
+fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
+    io::BufWriter::with_capacity(64 * 1024, out)
+}
+
+/// Prints `v` as indented JSON and a newline.
+fn print_json(out: &mut dyn Write, v: &(impl Serialize + ?Sized)) -> Result<()> {
+    let mut w = buffered(out);
+    serde_json::to_writer_pretty(&mut w, v).map_err(io::Error::from)?;
+    w.write_all(b"\n")?;
+    w.flush()?;
     Ok(())
 }
 
@@ -81,7 +91,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
             let inv = open(db)?;
             let log = inv.activity(limit, filter.as_deref())?;
             if json {
-                return print_json(out, &Value::Array(log.iter().map(activity_json).collect()));
+                return print_json(out, &log.iter().map(ActivityJson::from).collect::<Vec<_>>());
             }
             let rows: Vec<Vec<String>> = log
                 .iter()
@@ -106,7 +116,7 @@ fn account(mut inv: Inventory, c: AccountCommand, out: &mut dyn Write) -> Result
         AccountCommand::List { json } => {
             let accounts = inv.accounts()?;
             if json {
-                return print_json(out, &Value::Array(accounts.iter().map(account_json).collect()));
+                return print_json(out, &accounts.iter().map(AccountJson::from).collect::<Vec<_>>());
             }
             let rows: Vec<Vec<String>> = accounts
                 .iter()
@@ -131,7 +141,7 @@ fn host(mut inv: Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
         HostCommand::List { json } => {
             let hosts = inv.hosts()?;
             if json {
-                return print_json(out, &Value::Array(hosts.iter().map(host_json).collect()));
+                return print_json(out, &hosts.iter().map(HostJson::from).collect::<Vec<_>>());
             }
             let rows: Vec<Vec<String>> = hosts
                 .iter()
@@ -184,7 +194,7 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             let inv = open(db)?;
             let keys = inv.list_keys(&KeyFilter { account: s.account, region: s.region, search })?;
             if json {
-                return print_json(out, &Value::Array(keys.iter().map(|k| key_json(k, None)).collect()));
+                return print_json(out, &keys.iter().map(|k| KeyJson::new(k, None)).collect::<Vec<_>>());
             }
             let rows: Vec<Vec<String>> = keys
                 .iter()
@@ -208,7 +218,7 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             let k = inv.resolve_key(&key, &scope(&s))?;
             let also = inv.also_in(&k)?;
             if json {
-                return print_json(out, &key_json(&k, Some(&also)));
+                return print_json(out, &KeyJson::new(&k, Some(&also)));
             }
             write!(out, "{}", key_text(&k, &also))?;
             Ok(())

@@ -3,6 +3,7 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -63,6 +64,21 @@ fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
 fn print_json(out: &mut dyn Write, v: &(impl Serialize + ?Sized)) -> Result<()> {
     let mut w = buffered(out);
     serde_json::to_writer_pretty(&mut w, v).map_err(io::Error::from)?;
+    w.write_all(b"\n")?;
+    w.flush()?;
+    Ok(())
+}
+
+/// `key list --json`: the array is written as the key pairs are read, so 100,000 of
+/// them are never all in memory, as records or as JSON.
+fn print_keys_json(inv: &Inventory, filter: &KeyFilter, out: &mut dyn Write) -> Result<()> {
+    let mut w = buffered(out);
+    let mut json = serde_json::Serializer::pretty(&mut w);
+    let mut array = json.serialize_seq(None).map_err(io::Error::from)?;
+    inv.for_each_key(filter, |k| {
+        array.serialize_element(&KeyJson::new(&k, None)).map_err(|e| CliError::Output(e.into()))
+    })?;
+    array.end().map_err(io::Error::from)?;
     w.write_all(b"\n")?;
     w.flush()?;
     Ok(())
@@ -192,10 +208,11 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
         KeyCommand::Import(a) => import(open(db)?, a, input, out),
         KeyCommand::List { scope: s, search, json } => {
             let inv = open(db)?;
-            let keys = inv.list_keys(&KeyFilter { account: s.account, region: s.region, search })?;
+            let filter = KeyFilter { account: s.account, region: s.region, search };
             if json {
-                return print_json(out, &keys.iter().map(|k| KeyJson::new(k, None)).collect::<Vec<_>>());
+                return print_keys_json(&inv, &filter, out);
             }
+            let keys = inv.list_keys(&filter)?;
             let rows: Vec<Vec<String>> = keys
                 .iter()
                 .map(|k| {

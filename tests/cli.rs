@@ -627,3 +627,124 @@ fn the_inventory_never_holds_private_key_material() {
         }
     }
 }
+
+/// The field names of every `--json` object, sorted. Scripts read these: renaming,
+/// dropping or adding one must be a deliberate change to this list.
+const KEY_FIELDS: &[&str] = &[
+    "account",
+    "algorithm",
+    "aws_fingerprint",
+    "bits",
+    "comment",
+    "created_at",
+    "description",
+    "fingerprint_md5",
+    "fingerprint_sha256",
+    "hosts",
+    "id",
+    "name",
+    "origin",
+    "private_key_path",
+    "public_key",
+    "region",
+    "tags",
+    "type",
+    "updated_at",
+    "weak",
+];
+const HOST_FIELDS: &[&str] = &["account", "addresses", "bound_at", "id", "key", "name", "port", "region", "user"];
+const ACCOUNT_FIELDS: &[&str] = &["created_at", "id", "name", "note", "provider", "provider_name"];
+const ACTIVITY_FIELDS: &[&str] = &["action", "at", "detail", "id", "subject"];
+
+fn field_names(v: &Value) -> Vec<&str> {
+    let mut names: Vec<&str> = v.as_object().expect("a JSON object").keys().map(String::as_str).collect();
+    names.sort_unstable();
+    names
+}
+
+fn json_array(out: &str) -> Vec<Value> {
+    match serde_json::from_str::<Value>(out).expect("JSON") {
+        Value::Array(v) => v,
+        other => panic!("expected a JSON array: {other}"),
+    }
+}
+
+fn is_rfc3339_utc(v: &Value) -> bool {
+    let t = v.as_str().unwrap_or("");
+    let shape = "0000-00-00T00:00:00Z";
+    t.len() == shape.len()
+        && t.bytes().zip(shape.bytes()).all(|(c, s)| if s == b'0' { c.is_ascii_digit() } else { c == s })
+}
+
+#[test]
+fn json_field_names_and_forms_stay_as_scripts_expect() {
+    let env = Env::new();
+    env.ok(["account", "add", "acme", "--provider", "digitalocean", "--note", "team"]);
+    let lines = ed25519_lines(2, "j");
+    env.ok([
+        "key",
+        "import",
+        "web-key",
+        "--file",
+        s(&env.write("w.pub", &lines[0])),
+        "--account",
+        "acme",
+        "--region",
+        "fra1",
+        "--tag",
+        "env=prod",
+    ]);
+    env.ok(["key", "import", "loose-key", "--file", s(&env.write("l.pub", &lines[1]))]);
+    env.ok(["host", "add", "web01", "--address", "203.0.113.10"]);
+    env.ok(["host", "add", "spare", "--address", "203.0.113.11"]);
+    env.ok(["key", "bind", "web-key", "web01"]);
+
+    let show = env.show("web-key", &[]);
+    let mut with_also_in = KEY_FIELDS.to_vec();
+    with_also_in.push("also_in");
+    with_also_in.sort_unstable();
+    assert_eq!(field_names(&show), with_also_in, "key show --json");
+    assert_eq!(show["also_in"], serde_json::json!([]));
+    assert_eq!(show["account"], "acme");
+    assert_eq!(show["tags"], serde_json::json!({"env": "prod"}));
+    assert_eq!(show["hosts"], serde_json::json!(["web01"]));
+    assert_eq!(show["origin"], "imported");
+    assert_eq!(show["type"], "ED25519");
+    assert_eq!(show["private_key_path"], Value::Null);
+    assert!(is_rfc3339_utc(&show["created_at"]) && is_rfc3339_utc(&show["updated_at"]), "{show}");
+
+    let keys = env.list();
+    assert_eq!(keys.len(), 2);
+    for k in &keys {
+        assert_eq!(field_names(k), KEY_FIELDS, "key list --json: {k}");
+    }
+    let loose = keys.iter().find(|k| k["name"] == "loose-key").expect("loose-key listed");
+    assert_eq!(loose["account"], Value::Null, "no account is null, not missing");
+    assert_eq!(loose["tags"], serde_json::json!({}));
+    assert_eq!(loose["hosts"], serde_json::json!([]));
+
+    let hosts = json_array(&env.ok(["host", "list", "--json"]));
+    assert_eq!(hosts.len(), 2);
+    for h in &hosts {
+        assert_eq!(field_names(h), HOST_FIELDS, "host list --json: {h}");
+    }
+    let web01 = hosts.iter().find(|h| h["name"] == "web01").expect("web01 listed");
+    assert_eq!(web01["key"], "web-key");
+    assert!(is_rfc3339_utc(&web01["bound_at"]), "{web01}");
+    let spare = hosts.iter().find(|h| h["name"] == "spare").expect("spare listed");
+    assert_eq!((&spare["key"], &spare["bound_at"]), (&Value::Null, &Value::Null));
+
+    let accounts = json_array(&env.ok(["account", "list", "--json"]));
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(field_names(&accounts[0]), ACCOUNT_FIELDS, "account list --json");
+    assert_eq!(accounts[0]["provider"], "digitalocean");
+    assert_eq!(accounts[0]["provider_name"], "DigitalOcean");
+    assert!(is_rfc3339_utc(&accounts[0]["created_at"]));
+
+    let activity = json_array(&env.ok(["activity", "--json"]));
+    assert!(activity.len() >= 3, "two imports and a binding at least: {activity:?}");
+    for a in &activity {
+        assert_eq!(field_names(a), ACTIVITY_FIELDS, "activity --json: {a}");
+        assert!(is_rfc3339_utc(&a["at"]), "{a}");
+    }
+}

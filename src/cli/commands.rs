@@ -3,10 +3,11 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde::ser::{SerializeSeq, Serializer};
+use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::output::{account_json, activity_json, host_json, key_json, key_text, rfc3339, table};
+use super::output::{key_text, rfc3339, table, AccountJson, ActivityJson, HostJson, KeyJson};
 use super::{AccountCommand, Command, CreateArgs, HostCommand, ImportArgs, KeyCommand, ScopeArgs};
 use crate::inventory::{
     parse_tag, Inventory, InventoryError, KeyEdit, KeyFilter, NewHost, NewKeyPair, Origin, Provider, Scope,
@@ -28,6 +29,8 @@ pub enum CliError {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),
+    #[error("cannot install the launcher under {}: {source}", dir.display())]
+    Install { dir: PathBuf, source: io::Error },
 }
 
 type Result<T> = std::result::Result<T, CliError>;
@@ -51,8 +54,33 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|source| CliError::Read { path: path.to_path_buf(), source })
 }
 
-fn print_json(out: &mut dyn Write, v: &Value) -> Result<()> {
-    writeln!(out, "{}", serde_json::to_string_pretty(v).unwrap_or_default())?;
+/// Output goes through a buffer: the JSON serializer writes a few bytes at a time, and
+/// standard output would make each line a system call.
+fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
+    io::BufWriter::with_capacity(64 * 1024, out)
+}
+
+/// Prints `v` as indented JSON and a newline.
+fn print_json(out: &mut dyn Write, v: &(impl Serialize + ?Sized)) -> Result<()> {
+    let mut w = buffered(out);
+    serde_json::to_writer_pretty(&mut w, v).map_err(io::Error::from)?;
+    w.write_all(b"\n")?;
+    w.flush()?;
+    Ok(())
+}
+
+/// `key list --json`: the array is written as the key pairs are read, so 100,000 of
+/// them are never all in memory, as records or as JSON.
+fn print_keys_json(inv: &Inventory, filter: &KeyFilter, out: &mut dyn Write) -> Result<()> {
+    let mut w = buffered(out);
+    let mut json = serde_json::Serializer::pretty(&mut w);
+    let mut array = json.serialize_seq(None).map_err(io::Error::from)?;
+    inv.for_each_key(filter, |k| {
+        array.serialize_element(&KeyJson::new(&k, None)).map_err(|e| CliError::Output(e.into()))
+    })?;
+    array.end().map_err(io::Error::from)?;
+    w.write_all(b"\n")?;
+    w.flush()?;
     Ok(())
 }
 
@@ -66,9 +94,11 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
         Command::Desktop(super::DesktopCommand::Install) => {
             let home =
                 crate::desktop::data_home().ok_or_else(|| CliError::Usage("cannot find your home folder".into()))?;
-            let exe = std::env::current_exe()?;
+            let exe = std::env::current_exe()
+                .map_err(|e| CliError::Usage(format!("cannot find where this keyshelf binary is: {e}")))?;
             let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
-            let files = crate::desktop::install(&home, &exe)?;
+            let files = crate::desktop::install(&home, &exe)
+                .map_err(|source| CliError::Install { dir: home.clone(), source })?;
             writeln!(out, "Installed the Keyshelf launcher ({} files under {}).", files.len(), home.display())?;
             writeln!(out, "It runs {}; run this again if you move the binary.", exe.display())?;
             Ok(())
@@ -77,7 +107,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
             let inv = open(db)?;
             let log = inv.activity(limit, filter.as_deref())?;
             if json {
-                return print_json(out, &Value::Array(log.iter().map(activity_json).collect()));
+                return print_json(out, &log.iter().map(ActivityJson::from).collect::<Vec<_>>());
             }
             let rows: Vec<Vec<String>> = log
                 .iter()
@@ -102,7 +132,7 @@ fn account(mut inv: Inventory, c: AccountCommand, out: &mut dyn Write) -> Result
         AccountCommand::List { json } => {
             let accounts = inv.accounts()?;
             if json {
-                return print_json(out, &Value::Array(accounts.iter().map(account_json).collect()));
+                return print_json(out, &accounts.iter().map(AccountJson::from).collect::<Vec<_>>());
             }
             let rows: Vec<Vec<String>> = accounts
                 .iter()
@@ -127,7 +157,7 @@ fn host(mut inv: Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
         HostCommand::List { json } => {
             let hosts = inv.hosts()?;
             if json {
-                return print_json(out, &Value::Array(hosts.iter().map(host_json).collect()));
+                return print_json(out, &hosts.iter().map(HostJson::from).collect::<Vec<_>>());
             }
             let rows: Vec<Vec<String>> = hosts
                 .iter()
@@ -178,10 +208,11 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
         KeyCommand::Import(a) => import(open(db)?, a, input, out),
         KeyCommand::List { scope: s, search, json } => {
             let inv = open(db)?;
-            let keys = inv.list_keys(&KeyFilter { account: s.account, region: s.region, search })?;
+            let filter = KeyFilter { account: s.account, region: s.region, search };
             if json {
-                return print_json(out, &Value::Array(keys.iter().map(|k| key_json(k, None)).collect()));
+                return print_keys_json(&inv, &filter, out);
             }
+            let keys = inv.list_keys(&filter)?;
             let rows: Vec<Vec<String>> = keys
                 .iter()
                 .map(|k| {
@@ -204,7 +235,7 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             let k = inv.resolve_key(&key, &scope(&s))?;
             let also = inv.also_in(&k)?;
             if json {
-                return print_json(out, &key_json(&k, Some(&also)));
+                return print_json(out, &KeyJson::new(&k, Some(&also)));
             }
             write!(out, "{}", key_text(&k, &also))?;
             Ok(())

@@ -1,8 +1,11 @@
 //! How the CLI prints records: the `--json` objects scripts rely on, and plain tables.
 
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
-use crate::inventory::{Account, Activity, Host, KeyPair};
+use serde::{Serialize, Serializer};
+use unicode_width::UnicodeWidthStr;
+
+use crate::inventory::{Account, Activity, Host, KeyPair, Origin, Provider};
 
 /// RFC 3339 in UTC, e.g. `2026-11-22T12:00:00Z`.
 pub fn rfc3339(t: i64) -> String {
@@ -12,81 +15,188 @@ pub fn rfc3339(t: i64) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
-/// The `key show --json` object; `key list --json` prints an array of these.
-pub fn key_json(k: &KeyPair, also_in: Option<&[String]>) -> Value {
-    let tags: Map<String, Value> = k.tags.iter().map(|(a, b)| (a.clone(), Value::String(b.clone()))).collect();
-    let mut v = json!({
-        "id": k.id,
-        "name": k.name,
-        "account": k.account,
-        "region": k.region,
-        "algorithm": k.algorithm,
-        "bits": k.bits,
-        "type": k.type_label(),
-        "comment": k.comment,
-        "description": k.description,
-        "tags": tags,
-        "public_key": k.public_key,
-        "fingerprint_sha256": k.fingerprint_sha256,
-        "fingerprint_md5": k.fingerprint_md5,
-        "aws_fingerprint": k.aws_fingerprint,
-        "origin": k.origin.as_str(),
-        "private_key_path": k.private_key_path,
-        "created_at": rfc3339(k.created_at),
-        "updated_at": rfc3339(k.updated_at),
-        "hosts": k.hosts,
-        "weak": k.weak,
-    });
-    if let (Some(a), Some(obj)) = (also_in, v.as_object_mut()) {
-        obj.insert("also_in".into(), json!(a));
+/// Writes a Unix time as [`rfc3339`] prints it.
+fn time<S: Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+fn optional_time<S: Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => time(t, s),
+        None => s.serialize_none(),
     }
-    v
 }
 
-pub fn host_json(h: &Host) -> Value {
-    json!({
-        "id": h.id,
-        "name": h.name,
-        "addresses": h.addresses,
-        "port": h.port,
-        "user": h.user,
-        "account": h.account,
-        "region": h.region,
-        "key": h.key.as_ref().map(|k| &k.1),
-        "bound_at": h.bound_at.map(rfc3339),
-    })
+/// Tags as one object, `{"env": "prod"}`, keys in byte order.
+fn tag_object<S: Serializer>(tags: &&[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    if tags.windows(2).all(|w| w[0].0 < w[1].0) {
+        s.collect_map(tags.iter().map(|(k, v)| (k, v)))
+    } else {
+        // Not sorted or not unique: sort them, and the last value of a key wins.
+        s.collect_map(tags.iter().map(|(k, v)| (k, v)).collect::<BTreeMap<_, _>>())
+    }
 }
 
-pub fn account_json(a: &Account) -> Value {
-    json!({
-        "id": a.id,
-        "name": a.name,
-        "provider": a.provider.slug(),
-        "provider_name": a.provider.display_name(),
-        "note": a.note,
-        "created_at": rfc3339(a.created_at),
-    })
+// The `--json` objects. Scripts rely on every field name, on which fields are null
+// rather than missing, and on the value forms (RFC 3339 UTC times, `"generated"`,
+// provider slugs); tests/cli.rs checks the names. Fields are in alphabetical order,
+// the order these objects have always been printed in.
+
+/// The `key show --json` object; `key list --json` prints an array of these, without
+/// `also_in`.
+#[derive(Serialize)]
+pub struct KeyJson<'a> {
+    account: Option<&'a str>,
+    algorithm: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    also_in: Option<&'a [String]>,
+    aws_fingerprint: Option<&'a str>,
+    bits: u32,
+    comment: &'a str,
+    #[serde(serialize_with = "time")]
+    created_at: i64,
+    description: &'a str,
+    fingerprint_md5: &'a str,
+    fingerprint_sha256: &'a str,
+    hosts: &'a [String],
+    id: i64,
+    name: &'a str,
+    origin: Origin,
+    private_key_path: Option<&'a str>,
+    public_key: &'a str,
+    region: &'a str,
+    #[serde(serialize_with = "tag_object")]
+    tags: &'a [(String, String)],
+    #[serde(rename = "type")]
+    type_label: String,
+    #[serde(serialize_with = "time")]
+    updated_at: i64,
+    weak: bool,
 }
 
-pub fn activity_json(a: &Activity) -> Value {
-    json!({ "id": a.id, "at": rfc3339(a.at), "action": a.action, "subject": a.subject, "detail": a.detail })
+impl<'a> KeyJson<'a> {
+    pub fn new(k: &'a KeyPair, also_in: Option<&'a [String]>) -> KeyJson<'a> {
+        KeyJson {
+            account: k.account.as_deref(),
+            algorithm: &k.algorithm,
+            also_in,
+            aws_fingerprint: k.aws_fingerprint.as_deref(),
+            bits: k.bits,
+            comment: &k.comment,
+            created_at: k.created_at,
+            description: &k.description,
+            fingerprint_md5: &k.fingerprint_md5,
+            fingerprint_sha256: &k.fingerprint_sha256,
+            hosts: &k.hosts,
+            id: k.id,
+            name: &k.name,
+            origin: k.origin,
+            private_key_path: k.private_key_path.as_deref(),
+            public_key: &k.public_key,
+            region: &k.region,
+            tags: &k.tags,
+            type_label: k.type_label(),
+            updated_at: k.updated_at,
+            weak: k.weak,
+        }
+    }
+}
+
+/// One element of `host list --json`.
+#[derive(Serialize)]
+pub struct HostJson<'a> {
+    account: Option<&'a str>,
+    addresses: &'a [String],
+    #[serde(serialize_with = "optional_time")]
+    bound_at: Option<i64>,
+    id: i64,
+    /// The name of the bound key pair.
+    key: Option<&'a str>,
+    name: &'a str,
+    port: u16,
+    region: &'a str,
+    user: &'a str,
+}
+
+impl<'a> From<&'a Host> for HostJson<'a> {
+    fn from(h: &'a Host) -> HostJson<'a> {
+        HostJson {
+            account: h.account.as_deref(),
+            addresses: &h.addresses,
+            bound_at: h.bound_at,
+            id: h.id,
+            key: h.key.as_ref().map(|k| k.1.as_str()),
+            name: &h.name,
+            port: h.port,
+            region: &h.region,
+            user: &h.user,
+        }
+    }
+}
+
+/// One element of `account list --json`.
+#[derive(Serialize)]
+pub struct AccountJson<'a> {
+    #[serde(serialize_with = "time")]
+    created_at: i64,
+    id: i64,
+    name: &'a str,
+    note: &'a str,
+    /// The slug (`digitalocean`).
+    provider: Provider,
+    provider_name: &'static str,
+}
+
+impl<'a> From<&'a Account> for AccountJson<'a> {
+    fn from(a: &'a Account) -> AccountJson<'a> {
+        AccountJson {
+            created_at: a.created_at,
+            id: a.id,
+            name: &a.name,
+            note: &a.note,
+            provider: a.provider,
+            provider_name: a.provider.display_name(),
+        }
+    }
+}
+
+/// One element of `activity --json`.
+#[derive(Serialize)]
+pub struct ActivityJson<'a> {
+    action: &'a str,
+    #[serde(serialize_with = "time")]
+    at: i64,
+    detail: &'a str,
+    id: i64,
+    subject: &'a str,
+}
+
+impl<'a> From<&'a Activity> for ActivityJson<'a> {
+    fn from(a: &'a Activity) -> ActivityJson<'a> {
+        ActivityJson { action: &a.action, at: a.at, detail: &a.detail, id: a.id, subject: &a.subject }
+    }
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
+/// Widths are display widths, as a terminal shows them: a CJK character takes two
+/// columns, a combining accent none.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.width());
+            }
         }
     }
     let mut out = String::new();
     let mut line = |cells: Vec<&str>| {
-        let last = cells.len() - 1;
+        let last = cells.len().saturating_sub(1);
         for (i, c) in cells.iter().enumerate() {
             out.push_str(c);
             if i != last {
-                out.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+                let pad = widths.get(i).map_or(0, |w| w.saturating_sub(c.width()));
+                out.push_str(&" ".repeat(pad + 2));
             }
         }
         out.push('\n');
@@ -131,4 +241,81 @@ pub fn key_text(k: &KeyPair, also_in: &[String]) -> String {
     field("Created:", &rfc3339(k.created_at));
     field("Public key:", &k.public_key);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use unicode_width::UnicodeWidthStr;
+
+    use super::{table, KeyJson};
+    use crate::inventory::{KeyPair, Origin, Provider};
+
+    #[test]
+    fn table_columns_line_up_by_display_width() {
+        let rows = vec![
+            vec!["鍵ペア".to_string(), "東京".to_string(), "one".to_string()],
+            // "é" written as e + a combining acute accent: two chars, one column.
+            vec!["cafe\u{301}-key".to_string(), "e\u{301}u-west-1".to_string(), "two".to_string()],
+            vec!["plain".to_string(), "us-east-1".to_string(), "three".to_string()],
+        ];
+        let text = table(&["NAME", "REGION", "NOTE"], &rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        // Where each column starts, in terminal columns, must be the same on every line.
+        let starts = |line: &str, cells: [&str; 3]| -> Vec<usize> {
+            cells.iter().map(|c| line[..line.find(c).unwrap()].width()).collect()
+        };
+        let expected = starts(lines[0], ["NAME", "REGION", "NOTE"]);
+        for (line, r) in lines[1..].iter().zip(&rows) {
+            assert_eq!(starts(line, [r[0].as_str(), r[1].as_str(), r[2].as_str()]), expected, "{text}");
+        }
+        // The widest NAME is "cafe\u{301}-key" (8 columns), the widest REGION 9.
+        assert_eq!(expected, vec![0, 10, 21], "{text}");
+        assert!(lines[1].starts_with("鍵ペア    東京"), "{text}");
+    }
+
+    /// `provider` and `origin` are written by the core types' own serde derives: they
+    /// must stay the slugs the CLI accepts and the words `key show` prints.
+    #[test]
+    fn providers_and_origins_serialize_as_their_cli_words() {
+        for p in Provider::ALL {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.slug(), "{p:?}");
+        }
+        for o in [Origin::Generated, Origin::Imported] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str(), "{o:?}");
+        }
+    }
+
+    #[test]
+    fn tags_are_one_object_in_key_order_whatever_order_they_come_in() {
+        let mut k = KeyPair {
+            id: 1,
+            name: "k".into(),
+            description: String::new(),
+            account_id: None,
+            account: None,
+            region: String::new(),
+            algorithm: "ssh-ed25519".into(),
+            bits: 256,
+            comment: String::new(),
+            public_key: String::new(),
+            fingerprint_sha256: String::new(),
+            fingerprint_md5: String::new(),
+            aws_fingerprint: None,
+            origin: Origin::Imported,
+            private_key_path: None,
+            weak: false,
+            created_at: 0,
+            updated_at: 1_795_000_000,
+            tags: vec![("team".into(), "web".into()), ("env".into(), "old".into()), ("env".into(), "prod".into())],
+            hosts: Vec::new(),
+        };
+        let json = serde_json::to_string(&KeyJson::new(&k, None)).unwrap();
+        assert!(json.contains(r#""tags":{"env":"prod","team":"web"}"#), "{json}");
+        assert!(json.contains(r#""created_at":"1970-01-01T00:00:00Z""#), "{json}");
+        assert!(!json.contains("also_in"), "{json}");
+        k.tags.clear();
+        let json = serde_json::to_string(&KeyJson::new(&k, Some(&[]))).unwrap();
+        assert!(json.contains(r#""tags":{}"#) && json.contains(r#""also_in":[]"#), "{json}");
+    }
 }

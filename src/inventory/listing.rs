@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, Row};
 
-use super::{like_pattern, Inventory, KeyFilter, KeyPair, Origin, Result};
+use super::{like_pattern, Inventory, InventoryError, KeyFilter, KeyPair, Origin, Result};
 use crate::keys::{normalize_fingerprint, FingerprintQuery};
 
 pub(super) const SELECT_KEYS: &str =
@@ -72,6 +72,32 @@ pub(super) fn attach_details(conn: &Connection, keys: &mut [KeyPair]) -> Result<
 impl Inventory {
     /// Key pairs matching the filter, ordered by name, with tags and hosts.
     pub fn list_keys(&self, f: &KeyFilter) -> Result<Vec<KeyPair>> {
+        let mut keys = Vec::new();
+        self.for_each_key(f, |k| {
+            keys.push(k);
+            Ok::<_, InventoryError>(())
+        })?;
+        Ok(keys)
+    }
+
+    /// Hands `each` the key pairs [`list_keys`](Self::list_keys) would return, in the
+    /// same order, one at a time: a caller that prints them (`key list --json` over
+    /// 100,000 key pairs) never holds them all. Three queries in all, in one snapshot
+    /// of the inventory: every tag, every binding, then the key pairs. Stops at the
+    /// first error `each` returns.
+    pub fn for_each_key<E: From<InventoryError>>(
+        &self,
+        f: &KeyFilter,
+        mut each: impl FnMut(KeyPair) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        // Reads outside a transaction see one snapshot each; a key pair tagged or bound
+        // between them would come out half updated.
+        let _snapshot = if self.conn.is_autocommit() {
+            Some(self.conn.unchecked_transaction().map_err(InventoryError::from)?)
+        } else {
+            None
+        };
+        let mut details = Details::load(&self.conn)?;
         let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let like = search.map(like_pattern);
         let (sha, hex) = match search.and_then(normalize_fingerprint) {
@@ -89,10 +115,44 @@ impl Inventory {
                   OR EXISTS (SELECT 1 FROM tags t WHERE t.key_pair_id = k.id AND (t.key || '=' || t.value) LIKE ?3 ESCAPE '\\'))
              ORDER BY k.name, k.id"
         );
-        let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map(params![f.account, f.region, like, sha, md5, hex], key_from_row)?;
-        let mut keys: Vec<KeyPair> = rows.collect::<std::result::Result<_, _>>()?;
-        attach_details(&self.conn, &mut keys)?;
-        Ok(keys)
+        let mut st = self.conn.prepare(&sql).map_err(InventoryError::from)?;
+        let mut rows = st.query(params![f.account, f.region, like, sha, md5, hex]).map_err(InventoryError::from)?;
+        while let Some(r) = rows.next().map_err(InventoryError::from)? {
+            let mut k = key_from_row(r).map_err(InventoryError::from)?;
+            details.fill(&mut k);
+            each(k)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every key pair's tags (sorted by key) and bound hosts (sorted by name), by id.
+#[derive(Default)]
+struct Details {
+    tags: HashMap<i64, Vec<(String, String)>>,
+    hosts: HashMap<i64, Vec<String>>,
+}
+
+impl Details {
+    fn load(conn: &Connection) -> Result<Details> {
+        let mut d = Details::default();
+        let mut st = conn.prepare("SELECT key_pair_id, key, value FROM tags ORDER BY key_pair_id, key")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            d.tags.entry(r.get(0)?).or_default().push((r.get(1)?, r.get(2)?));
+        }
+        let mut st = conn
+            .prepare("SELECT b.key_pair_id, h.name FROM bindings b JOIN hosts h ON h.id = b.host_id ORDER BY h.name")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            d.hosts.entry(r.get(0)?).or_default().push(r.get(1)?);
+        }
+        Ok(d)
+    }
+
+    /// Moves this key pair's tags and hosts into it.
+    fn fill(&mut self, k: &mut KeyPair) {
+        k.tags = self.tags.remove(&k.id).unwrap_or_default();
+        k.hosts = self.hosts.remove(&k.id).unwrap_or_default();
     }
 }

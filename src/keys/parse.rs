@@ -398,7 +398,7 @@ pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), 
         std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
     };
     let chunks = split_at_lines(text, threads);
-    let parts: Result<Vec<(Vec<BulkEntry>, Vec<BulkLineError>)>, KeyError> = if chunks.len() == 1 {
+    let parts: Result<Vec<LinesRead>, KeyError> = if chunks.len() == 1 {
         Ok(vec![parse_lines(text, 0)])
     } else {
         std::thread::scope(|scope| {
@@ -422,6 +422,9 @@ pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), 
     }
     Ok((entries, errors))
 }
+
+/// The keys and the bad lines of one run of lines.
+type LinesRead = (Vec<BulkEntry>, Vec<BulkLineError>);
 
 /// Below this size one thread is quicker than starting others.
 const PARALLEL_FROM: usize = 256 * 1024;

@@ -232,7 +232,9 @@ impl KeyshelfApp {
     fn write_private(&mut self, ctx: Option<&egui::Context>, path: PathBuf, overwrite: bool) {
         let Some(ctx) = ctx else { return };
         let Some(Dialog::PrivateKey(d)) = &mut self.dialog else { return };
-        let Some((key_id, key, format, pass)) = d.save_request() else { return };
+        let Some(super::create::SaveRequest { key_id, key, format, passphrase: pass }) = d.save_request() else {
+            return;
+        };
         d.saving = true;
         d.error = None;
         self.jobs.spawn(ctx, move || {

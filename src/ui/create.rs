@@ -226,6 +226,14 @@ fn spoken(d: Duration) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
+/// What writing the held private key takes.
+pub struct SaveRequest {
+    pub key_id: i64,
+    pub key: Arc<GeneratedKey>,
+    pub format: PrivateFormat,
+    pub passphrase: Option<Zeroizing<String>>,
+}
+
 /// The one-time "save your private key" step after a key pair was created. It holds
 /// the key and draws the form; the app writes the file (`Command::SavePrivateKey`) and
 /// reports back through `saving`, `saved_to` and `error`.
@@ -295,10 +303,15 @@ impl PrivateKeyDialog {
     /// What the app needs to write the key: the key pair's id, the key, the format and
     /// the passphrase. `None` (with the reason shown) when the key is gone or the
     /// passphrases differ.
-    pub fn save_request(&mut self) -> Option<(i64, Arc<GeneratedKey>, PrivateFormat, Option<Zeroizing<String>>)> {
+    pub fn save_request(&mut self) -> Option<SaveRequest> {
         let key = self.key.clone()?;
         match self.passphrase() {
-            Ok(p) => Some((self.key_id, key, self.format, p.filter(|_| self.format == PrivateFormat::OpenSsh))),
+            Ok(p) => Some(SaveRequest {
+                key_id: self.key_id,
+                key,
+                format: self.format,
+                passphrase: p.filter(|_| self.format == PrivateFormat::OpenSsh),
+            }),
             Err(e) => {
                 self.error = Some(e);
                 None

@@ -399,10 +399,11 @@ fn a_full_disk_gives_a_clear_error_and_destroys_nothing() {
         assert_eq!(files_besides_filler(disk.path()), expected_files, "{case}: temporary files left behind");
         fs::remove_file(&filler).unwrap();
     }
-    // Restore onto a full disk fails the same way and keeps both files.
+    // Restore onto a full disk fails the same way and keeps both files (forced: the
+    // file was changed since the removal, which a plain restore refuses first).
     fs::write(&kh, b"changed\n").unwrap();
     let filler = disk.fill(0);
-    let err = fails_full(&db2, &["known-hosts", "restore", "--file", s(&kh)]);
+    let err = fails_full(&db2, &["known-hosts", "restore", "--force", "--file", s(&kh)]);
     eprintln!("known-hosts restore on a full disk: {err}");
     assert_eq!(fs::read(&kh).unwrap(), b"changed\n");
     assert!(fs::read(&backup).unwrap() == original);

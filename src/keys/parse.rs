@@ -436,14 +436,20 @@ fn split_at_lines(text: &str, n: usize) -> Vec<(usize, &str)> {
             out.push((first, rest));
             break;
         }
+        // `want` is a byte offset and may fall inside a multibyte character (a comment
+        // in Japanese), where slicing the `str` panics; so the end of the line is
+        // searched for in the bytes. A b'\n' byte is only ever a whole '\n' in UTF-8,
+        // so the cut just after it is always on a character boundary.
         let want = rest.len() / left;
-        let cut = match rest[want..].find('\n') {
+        let cut = match rest.as_bytes()[want..].iter().position(|&b| b == b'\n') {
             Some(i) => want + i + 1,
             None => rest.len(),
         };
         let (chunk, tail) = rest.split_at(cut);
         out.push((first, chunk));
-        first += chunk.lines().count();
+        // A chunk before the last ends with its '\n', so it holds as many lines as '\n'
+        // bytes, as `str::lines` counts them.
+        first += chunk.bytes().filter(|&b| b == b'\n').count();
         rest = tail;
     }
     out
@@ -553,6 +559,41 @@ mod tests {
                 assert!(!chunk.is_empty(), "n = {n}");
                 assert_eq!(*first, text[..at].lines().count(), "n = {n}, chunk {chunk:?}");
                 at += chunk.len();
+            }
+        }
+    }
+
+    /// Key lines whose comments are Japanese (and an emoji), then a last comment line
+    /// padded so that the text is over [`PARALLEL_FROM`] and, for every thread count
+    /// from 2 to 8, the byte offset where the first run should end falls inside a
+    /// multibyte character. Returns the text and its number of key lines.
+    fn japanese_file() -> (String, usize) {
+        let mut text = String::new();
+        let mut keys = 0;
+        while text.len() < PARALLEL_FROM + 4096 {
+            keys += 1;
+            text.push_str(&format!("{ED} 鍵{keys}：開発チームの🔑{}\n", "東京オフィスのサーバー管理".repeat(20)));
+        }
+        text.push_str("# ");
+        let inside = |t: &str| (2..=8).all(|n| !t.is_char_boundary(t.len() / n));
+        while !inside(&text) {
+            text.push('x');
+        }
+        (text, keys)
+    }
+
+    #[test]
+    fn runs_cut_inside_a_multibyte_character_end_at_the_next_line() {
+        let (text, _) = japanese_file();
+        for n in 1..=8 {
+            // Used to panic: `byte index .. is not a char boundary`.
+            let runs = split_at_lines(&text, n);
+            assert_eq!(runs.iter().map(|r| r.1).collect::<String>(), text, "n = {n}");
+            let mut at = 0;
+            for (first, run) in &runs {
+                assert_eq!(*first, text[..at].lines().count(), "n = {n}");
+                at += run.len();
+                assert!(at == text.len() || run.ends_with('\n'), "n = {n}: a run ends inside a line");
             }
         }
     }

@@ -389,24 +389,22 @@ impl std::fmt::Display for BulkLineError {
 /// Returns the keys read and every line that failed; the caller decides whether one bad
 /// line refuses the whole file. No size cap: 100,000 keys is a normal case.
 pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), KeyError> {
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let text = std::str::from_utf8(input).map_err(|_| err("the file is binary data, not a text key file"))?;
     // Large files are read on every core: each thread takes a run of whole lines.
-    let threads = if text.len() < PARALLEL_FROM {
+    let threads = if input.len() < PARALLEL_FROM {
         1
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
     };
+    parse_bulk_on(input, threads)
+}
+
+/// [`parse_bulk`] on at most `threads` threads, whatever the size of the input, so
+/// tests reach the parallel path with any number of runs on any machine.
+fn parse_bulk_on(input: &[u8], threads: usize) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), KeyError> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let text = std::str::from_utf8(input).map_err(|_| err("the file is binary data, not a text key file"))?;
     let chunks = split_at_lines(text, threads);
-    let parts: Vec<(Vec<BulkEntry>, Vec<BulkLineError>)> = if chunks.len() == 1 {
-        vec![parse_lines(text, 0)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                chunks.iter().map(|&(first, chunk)| scope.spawn(move || parse_lines(chunk, first))).collect();
-            handles.into_iter().map(|h| h.join().expect("a bulk import thread panicked")).collect()
-        })
-    };
+    let parts = if chunks.len() <= 1 { vec![parse_lines(text, 0)] } else { parse_runs(&chunks, parse_lines)? };
     let mut entries = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
     let mut errors = Vec::new();
     for (e, bad) in parts {
@@ -417,6 +415,45 @@ pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), 
         return Err(err("the file holds no keys"));
     }
     Ok((entries, errors))
+}
+
+/// What [`parse_lines`] returns for one run of lines.
+type Parsed = (Vec<BulkEntry>, Vec<BulkLineError>);
+
+/// Parses each run on a thread of its own, results in the order of the runs.
+///
+/// A worker that panics (a bug, whatever the input) becomes an error, so that a bulk
+/// import fails with a message instead of taking the app or the CLI down with it. A
+/// thread the system refuses to start leaves its run to the calling thread.
+fn parse_runs<F>(runs: &[(usize, &str)], parse: F) -> Result<Vec<Parsed>, KeyError>
+where
+    F: Fn(&str, usize) -> Parsed + Sync,
+{
+    let parse = &parse;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|&(first, run)| {
+                std::thread::Builder::new()
+                    .name("bulk-import".into())
+                    .spawn_scoped(scope, move || parse(run, first))
+                    .ok()
+            })
+            .collect();
+        // Every worker is joined before any result is looked at: `scope` itself panics
+        // at its end if a worker that panicked was left unjoined.
+        let joined: Vec<_> = handles
+            .into_iter()
+            .zip(runs)
+            .map(|(handle, &(first, run))| match handle {
+                Some(h) => h.join().ok(),
+                None => Some(parse(run, first)),
+            })
+            .collect();
+        joined.into_iter().collect::<Option<Vec<_>>>().ok_or_else(|| {
+            err("reading the file failed: a worker thread stopped unexpectedly (a bug in Keyshelf, please report it); nothing was imported")
+        })
+    })
 }
 
 /// Below this size one thread is quicker than starting others.
@@ -596,6 +633,46 @@ mod tests {
                 assert!(at == text.len() || run.ends_with('\n'), "n = {n}: a run ends inside a line");
             }
         }
+    }
+
+    #[test]
+    fn a_large_file_with_multibyte_comments_reads_the_same_on_any_number_of_threads() {
+        let (text, keys) = japanese_file();
+        let lines = |v: &[BulkEntry]| v.iter().map(|e| (e.line, e.info.comment.clone())).collect::<Vec<_>>();
+        let (one, bad) = parse_bulk_on(text.as_bytes(), 1).unwrap();
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(one.len(), keys);
+        assert!(one
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.line == i + 1 && e.info.comment.starts_with(&format!("鍵{}：", i + 1))));
+        for n in 2..=8 {
+            let (many, bad) = parse_bulk_on(text.as_bytes(), n).unwrap();
+            assert!(bad.is_empty(), "n = {n}: {bad:?}");
+            assert_eq!(lines(&many), lines(&one), "n = {n}");
+        }
+        // And through the public entry point, on however many cores this machine has.
+        let (all, bad) = parse_bulk(text.as_bytes()).unwrap();
+        assert!(bad.is_empty());
+        assert_eq!(lines(&all), lines(&one));
+    }
+
+    #[test]
+    fn a_worker_that_panics_is_an_error_not_a_crash() {
+        let text = format!("{ED} a\n").repeat(6);
+        let runs = split_at_lines(&text, 3);
+        assert_eq!(runs.len(), 3);
+        let parsed = parse_runs(&runs, |run, first| {
+            if first > 0 {
+                panic!("a bug in one worker");
+            }
+            parse_lines(run, first)
+        });
+        let e = parsed.unwrap_err().to_string();
+        assert!(e.contains("worker thread stopped unexpectedly"), "{e}");
+        // The other runs are still read when no worker fails.
+        let parsed = parse_runs(&runs, parse_lines).unwrap();
+        assert_eq!(parsed.iter().map(|p| p.0.len()).sum::<usize>(), 6);
     }
 
     #[test]

@@ -130,6 +130,10 @@ pub enum KeyError {
     Encode(String),
     #[error(transparent)]
     Write(#[from] crate::secure_file::SecureFileError),
+    /// Single-key import got a file with several keys: the caller may offer bulk
+    /// import instead. Lines are 1-based.
+    #[error("the input holds more than one key (lines {first_line} and {second_line}); import one key, or use bulk import for a whole authorized_keys file")]
+    MultipleKeys { first_line: usize, second_line: usize },
     #[error("{0}")]
     Import(String),
 }

@@ -81,11 +81,7 @@ pub fn parse_key(input: &[u8]) -> Result<ParsedKey, KeyError> {
     let mut keys = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     let (n, line) = keys.next().ok_or_else(|| err("the input holds only comments, no key"))?;
     if let Some((m, _)) = keys.next() {
-        return Err(err(format!(
-            "the input holds more than one key (lines {} and {}); import one key, or use bulk import for a whole authorized_keys file",
-            n + 1,
-            m + 1
-        )));
+        return Err(KeyError::MultipleKeys { first_line: n + 1, second_line: m + 1 });
     }
     let key = parse_line(line).map_err(|e| err(format!("line {}: {e}", n + 1)))?;
     finish(key, KeySource::PublicKey, "OpenSSH public key")
@@ -673,6 +669,17 @@ mod tests {
         // The other runs are still read when no worker fails.
         let parsed = parse_runs(&runs, parse_lines).unwrap();
         assert_eq!(parsed.iter().map(|p| p.0.len()).sum::<usize>(), 6);
+    }
+
+    #[test]
+    fn several_keys_are_their_own_error_with_the_message_as_before() {
+        let two = format!("# mine\n{ED} a\n\n{ED} b\n");
+        let e = parse_key(two.as_bytes()).unwrap_err();
+        assert!(matches!(e, KeyError::MultipleKeys { first_line: 2, second_line: 4 }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the input holds more than one key (lines 2 and 4); import one key, or use bulk import for a whole authorized_keys file"
+        );
     }
 
     #[test]

@@ -205,13 +205,15 @@ fn openssh_ecdsa_public(body: &str) -> Option<PublicKey> {
         Some(s)
     }
 
-    let b64: String = body
+    // The base64 of the private key file, secret scalar included: wiped on drop too.
+    let b64: zeroize::Zeroizing<String> = body
         .lines()
         .map(str::trim)
         .skip_while(|l| l.is_empty())
         .skip(1)
         .take_while(|l| !l.starts_with("-----END "))
-        .collect();
+        .collect::<String>()
+        .into();
     let raw = zeroize::Zeroizing::new(Base64::decode_vec(&b64).ok()?);
     let mut r = raw.strip_prefix(b"openssh-key-v1\0".as_slice())?;
     if take_string(&mut r)? != b"none" || take_string(&mut r)? != b"none" || !take_string(&mut r)?.is_empty() {

@@ -83,7 +83,7 @@ fn io_reason(e: &io::Error) -> String {
 
 /// The user's `~/.ssh/known_hosts`, or `None` when there is no home directory.
 pub fn default_path() -> Option<PathBuf> {
-    directories::BaseDirs::new().map(|d| d.home_dir().join(".ssh").join("known_hosts"))
+    crate::paths::home_dir().map(|home| home.join(".ssh").join("known_hosts"))
 }
 
 /// Where the backup of `path` goes: the same name with `.old` appended (`FILE.old`),

@@ -711,3 +711,6 @@ mod tests {
         assert!(ok.iter().all(|e| nth(e.line).ends_with(&e.info.comment)));
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -6,5 +6,6 @@ pub mod desktop;
 pub mod inventory;
 pub mod keys;
 pub mod known_hosts;
+pub mod paths;
 pub mod secure_file;
 pub mod ui;

@@ -748,3 +748,62 @@ fn json_field_names_and_forms_stay_as_scripts_expect() {
         assert!(is_rfc3339_utc(&a["at"]), "{a}");
     }
 }
+
+/// Appends a last comment line so that, for every thread count bulk import may use
+/// (2 to 8), the byte offset where the first thread's share of the file should end
+/// falls inside a multibyte character.
+fn pad_so_every_cut_is_inside_a_character(text: &mut String) {
+    text.push_str("# ");
+    while !(2..=8).all(|n| !text.is_char_boundary(text.len() / n)) {
+        text.push('x');
+    }
+    text.push('\n');
+}
+
+/// Bulk import of a file over 256 KiB, the size from which it is read on several
+/// threads, whose comments are Japanese: the process used to panic (exit 101) when a
+/// thread's share ended inside a character. Line numbers stay those of the file.
+#[test]
+fn bulk_import_of_a_large_file_with_multibyte_comments() {
+    let keys: Vec<String> =
+        ed25519_lines(4, "k").iter().map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut size = 0;
+    while size < 320 * 1024 {
+        let i = lines.len();
+        let line = format!("{} 鍵{i}：東京オフィスの🔑{}", keys[i % keys.len()], "サーバー管理チーム".repeat(25));
+        size += line.len() + 1;
+        lines.push(line);
+    }
+    let n = lines.len();
+    let file = |lines: &[String]| {
+        let mut text = lines.join("\n") + "\n";
+        pad_so_every_cut_is_inside_a_character(&mut text);
+        text
+    };
+
+    let env = Env::new();
+    let good = env.write("japanese.pub", file(&lines));
+    let out = env.run(["key", "import", "--all", "--file", s(&good)]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("Imported {n} key pair(s)")), "{}", text(&out.stdout));
+    let listed = env.list();
+    assert_eq!(listed.len(), n);
+    let comments: HashSet<&str> = listed.iter().filter_map(|k| k["comment"].as_str()).collect();
+    for i in [0, n / 2, n - 1] {
+        assert!(comments.contains(lines[i].split(' ').nth(2).unwrap()), "comment of line {}", i + 1);
+    }
+
+    // A bad line in the second half is reported with its number in the file.
+    let mut with_bad = lines.clone();
+    let bad = n * 3 / 4;
+    with_bad.insert(bad, "これは鍵ではありません".to_string());
+    let env = Env::new();
+    let f = env.write("with-bad.pub", file(&with_bad));
+    let err = env.fails(["key", "import", "--all", "--file", s(&f)]);
+    assert!(err.contains(&format!("line {}: ", bad + 1)), "{err}");
+    assert!(err.contains("1 bad line"), "{err}");
+    let out = env.ok(["key", "import", "--all", "--file", s(&f), "--skip-invalid"]);
+    assert!(out.contains(&format!("Imported {n} key pair(s)")), "{out}");
+    assert!(out.contains(&format!("line {}", bad + 1)), "{out}");
+}

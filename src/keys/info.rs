@@ -84,7 +84,7 @@ impl KeyInfo {
         // from it (bulk imports derive this for 100,000 keys).
         let blob = key.to_bytes().map_err(|e| KeyError::Encode(e.to_string()))?;
         let md5 = Md5::digest(&blob);
-        let sha256 = format!("SHA256:{}", Base64Unpadded::encode_string(&Sha256::digest(&blob)));
+        let sha256 = sha256_of_blob(&blob);
         let aws_fingerprint = match key.key_data() {
             KeyData::Rsa(_) => {
                 let der = pem::spki_der(key.key_data())?;
@@ -119,6 +119,18 @@ impl KeyInfo {
     pub fn type_label(&self) -> String {
         type_label(&self.algorithm, self.bits)
     }
+}
+
+/// The SHA-256 fingerprint of a public key, `SHA256:` and unpadded base64, exactly as
+/// `ssh-keygen -l` prints it and the inventory stores it. The comment plays no part.
+pub fn sha256_fingerprint(key: &PublicKey) -> Result<String, KeyError> {
+    let blob = key.to_bytes().map_err(|e| KeyError::Encode(e.to_string()))?;
+    Ok(sha256_of_blob(&blob))
+}
+
+/// [`sha256_fingerprint`] of an already encoded key blob.
+fn sha256_of_blob(blob: &[u8]) -> String {
+    format!("SHA256:{}", Base64Unpadded::encode_string(&Sha256::digest(blob)))
 }
 
 /// A short human label for an algorithm and size.
@@ -231,6 +243,19 @@ mod tests {
         assert_eq!(aws.len(), 44);
         assert!(aws.ends_with('='));
         assert!(!i.weak);
+    }
+
+    #[test]
+    fn sha256_fingerprint_is_the_ssh_keygen_form_and_ignores_the_comment() {
+        // `ssh-keygen -l` of this key.
+        let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1RMuYtP/8SvJ/vSzGB+++oy2I4UXPIPp46117Ox4RK";
+        let expected = "SHA256:56BskBtr6AK/iogC+CAIskhgJVyLKYHClzyy2S6T0+4";
+        let k = PublicKey::from_openssh(line).unwrap();
+        assert_eq!(sha256_fingerprint(&k).unwrap(), expected);
+        let commented = PublicKey::from_openssh(&format!("{line} someone@somewhere")).unwrap();
+        assert_eq!(sha256_fingerprint(&commented).unwrap(), expected);
+        assert_eq!(KeyInfo::from_public(&commented).unwrap().fingerprint_sha256, expected);
+        assert_eq!(expected, k.fingerprint(ssh_key::HashAlg::Sha256).to_string());
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! format, write private keys, export public keys, and compute every fingerprint form a
 //! cloud console shows. No SQL and no egui here.
 
+// Everything here reads what users bring (pasted text, any file): a bad input is an
+// error a person can act on, never a crash of the app or the CLI.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod generate;
 mod info;
 mod parse;
@@ -10,7 +14,9 @@ mod rfc4716;
 mod rsa_parallel;
 
 pub use generate::{GeneratedKey, PrivateFormat};
-pub use info::{export_public, normalize_fingerprint, type_label, FingerprintQuery, KeyInfo, PublicFormat};
+pub use info::{
+    export_public, normalize_fingerprint, sha256_fingerprint, type_label, FingerprintQuery, KeyInfo, PublicFormat,
+};
 pub use parse::{parse_bulk, parse_key, BulkEntry, BulkLineError, KeySource, ParsedKey, MAX_SINGLE_KEY_BYTES};
 
 use std::fmt;
@@ -130,14 +136,10 @@ pub enum KeyError {
     Encode(String),
     #[error(transparent)]
     Write(#[from] crate::secure_file::SecureFileError),
+    /// Single-key import got a file with several keys: the caller may offer bulk
+    /// import instead. Lines are 1-based.
+    #[error("the input holds more than one key (lines {first_line} and {second_line}); import one key, or use bulk import for a whole authorized_keys file")]
+    MultipleKeys { first_line: usize, second_line: usize },
     #[error("{0}")]
     Import(String),
-}
-
-impl KeyError {
-    /// Whether single-key import refused the input because it holds several keys (then
-    /// it is a bulk file).
-    pub fn is_multiple_keys(&self) -> bool {
-        matches!(self, KeyError::Import(m) if m.contains("more than one key"))
-    }
 }

@@ -81,11 +81,7 @@ pub fn parse_key(input: &[u8]) -> Result<ParsedKey, KeyError> {
     let mut keys = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     let (n, line) = keys.next().ok_or_else(|| err("the input holds only comments, no key"))?;
     if let Some((m, _)) = keys.next() {
-        return Err(err(format!(
-            "the input holds more than one key (lines {} and {}); import one key, or use bulk import for a whole authorized_keys file",
-            n + 1,
-            m + 1
-        )));
+        return Err(KeyError::MultipleKeys { first_line: n + 1, second_line: m + 1 });
     }
     let key = parse_line(line).map_err(|e| err(format!("line {}: {e}", n + 1)))?;
     finish(key, KeySource::PublicKey, "OpenSSH public key")
@@ -209,13 +205,15 @@ fn openssh_ecdsa_public(body: &str) -> Option<PublicKey> {
         Some(s)
     }
 
-    let b64: String = body
+    // The base64 of the private key file, secret scalar included: wiped on drop too.
+    let b64: zeroize::Zeroizing<String> = body
         .lines()
         .map(str::trim)
         .skip_while(|l| l.is_empty())
         .skip(1)
         .take_while(|l| !l.starts_with("-----END "))
-        .collect();
+        .collect::<String>()
+        .into();
     let raw = zeroize::Zeroizing::new(Base64::decode_vec(&b64).ok()?);
     let mut r = raw.strip_prefix(b"openssh-key-v1\0".as_slice())?;
     if take_string(&mut r)? != b"none" || take_string(&mut r)? != b"none" || !take_string(&mut r)?.is_empty() {
@@ -389,28 +387,22 @@ impl std::fmt::Display for BulkLineError {
 /// Returns the keys read and every line that failed; the caller decides whether one bad
 /// line refuses the whole file. No size cap: 100,000 keys is a normal case.
 pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), KeyError> {
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let text = std::str::from_utf8(input).map_err(|_| err("the file is binary data, not a text key file"))?;
     // Large files are read on every core: each thread takes a run of whole lines.
-    let threads = if text.len() < PARALLEL_FROM {
+    let threads = if input.len() < PARALLEL_FROM {
         1
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
     };
+    parse_bulk_on(input, threads)
+}
+
+/// [`parse_bulk`] on at most `threads` threads, whatever the size of the input, so
+/// tests reach the parallel path with any number of runs on any machine.
+fn parse_bulk_on(input: &[u8], threads: usize) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), KeyError> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let text = std::str::from_utf8(input).map_err(|_| err("the file is binary data, not a text key file"))?;
     let chunks = split_at_lines(text, threads);
-    let parts: Result<Vec<LinesRead>, KeyError> = if chunks.len() == 1 {
-        Ok(vec![parse_lines(text, 0)])
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                chunks.iter().map(|&(first, chunk)| scope.spawn(move || parse_lines(chunk, first))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().map_err(|_| err("reading the file failed (a worker thread stopped)")))
-                .collect()
-        })
-    };
-    let parts = parts?;
+    let parts = if chunks.len() <= 1 { vec![parse_lines(text, 0)] } else { parse_runs(&chunks, parse_lines)? };
     let mut entries = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
     let mut errors = Vec::new();
     for (e, bad) in parts {
@@ -423,8 +415,44 @@ pub fn parse_bulk(input: &[u8]) -> Result<(Vec<BulkEntry>, Vec<BulkLineError>), 
     Ok((entries, errors))
 }
 
-/// The keys and the bad lines of one run of lines.
-type LinesRead = (Vec<BulkEntry>, Vec<BulkLineError>);
+/// What [`parse_lines`] returns for one run of lines.
+type Parsed = (Vec<BulkEntry>, Vec<BulkLineError>);
+
+/// Parses each run on a thread of its own, results in the order of the runs.
+///
+/// A worker that panics (a bug, whatever the input) becomes an error, so that a bulk
+/// import fails with a message instead of taking the app or the CLI down with it. A
+/// thread the system refuses to start leaves its run to the calling thread.
+fn parse_runs<F>(runs: &[(usize, &str)], parse: F) -> Result<Vec<Parsed>, KeyError>
+where
+    F: Fn(&str, usize) -> Parsed + Sync,
+{
+    let parse = &parse;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|&(first, run)| {
+                std::thread::Builder::new()
+                    .name("bulk-import".into())
+                    .spawn_scoped(scope, move || parse(run, first))
+                    .ok()
+            })
+            .collect();
+        // Every worker is joined before any result is looked at: `scope` itself panics
+        // at its end if a worker that panicked was left unjoined.
+        let joined: Vec<_> = handles
+            .into_iter()
+            .zip(runs)
+            .map(|(handle, &(first, run))| match handle {
+                Some(h) => h.join().ok(),
+                None => Some(parse(run, first)),
+            })
+            .collect();
+        joined.into_iter().collect::<Option<Vec<_>>>().ok_or_else(|| {
+            err("reading the file failed: a worker thread stopped unexpectedly (a bug in Keyshelf, please report it); nothing was imported")
+        })
+    })
+}
 
 /// Below this size one thread is quicker than starting others.
 const PARALLEL_FROM: usize = 256 * 1024;
@@ -443,8 +471,10 @@ fn split_at_lines(text: &str, n: usize) -> Vec<(usize, &str)> {
             out.push((first, rest));
             break;
         }
-        // Searched as bytes: `want` can fall inside a multibyte character, and a
-        // `\n` byte is always a character boundary in UTF-8.
+        // `want` is a byte offset and may fall inside a multibyte character (a comment
+        // in Japanese), where slicing the `str` panics; so the end of the line is
+        // searched for in the bytes. A b'\n' byte is only ever a whole '\n' in UTF-8,
+        // so the cut just after it is always on a character boundary.
         let want = rest.len() / left;
         let cut = match rest.as_bytes()[want..].iter().position(|&b| b == b'\n') {
             Some(i) => want + i + 1,
@@ -452,7 +482,9 @@ fn split_at_lines(text: &str, n: usize) -> Vec<(usize, &str)> {
         };
         let (chunk, tail) = rest.split_at(cut);
         out.push((first, chunk));
-        first += chunk.lines().count();
+        // A chunk before the last ends with its '\n', so it holds as many lines as '\n'
+        // bytes, as `str::lines` counts them.
+        first += chunk.bytes().filter(|&b| b == b'\n').count();
         rest = tail;
     }
     out
@@ -566,24 +598,90 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_large_file_of_multibyte_comments_is_cut_between_lines() {
-        // Every cut point of the parallel split falls inside a 3-byte character unless
-        // the split searches bytes.
+    /// Key lines whose comments are Japanese (and an emoji), then a last comment line
+    /// padded so that the text is over [`PARALLEL_FROM`] and, for every thread count
+    /// from 2 to 8, the byte offset where the first run should end falls inside a
+    /// multibyte character. Returns the text and its number of key lines.
+    fn japanese_file() -> (String, usize) {
         let mut text = String::new();
-        let mut i = 0;
-        while text.len() < 3 * PARALLEL_FROM {
-            text.push_str(&format!("{ED} 鍵{}@ホスト\n", "鍵".repeat(i % 50)));
-            i += 1;
+        let mut keys = 0;
+        while text.len() < PARALLEL_FROM + 4096 {
+            keys += 1;
+            text.push_str(&format!("{ED} 鍵{keys}：開発チームの🔑{}\n", "東京オフィスのサーバー管理".repeat(20)));
         }
+        text.push_str("# ");
+        let inside = |t: &str| (2..=8).all(|n| !t.is_char_boundary(t.len() / n));
+        while !inside(&text) {
+            text.push('x');
+        }
+        (text, keys)
+    }
+
+    #[test]
+    fn runs_cut_inside_a_multibyte_character_end_at_the_next_line() {
+        let (text, _) = japanese_file();
         for n in 1..=8 {
+            // Used to panic: `byte index .. is not a char boundary`.
             let runs = split_at_lines(&text, n);
-            assert_eq!(runs.iter().map(|r| r.1).collect::<String>(), text);
+            assert_eq!(runs.iter().map(|r| r.1).collect::<String>(), text, "n = {n}");
+            let mut at = 0;
+            for (first, run) in &runs {
+                assert_eq!(*first, text[..at].lines().count(), "n = {n}");
+                at += run.len();
+                assert!(at == text.len() || run.ends_with('\n'), "n = {n}: a run ends inside a line");
+            }
         }
-        let (ok, bad) = parse_bulk(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn a_large_file_with_multibyte_comments_reads_the_same_on_any_number_of_threads() {
+        let (text, keys) = japanese_file();
+        let lines = |v: &[BulkEntry]| v.iter().map(|e| (e.line, e.info.comment.clone())).collect::<Vec<_>>();
+        let (one, bad) = parse_bulk_on(text.as_bytes(), 1).unwrap();
         assert!(bad.is_empty(), "{bad:?}");
-        assert_eq!(ok.len(), i);
-        assert!(ok.iter().enumerate().all(|(n, e)| e.line == n + 1 && e.info.comment.ends_with("@ホスト")));
+        assert_eq!(one.len(), keys);
+        assert!(one
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.line == i + 1 && e.info.comment.starts_with(&format!("鍵{}：", i + 1))));
+        for n in 2..=8 {
+            let (many, bad) = parse_bulk_on(text.as_bytes(), n).unwrap();
+            assert!(bad.is_empty(), "n = {n}: {bad:?}");
+            assert_eq!(lines(&many), lines(&one), "n = {n}");
+        }
+        // And through the public entry point, on however many cores this machine has.
+        let (all, bad) = parse_bulk(text.as_bytes()).unwrap();
+        assert!(bad.is_empty());
+        assert_eq!(lines(&all), lines(&one));
+    }
+
+    #[test]
+    fn a_worker_that_panics_is_an_error_not_a_crash() {
+        let text = format!("{ED} a\n").repeat(6);
+        let runs = split_at_lines(&text, 3);
+        assert_eq!(runs.len(), 3);
+        let parsed = parse_runs(&runs, |run, first| {
+            if first > 0 {
+                panic!("a bug in one worker");
+            }
+            parse_lines(run, first)
+        });
+        let e = parsed.unwrap_err().to_string();
+        assert!(e.contains("worker thread stopped unexpectedly"), "{e}");
+        // The other runs are still read when no worker fails.
+        let parsed = parse_runs(&runs, parse_lines).unwrap();
+        assert_eq!(parsed.iter().map(|p| p.0.len()).sum::<usize>(), 6);
+    }
+
+    #[test]
+    fn several_keys_are_their_own_error_with_the_message_as_before() {
+        let two = format!("# mine\n{ED} a\n\n{ED} b\n");
+        let e = parse_key(two.as_bytes()).unwrap_err();
+        assert!(matches!(e, KeyError::MultipleKeys { first_line: 2, second_line: 4 }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the input holds more than one key (lines 2 and 4); import one key, or use bulk import for a whole authorized_keys file"
+        );
     }
 
     #[test]
@@ -613,3 +711,6 @@ mod tests {
         assert!(ok.iter().all(|e| nth(e.line).ends_with(&e.info.comment)));
     }
 }
+
+#[cfg(test)]
+mod properties;

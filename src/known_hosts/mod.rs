@@ -124,7 +124,7 @@ fn added_since_message(path: &Path, backup: &Path, count: usize, first: &[AddedL
 
 /// The user's `~/.ssh/known_hosts`, or `None` when there is no home directory.
 pub fn default_path() -> Option<PathBuf> {
-    directories::BaseDirs::new().map(|d| d.home_dir().join(".ssh").join("known_hosts"))
+    crate::paths::home_dir().map(|home| home.join(".ssh").join("known_hosts"))
 }
 
 /// Where the backup of `path` goes: the same name with `.old` appended (`FILE.old`),

@@ -422,7 +422,7 @@ impl PrivateKeyDialog {
                 let go = ui.add_enabled(!self.saving && !self.typed_path.trim().is_empty(), egui::Button::new("Save"));
                 if go.clicked() || (submitted(ui, &r) && !self.typed_path.trim().is_empty()) {
                     self.error = None;
-                    cmds.push(Command::SavePrivateKey { path: Some(expand_home(self.typed_path.trim())), overwrite: false });
+                    cmds.push(Command::SavePrivateKey { path: Some(crate::paths::expand_home(self.typed_path.trim())), overwrite: false });
                 }
             });
             if let Some(p) = &self.saved_to {
@@ -464,13 +464,5 @@ impl PrivateKeyDialog {
             }
         }
         close
-    }
-}
-
-/// `~/x` -> the home folder's `x`.
-pub fn expand_home(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), directories::BaseDirs::new()) {
-        (Some(rest), Some(b)) => b.home_dir().join(rest),
-        _ => PathBuf::from(p),
     }
 }

@@ -15,7 +15,7 @@ use super::create::account_row;
 use super::model::{shorten_fingerprint, Model};
 use super::widgets::{error_text, warn_text};
 use crate::inventory::{check_key_name, import_names, ImportKey};
-use crate::keys::{parse_bulk, parse_key, BulkLineError, KeySource, MAX_SINGLE_KEY_BYTES};
+use crate::keys::{parse_bulk, parse_key, BulkLineError, KeyError, KeySource, MAX_SINGLE_KEY_BYTES};
 
 /// Files larger than this are refused before reading: 100,000 RSA 4096 keys take ~75 MB.
 pub const MAX_IMPORT_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -69,7 +69,7 @@ fn parse_input(bytes: &[u8], path: Option<&PathBuf>, mut out: ReadInput) -> Read
             }
             out.keys.push(key);
         }
-        Err(e) if e.is_multiple_keys() => bulk(&mut out),
+        Err(KeyError::MultipleKeys { .. }) => bulk(&mut out),
         Err(e) => out.error = Some(e.to_string()),
     }
     out
@@ -332,7 +332,7 @@ impl ImportDialog {
                     let l = ui.label("File path");
                     let r = ui.add(egui::TextEdit::singleline(&mut self.typed_file).desired_width(260.0)).labelled_by(l.id);
                     if ui.button("Add file").clicked() || super::widgets::submitted(ui, &r) {
-                        let p = super::create::expand_home(self.typed_file.trim());
+                        let p = crate::paths::expand_home(self.typed_file.trim());
                         cmds.push(Command::OpenImport(vec![p]));
                         self.typed_file.clear();
                     }

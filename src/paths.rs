@@ -1,0 +1,51 @@
+//! Paths as people type them: `~` and `~/...` mean the home folder, as in a shell.
+//! One definition, so that the CLI, the app's file fields and the default known_hosts
+//! path agree on what `~` is. Not for: `~user` forms, variables, globs.
+
+use std::path::PathBuf;
+
+/// The user's home folder (`$HOME`, else the password database), or `None` when there
+/// is none.
+pub fn home_dir() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf())
+}
+
+/// `~` is the home folder and `~/x` is `x` in it; anything else is taken as typed,
+/// including `~user/x` (a shell would look `user` up; a typo is likelier here) and a
+/// `~` later in the path. Without a home folder the text is taken as typed too. The
+/// caller trims the text if it wants to.
+pub fn expand_home(typed: &str) -> PathBuf {
+    let rest = match typed.strip_prefix('~') {
+        Some("") => "",
+        Some(r) => match r.strip_prefix('/') {
+            Some(r) => r,
+            None => return PathBuf::from(typed),
+        },
+        None => return PathBuf::from(typed),
+    };
+    match home_dir() {
+        Some(home) if rest.is_empty() => home,
+        Some(home) => home.join(rest),
+        None => PathBuf::from(typed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tilde_means_the_home_folder() {
+        let home = home_dir().expect("the test machine has a home folder");
+        assert_eq!(expand_home("~"), home);
+        assert_eq!(expand_home("~/"), home);
+        assert_eq!(expand_home("~/.ssh/id_ed25519"), home.join(".ssh").join("id_ed25519"));
+    }
+
+    #[test]
+    fn other_paths_are_taken_as_typed() {
+        for typed in ["/etc/ssh/x", "keys/id", "", "~user/x", "~x", "a/~/b", " ~/x", "./~"] {
+            assert_eq!(expand_home(typed), PathBuf::from(typed), "{typed:?}");
+        }
+    }
+}

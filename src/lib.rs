@@ -7,5 +7,6 @@ pub mod inventory;
 pub mod keys;
 pub mod known_hosts;
 pub mod paths;
+pub mod remote;
 pub mod secure_file;
 pub mod ui;

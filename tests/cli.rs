@@ -345,15 +345,21 @@ fn delete_while_bound_and_rebinding() {
     let hosts: Value = serde_json::from_str(&env.ok(["host", "list", "--json"])).unwrap();
     assert!(hosts.as_array().unwrap().iter().all(|h| h["key"].is_null()), "{hosts}");
 
-    // One key per host: binding another key replaces the binding.
+    // A host trusts several key pairs: binding another one adds it; `key` stays the
+    // first bound (for scripts written when a host had one), `keys` lists them all.
     env.ok(["key", "bind", "other-key", "web01"]);
     let out = env.ok(["key", "bind", "third-key", "web01"]);
-    assert!(out.contains("web01 was bound to other-key"), "{out}");
+    assert!(out.contains("Bound third-key to web01"), "{out}");
+    let out = env.ok(["key", "bind", "third-key", "web01"]);
+    assert!(out.contains("already bound to web01"), "{out}");
     let hosts: Value = serde_json::from_str(&env.ok(["host", "list", "--json"])).unwrap();
     let web01 = hosts.as_array().unwrap().iter().find(|h| h["name"] == "web01").unwrap();
-    assert_eq!(web01["key"], "third-key", "{hosts}");
-    assert_eq!(env.show("other-key", &[])["hosts"], serde_json::json!([]));
+    assert_eq!(web01["key"], "other-key", "{hosts}");
+    assert_eq!(web01["keys"], serde_json::json!(["other-key", "third-key"]), "{hosts}");
+    assert_eq!(env.show("other-key", &[])["hosts"], serde_json::json!(["web01"]));
     assert_eq!(env.show("third-key", &[])["hosts"], serde_json::json!(["web01"]));
+    env.ok(["key", "unbind", "other-key", "web01"]);
+    assert_eq!(env.show("third-key", &[])["hosts"], serde_json::json!(["web01"]), "unbinding one keeps the other");
     env.ok(["key", "rm", "other-key"]);
     let err = env.fails(["key", "rm", "third-key"]);
     assert!(err.contains("web01"), "{err}");
@@ -412,13 +418,13 @@ fn refused_untouched(db: &Path, expected: &str) {
 fn inventory_files_it_cannot_use_are_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
 
-    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema (2).
+    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema (3).
     let fresh = dir.path().join("new/nested/inv.sqlite3");
     let out = Env::at(&fresh).ok(["key", "list", "--json"]);
     assert_eq!(out.trim(), "[]");
     let conn = rusqlite::Connection::open(&fresh).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let mode_: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode_, "wal");
     for table in ["accounts", "key_pairs", "tags", "hosts", "bindings", "activity"] {
@@ -652,7 +658,20 @@ const KEY_FIELDS: &[&str] = &[
     "updated_at",
     "weak",
 ];
-const HOST_FIELDS: &[&str] = &["account", "addresses", "bound_at", "id", "key", "name", "port", "region", "user"];
+const HOST_FIELDS: &[&str] = &[
+    "account",
+    "addresses",
+    "authorized_keys",
+    "bound_at",
+    "id",
+    "key",
+    "keys",
+    "last_check",
+    "name",
+    "port",
+    "region",
+    "user",
+];
 const ACCOUNT_FIELDS: &[&str] = &["created_at", "id", "name", "note", "provider", "provider_name"];
 const ACTIVITY_FIELDS: &[&str] = &["action", "at", "detail", "id", "subject"];
 
@@ -730,9 +749,13 @@ fn json_field_names_and_forms_stay_as_scripts_expect() {
     }
     let web01 = hosts.iter().find(|h| h["name"] == "web01").expect("web01 listed");
     assert_eq!(web01["key"], "web-key");
+    assert_eq!(web01["keys"], serde_json::json!(["web-key"]));
+    assert_eq!(web01["authorized_keys"], ".ssh/authorized_keys");
+    assert_eq!(web01["last_check"], Value::Null, "never checked");
     assert!(is_rfc3339_utc(&web01["bound_at"]), "{web01}");
     let spare = hosts.iter().find(|h| h["name"] == "spare").expect("spare listed");
     assert_eq!((&spare["key"], &spare["bound_at"]), (&Value::Null, &Value::Null));
+    assert_eq!(spare["keys"], serde_json::json!([]));
 
     let accounts = json_array(&env.ok(["account", "list", "--json"]));
     assert_eq!(accounts.len(), 1);

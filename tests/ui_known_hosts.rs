@@ -93,6 +93,9 @@ fn host(name: &str, addresses: &[&str], port: u16) -> Host {
         region: String::new(),
         key: None,
         bound_at: None,
+        keys: Vec::new(),
+        authorized_keys: keyshelf::inventory::DEFAULT_AUTHORIZED_KEYS.to_string(),
+        last_check: None,
     }
 }
 

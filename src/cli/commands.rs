@@ -18,6 +18,11 @@ use crate::keys::{self, GeneratedKey, KeyError, KeyKind, KeySpec, PrivateFormat,
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
+    /// Some hosts failed; the per-host results were printed.
+    #[error("{0}")]
+    Failed(String),
+    #[error(transparent)]
     Inventory(#[from] InventoryError),
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -33,7 +38,7 @@ pub enum CliError {
     Install { dir: PathBuf, source: io::Error },
 }
 
-type Result<T> = std::result::Result<T, CliError>;
+pub(super) type Result<T> = std::result::Result<T, CliError>;
 
 fn open(db: Option<PathBuf>) -> Result<Inventory> {
     let path = db.or_else(crate::inventory::default_path).ok_or_else(|| {
@@ -61,7 +66,7 @@ fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
 }
 
 /// Prints `v` as indented JSON and a newline.
-fn print_json(out: &mut dyn Write, v: &(impl Serialize + ?Sized)) -> Result<()> {
+pub(super) fn print_json(out: &mut dyn Write, v: &(impl Serialize + ?Sized)) -> Result<()> {
     let mut w = buffered(out);
     serde_json::to_writer_pretty(&mut w, v).map_err(io::Error::from)?;
     w.write_all(b"\n")?;
@@ -150,9 +155,36 @@ fn account(mut inv: Inventory, c: AccountCommand, out: &mut dyn Write) -> Result
 
 fn host(mut inv: Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
     match c {
-        HostCommand::Add { name, addresses, port, user, account, region } => {
-            let h = inv.add_host(&NewHost { name, addresses, port, user, account, region })?;
+        HostCommand::Add { name, addresses, port, user, account, region, authorized_keys } => {
+            let h = inv.add_host(&NewHost { name, addresses, port, user, account, region, authorized_keys })?;
             writeln!(out, "Added host {} ({})", h.name, h.addresses.join(", "))?;
+        }
+        HostCommand::Edit { name, new_name, addresses, port, user, account, region, authorized_keys } => {
+            let h = inv.host(&name)?;
+            let new = NewHost {
+                name: new_name.unwrap_or_else(|| h.name.clone()),
+                addresses: if addresses.is_empty() { h.addresses.clone() } else { addresses },
+                port: port.unwrap_or(h.port),
+                user: user.unwrap_or_else(|| h.user.clone()),
+                // An empty --account takes the host out of its account.
+                account: match account {
+                    Some(a) if a.is_empty() => None,
+                    Some(a) => Some(a),
+                    None => h.account.clone(),
+                },
+                region: region.unwrap_or_else(|| h.region.clone()),
+                authorized_keys: authorized_keys.unwrap_or_else(|| h.authorized_keys.clone()),
+            };
+            let h = inv.update_host(&name, &new)?;
+            writeln!(out, "Saved host {} ({}, authorized_keys {})", h.name, h.addresses.join(", "), h.authorized_keys)?;
+        }
+        HostCommand::Check { hosts, remote } => return super::remote::check(&mut inv, &hosts, &remote, out),
+        HostCommand::Audit { host, import, remote } => {
+            return super::remote::audit(&mut inv, &host, import, &remote, out)
+        }
+        HostCommand::ResetKey { host, key, scope: s, remote } => {
+            let k = inv.resolve_key(&key, &scope(&s))?;
+            return super::remote::reset_key(&mut inv, &host, &k, &remote, out);
         }
         HostCommand::List { json } => {
             let hosts = inv.hosts()?;
@@ -168,11 +200,20 @@ fn host(mut inv: Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
                         h.port.to_string(),
                         h.user.clone(),
                         crate::inventory::scope_label(h.account.as_deref(), &h.region),
-                        h.key.as_ref().map(|k| k.1.clone()).unwrap_or_else(|| "-".into()),
+                        if h.keys.is_empty() {
+                            "-".into()
+                        } else {
+                            h.keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>().join(",")
+                        },
+                        h.last_check.as_ref().map(|c| c.status.clone()).unwrap_or_else(|| "-".into()),
                     ]
                 })
                 .collect();
-            write!(out, "{}", table(&["NAME", "ADDRESSES", "PORT", "USER", "ACCOUNT", "KEY PAIR"], &rows))?;
+            write!(
+                out,
+                "{}",
+                table(&["NAME", "ADDRESSES", "PORT", "USER", "ACCOUNT", "KEY PAIRS", "LAST CHECK"], &rows)
+            )?;
         }
         HostCommand::Rm { name } => {
             let h = inv.remove_host(&name)?;
@@ -183,7 +224,7 @@ fn host(mut inv: Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn known_hosts_hint(out: &mut dyn Write, names: &[String]) -> Result<()> {
+pub(super) fn known_hosts_hint(out: &mut dyn Write, names: &[String]) -> Result<()> {
     if !names.is_empty() {
         writeln!(
             out,
@@ -292,12 +333,34 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
         KeyCommand::Bind { key, hosts, scope: s } => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&key, &scope(&s))?;
-            let rebound = inv.bind(k.id, &hosts)?;
+            let added = inv.bind(k.id, &hosts)?;
             writeln!(out, "Bound {} to {}", k.name, hosts.join(", "))?;
-            for r in rebound {
-                writeln!(out, "  {} was bound to {} before; that binding was replaced.", r.host, r.previous_key)?;
+            if added.len() < hosts.len() {
+                let already: Vec<&String> = hosts.iter().filter(|h| !added.contains(h)).collect();
+                writeln!(
+                    out,
+                    "  (already bound to {})",
+                    already.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+                )?;
             }
+            writeln!(out, "  This changes the inventory only; `keyshelf key deploy` puts the key on the servers.")?;
             Ok(())
+        }
+        KeyCommand::Deploy { key, hosts, scope: s, remote } => {
+            let mut inv = open(db)?;
+            let k = inv.resolve_key(&key, &scope(&s))?;
+            super::remote::deploy(&mut inv, &k, &hosts, &remote, out)
+        }
+        KeyCommand::Undeploy { key, hosts, scope: s, remote, force } => {
+            let mut inv = open(db)?;
+            let k = inv.resolve_key(&key, &scope(&s))?;
+            super::remote::undeploy(&mut inv, &k, &hosts, force, &remote, out)
+        }
+        KeyCommand::Rotate { old, to, scope: s, remote, delete_old } => {
+            let mut inv = open(db)?;
+            let old = inv.resolve_key(&old, &scope(&s))?;
+            let new = inv.resolve_key(&to, &scope(&s))?;
+            super::remote::rotate(&mut inv, &old, &new, delete_old, &remote, out)
         }
         KeyCommand::Unbind { key, hosts, scope: s } => {
             let mut inv = open(db)?;

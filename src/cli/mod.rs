@@ -8,6 +8,7 @@
 mod commands;
 pub mod known_hosts;
 mod output;
+mod remote;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -155,7 +156,43 @@ pub enum KeyCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Bind a key pair to hosts (re-associates hosts bound to another key)
+    /// Put a key pair on servers: add it to each host's authorized_keys, bind it, prove a login
+    Deploy {
+        key: String,
+        #[arg(required = true)]
+        hosts: Vec<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Take a key pair off servers: remove its lines from each host's authorized_keys, unbind it
+    Undeploy {
+        key: String,
+        #[arg(required = true)]
+        hosts: Vec<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
+        /// Remove it even when Keyshelf is logged in with it and no other login was proved
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace a key pair by another on every host it is bound to (new key proved first)
+    Rotate {
+        old: String,
+        #[arg(long = "to", value_name = "NEW")]
+        to: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
+        /// Delete the old key pair from the inventory once every host moved
+        #[arg(long)]
+        delete_old: bool,
+    },
+    /// Bind a key pair to hosts in the inventory only (see `key deploy` to put it on them)
     Bind {
         key: String,
         #[arg(required = true)]
@@ -235,6 +272,20 @@ pub struct ImportArgs {
     pub tags: Vec<String>,
 }
 
+/// How to reach servers (the SSH commands).
+#[derive(Args, Debug, Clone, Default)]
+pub struct RemoteArgs {
+    /// Log in with this private key file to manage the hosts
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Accept the key of a host seen for the first time (StrictHostKeyChecking=accept-new)
+    #[arg(long)]
+    pub accept_new: bool,
+    /// Print one JSON object per host
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum HostCommand {
     /// Add a host
@@ -251,14 +302,62 @@ pub enum HostCommand {
         account: Option<String>,
         #[arg(long, default_value = "")]
         region: String,
+        /// Its authorized_keys file, relative to the login user's home or absolute
+        #[arg(long, value_name = "PATH", default_value = ".ssh/authorized_keys")]
+        authorized_keys: String,
     },
-    /// List hosts and the key pair bound to each
+    /// Change a host's details (what is not given stays)
+    Edit {
+        name: String,
+        /// A new name
+        #[arg(long = "name", value_name = "NEW")]
+        new_name: Option<String>,
+        /// Replaces every address (repeatable)
+        #[arg(long = "address")]
+        addresses: Vec<String>,
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_name = "PATH")]
+        authorized_keys: Option<String>,
+    },
+    /// List hosts and the key pairs bound to each
     List {
         #[arg(long)]
         json: bool,
     },
     /// Remove a host
     Rm { name: String },
+    /// Log in to hosts with each bound key pair alone and remember the result
+    Check {
+        #[arg(required = true)]
+        hosts: Vec<String>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// List every key in a host's authorized_keys and the key pair it is
+    Audit {
+        host: String,
+        /// Add the keys the inventory does not know
+        #[arg(long)]
+        import: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Make KEY the only key pair of HOST: deploy it, prove it, then remove the old ones
+    ResetKey {
+        host: String,
+        key: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
 }
 
 /// Runs the CLI with the given arguments and streams; returns the process exit code.

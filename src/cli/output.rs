@@ -110,12 +110,25 @@ pub struct HostJson<'a> {
     #[serde(serialize_with = "optional_time")]
     bound_at: Option<i64>,
     id: i64,
-    /// The name of the bound key pair.
+    /// The name of the first bound key pair (the oldest binding).
     key: Option<&'a str>,
+    /// Every bound key pair, oldest binding first.
+    keys: Vec<&'a str>,
+    authorized_keys: &'a str,
+    last_check: Option<CheckJson<'a>>,
     name: &'a str,
     port: u16,
     region: &'a str,
     user: &'a str,
+}
+
+/// `last_check` in `host list --json`.
+#[derive(Serialize)]
+pub struct CheckJson<'a> {
+    status: &'a str,
+    #[serde(serialize_with = "time")]
+    at: i64,
+    message: &'a str,
 }
 
 impl<'a> From<&'a Host> for HostJson<'a> {
@@ -126,6 +139,9 @@ impl<'a> From<&'a Host> for HostJson<'a> {
             bound_at: h.bound_at,
             id: h.id,
             key: h.key.as_ref().map(|k| k.1.as_str()),
+            keys: h.keys.iter().map(|k| k.1.as_str()).collect(),
+            authorized_keys: &h.authorized_keys,
+            last_check: h.last_check.as_ref().map(|c| CheckJson { status: &c.status, at: c.at, message: &c.message }),
             name: &h.name,
             port: h.port,
             region: &h.region,

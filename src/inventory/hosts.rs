@@ -1,14 +1,36 @@
-//! Hosts (servers, instances) and their bindings to key pairs. A host has at most one
-//! key pair, as in the consoles: binding it again re-associates it.
+//! Hosts (servers, instances) and their bindings to key pairs. A host may trust several
+//! key pairs (a laptop key and a CI key), as a real server does.
+
+use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension};
 
 use super::rules::check_label;
-use super::{account_id, log, now, Host, Inventory, InventoryError, NewHost, Rebound, Result};
+use super::{
+    account_id, log, now, Host, Inventory, InventoryError, LastCheck, NewHost, Result, DEFAULT_AUTHORIZED_KEYS,
+};
 
-const SELECT_HOSTS: &str = "SELECT h.id, h.name, h.port, h.user, a.name, h.region, k.id, k.name, b.bound_at
-    FROM hosts h LEFT JOIN accounts a ON a.id = h.account_id
-    LEFT JOIN bindings b ON b.host_id = h.id LEFT JOIN key_pairs k ON k.id = b.key_pair_id";
+const SELECT_HOSTS: &str = "SELECT h.id, h.name, h.port, h.user, a.name, h.region, h.authorized_keys,
+        h.check_status, h.check_message, h.checked_at
+    FROM hosts h LEFT JOIN accounts a ON a.id = h.account_id";
+
+/// The authorized_keys path to store: the default when empty.
+fn authorized_keys_path(h: &NewHost) -> Result<String> {
+    let p = h.authorized_keys.trim();
+    if p.is_empty() {
+        return Ok(DEFAULT_AUTHORIZED_KEYS.to_string());
+    }
+    // It travels to the server as one line of the script's input: no line breaks.
+    if p.chars().any(|c| c.is_control()) {
+        return Err(InventoryError::Rule(
+            "The authorized_keys path cannot contain line breaks or control characters".into(),
+        ));
+    }
+    if p.ends_with('/') {
+        return Err(InventoryError::Rule(format!("The authorized_keys path '{p}' names a folder, not a file")));
+    }
+    Ok(p.to_string())
+}
 
 fn check_host(h: &NewHost) -> Result<()> {
     check_label("Host name", &h.name)?;
@@ -37,9 +59,11 @@ impl Inventory {
             return Err(InventoryError::Rule(format!("A host named '{}' already exists", h.name)));
         }
         let at = now();
+        let ak = authorized_keys_path(h)?;
         tx.execute(
-            "INSERT INTO hosts (name, port, user, account_id, region, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![h.name, h.port, h.user, account, h.region, at],
+            "INSERT INTO hosts (name, port, user, account_id, region, authorized_keys, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            params![h.name, h.port, h.user, account, h.region, ak, at],
         )?;
         let id = tx.last_insert_rowid();
         for (i, a) in h.addresses.iter().enumerate() {
@@ -53,7 +77,7 @@ impl Inventory {
         self.host(&h.name)
     }
 
-    /// Replaces a host's details (its binding stays).
+    /// Replaces a host's details (its bindings stay).
     pub fn update_host(&mut self, old_name: &str, h: &NewHost) -> Result<Host> {
         check_host(h)?;
         let tx = self.write()?;
@@ -67,9 +91,11 @@ impl Inventory {
         {
             return Err(InventoryError::Rule(format!("A host named '{}' already exists", h.name)));
         }
+        let ak = authorized_keys_path(h)?;
         tx.execute(
-            "UPDATE hosts SET name = ?1, port = ?2, user = ?3, account_id = ?4, region = ?5, updated_at = ?6 WHERE id = ?7",
-            params![h.name, h.port, h.user, account, h.region, now(), id],
+            "UPDATE hosts SET name = ?1, port = ?2, user = ?3, account_id = ?4, region = ?5, authorized_keys = ?6,
+                 updated_at = ?7 WHERE id = ?8",
+            params![h.name, h.port, h.user, account, h.region, ak, now(), id],
         )?;
         tx.execute("DELETE FROM host_addresses WHERE host_id = ?1", [id])?;
         for (i, a) in h.addresses.iter().enumerate() {
@@ -96,8 +122,9 @@ impl Inventory {
     fn hosts_where(&self, clause: &str, arg: Option<&str>) -> Result<Vec<Host>> {
         let mut st = self.conn.prepare(&format!("{SELECT_HOSTS} {clause} ORDER BY h.name"))?;
         let map = |r: &rusqlite::Row<'_>| {
-            let key_id: Option<i64> = r.get(6)?;
-            let key_name: Option<String> = r.get(7)?;
+            let status: Option<String> = r.get(7)?;
+            let message: String = r.get(8)?;
+            let at: Option<i64> = r.get(9)?;
             Ok(Host {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -106,8 +133,11 @@ impl Inventory {
                 user: r.get(3)?,
                 account: r.get(4)?,
                 region: r.get(5)?,
-                key: key_id.zip(key_name),
-                bound_at: r.get(8)?,
+                key: None,
+                bound_at: None,
+                keys: Vec::new(),
+                authorized_keys: r.get(6)?,
+                last_check: status.zip(at).map(|(status, at)| LastCheck { status, message, at }),
             })
         };
         let mut hosts: Vec<Host> = match arg {
@@ -115,8 +145,24 @@ impl Inventory {
             None => st.query_map([], map)?.collect::<std::result::Result<_, _>>()?,
         };
         let mut st = self.conn.prepare("SELECT address FROM host_addresses WHERE host_id = ?1 ORDER BY position")?;
+        let mut bound: HashMap<i64, Vec<(i64, String, i64)>> = HashMap::new();
+        {
+            let mut b = self.conn.prepare(
+                "SELECT b.host_id, k.id, k.name, b.bound_at FROM bindings b JOIN key_pairs k ON k.id = b.key_pair_id
+                 ORDER BY b.bound_at, k.name",
+            )?;
+            let mut rows = b.query([])?;
+            while let Some(r) = rows.next()? {
+                bound.entry(r.get(0)?).or_default().push((r.get(1)?, r.get(2)?, r.get(3)?));
+            }
+        }
         for h in &mut hosts {
             h.addresses = st.query_map([h.id], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+            if let Some(keys) = bound.remove(&h.id) {
+                h.key = keys.first().map(|k| (k.0, k.1.clone()));
+                h.bound_at = keys.first().map(|k| k.2);
+                h.keys = keys.into_iter().map(|k| (k.0, k.1)).collect();
+            }
         }
         Ok(hosts)
     }
@@ -132,32 +178,27 @@ impl Inventory {
         Ok(host)
     }
 
-    /// Binds a key pair to hosts in one transaction. A host bound to another key pair is
-    /// re-associated; those replacements are returned.
-    pub fn bind(&mut self, key_id: i64, hosts: &[String]) -> Result<Vec<Rebound>> {
+    /// Binds a key pair to hosts in one transaction; a host keeps the key pairs it
+    /// already trusts. Returns the hosts that were not bound to it yet.
+    pub fn bind(&mut self, key_id: i64, hosts: &[String]) -> Result<Vec<String>> {
         let tx = self.write()?;
         let key = self.key(key_id)?;
         let targets: Vec<Host> = hosts.iter().map(|h| self.host(h)).collect::<Result<_>>()?;
-        let mut rebound = Vec::new();
+        let mut added = Vec::new();
         let at = now();
         for h in &targets {
-            match &h.key {
-                Some((id, _)) if *id == key_id => continue,
-                Some((_, prev)) => rebound.push(Rebound { host: h.name.clone(), previous_key: prev.clone() }),
-                None => {}
+            if h.keys.iter().any(|k| k.0 == key_id) || added.contains(&h.name) {
+                continue;
             }
             tx.execute(
-                "INSERT OR REPLACE INTO bindings (host_id, key_pair_id, bound_at) VALUES (?1, ?2, ?3)",
+                "INSERT INTO bindings (host_id, key_pair_id, bound_at) VALUES (?1, ?2, ?3)",
                 params![h.id, key_id, at],
             )?;
-            let detail = match &h.key {
-                Some((_, prev)) => format!("to {} (was {prev})", h.name),
-                None => format!("to {}", h.name),
-            };
-            log(&tx, "bind", &key.name, &detail)?;
+            log(&tx, "bind", &key.name, &format!("to {}", h.name))?;
+            added.push(h.name.clone());
         }
         tx.commit()?;
-        Ok(rebound)
+        Ok(added)
     }
 
     /// Unbinds a key pair from hosts in one transaction; a host not bound to this key
@@ -166,14 +207,69 @@ impl Inventory {
         let tx = self.write()?;
         let key = self.key(key_id)?;
         let targets: Vec<Host> = hosts.iter().map(|h| self.host(h)).collect::<Result<_>>()?;
-        if let Some(h) = targets.iter().find(|h| h.key.as_ref().map(|k| k.0) != Some(key_id)) {
+        if let Some(h) = targets.iter().find(|h| !h.keys.iter().any(|k| k.0 == key_id)) {
             return Err(InventoryError::Rule(format!("Host '{}' is not bound to key pair '{}'", h.name, key.name)));
         }
         for h in &targets {
-            tx.execute("DELETE FROM bindings WHERE host_id = ?1", [h.id])?;
+            tx.execute("DELETE FROM bindings WHERE host_id = ?1 AND key_pair_id = ?2", [h.id, key_id])?;
             log(&tx, "unbind", &key.name, &format!("from {}", h.name))?;
         }
         tx.commit()?;
         Ok(targets)
+    }
+
+    /// Makes `key_id` the only key pair bound to `host` (Reset key): returns the names of
+    /// the key pairs it replaced.
+    pub fn replace_bindings(&mut self, host: &str, key_id: i64) -> Result<Vec<String>> {
+        let tx = self.write()?;
+        let key = self.key(key_id)?;
+        let h = self.host(host)?;
+        let previous: Vec<String> = h.keys.iter().filter(|k| k.0 != key_id).map(|k| k.1.clone()).collect();
+        tx.execute("DELETE FROM bindings WHERE host_id = ?1 AND key_pair_id != ?2", [h.id, key_id])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO bindings (host_id, key_pair_id, bound_at) VALUES (?1, ?2, ?3)",
+            params![h.id, key_id, now()],
+        )?;
+        let detail = if previous.is_empty() {
+            format!("to {}", h.name)
+        } else {
+            format!("to {} (replaces {})", h.name, previous.join(", "))
+        };
+        log(&tx, "reset key", &key.name, &detail)?;
+        tx.commit()?;
+        Ok(previous)
+    }
+
+    /// Remembers the result of a login check of a host.
+    pub fn record_check(&mut self, host: &str, status: &str, message: &str) -> Result<()> {
+        let tx = self.write()?;
+        let n = tx.execute(
+            "UPDATE hosts SET check_status = ?1, check_message = ?2, checked_at = ?3 WHERE name = ?4",
+            params![status, message, now(), host],
+        )?;
+        if n == 0 {
+            return Err(InventoryError::NotFound(format!("no host named '{host}' (see `keyshelf host list`)")));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The names of the key pairs holding this public key (in any account), as
+    /// "account/region/name" when they are in an account.
+    pub fn key_pair_names_with_fingerprint(&self, fingerprint_sha256: &str) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare(
+            "SELECT k.name FROM key_pairs k LEFT JOIN accounts a ON a.id = k.account_id
+             WHERE k.fingerprint_sha256 = ?1 ORDER BY a.name, k.region, k.name",
+        )?;
+        let names = st.query_map([fingerprint_sha256], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+        Ok(names)
+    }
+
+    /// Logs something done on a server (deployed, removed) in the activity log.
+    pub fn log_remote(&mut self, action: &str, subject: &str, detail: &str) -> Result<()> {
+        let tx = self.write()?;
+        log(&tx, action, subject, detail)?;
+        tx.commit()?;
+        Ok(())
     }
 }

@@ -79,6 +79,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX key_pairs_scope ON key_pairs (account_id, region);
     "#,
+    // 3: a real server trusts several keys, so a host has several key pairs (every
+    // existing binding is kept); each host says where its authorized_keys file is and
+    // remembers its last login check.
+    r#"
+    CREATE TABLE bindings_v3 (
+        host_id     INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+        key_pair_id INTEGER NOT NULL REFERENCES key_pairs(id) ON DELETE RESTRICT,
+        bound_at    INTEGER NOT NULL,
+        PRIMARY KEY (host_id, key_pair_id)
+    ) WITHOUT ROWID;
+    INSERT INTO bindings_v3 (host_id, key_pair_id, bound_at) SELECT host_id, key_pair_id, bound_at FROM bindings;
+    DROP TABLE bindings;
+    ALTER TABLE bindings_v3 RENAME TO bindings;
+    CREATE INDEX bindings_key ON bindings (key_pair_id);
+    ALTER TABLE hosts ADD COLUMN authorized_keys TEXT NOT NULL DEFAULT '.ssh/authorized_keys';
+    ALTER TABLE hosts ADD COLUMN check_status TEXT;
+    ALTER TABLE hosts ADD COLUMN check_message TEXT NOT NULL DEFAULT '';
+    ALTER TABLE hosts ADD COLUMN checked_at INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -112,5 +131,38 @@ mod tests {
             )
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_version_2_inventory_keeps_every_binding() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.sqlite3");
+        {
+            let c = rusqlite::Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.execute_batch(MIGRATIONS[1]).unwrap();
+            c.execute_batch(
+                "PRAGMA user_version = 2;
+                 INSERT INTO key_pairs (id, name, algorithm, bits, public_key, fingerprint_sha256, fingerprint_md5,
+                     origin, created_at, updated_at)
+                     VALUES (1, 'k1', 'ssh-ed25519', 256, 'x', 'f1', 'm1', 'imported', 0, 0),
+                            (2, 'k2', 'ssh-ed25519', 256, 'y', 'f2', 'm2', 'imported', 0, 0);
+                 INSERT INTO hosts (id, name, created_at, updated_at) VALUES (1, 'web', 0, 0), (2, 'db', 0, 0);
+                 INSERT INTO host_addresses VALUES (1, 0, 'web.example'), (2, 0, 'db.example');
+                 INSERT INTO bindings VALUES (1, 1, 10), (2, 2, 20);",
+            )
+            .unwrap();
+        }
+        let mut inv = crate::inventory::Inventory::open(&path).unwrap();
+        assert_eq!(inv.schema_version().unwrap(), LATEST);
+        let web = inv.host("web").unwrap();
+        assert_eq!(web.keys, vec![(1, "k1".to_string())]);
+        assert_eq!(web.bound_at, Some(10));
+        assert_eq!(web.authorized_keys, ".ssh/authorized_keys");
+        assert_eq!(inv.host("db").unwrap().key, Some((2, "k2".to_string())));
+        // And now a host can trust a second key pair.
+        inv.bind(2, &["web".to_string()]).unwrap();
+        let names: Vec<String> = inv.host("web").unwrap().keys.into_iter().map(|k| k.1).collect();
+        assert_eq!(names, ["k1", "k2"]);
     }
 }

@@ -172,10 +172,31 @@ pub struct Host {
     pub user: String,
     pub account: Option<String>,
     pub region: String,
-    /// The key pair bound to it: `(id, name)`.
+    /// The first key pair bound to it: `(id, name)` (the oldest binding).
     pub key: Option<(i64, String)>,
+    /// When that first binding was made.
     pub bound_at: Option<i64>,
+    /// Every key pair bound to it, oldest binding first: `(id, name)`.
+    pub keys: Vec<(i64, String)>,
+    /// Where its authorized_keys file is: relative to the login user's home, or absolute.
+    pub authorized_keys: String,
+    /// The last login check, if any.
+    pub last_check: Option<LastCheck>,
 }
+
+/// The result of the last login check of a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastCheck {
+    /// The check words: `ok`, `refused`, `unreachable`, `host key changed`, ...
+    pub status: String,
+    /// ssh's own reason, or what Keyshelf saw.
+    pub message: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// The authorized_keys path a host gets when none is given.
+pub const DEFAULT_AUTHORIZED_KEYS: &str = ".ssh/authorized_keys";
 
 impl Host {
     /// Every name a known_hosts file may know this host by.
@@ -197,6 +218,8 @@ pub struct NewHost {
     pub user: String,
     pub account: Option<String>,
     pub region: String,
+    /// Empty means [`DEFAULT_AUTHORIZED_KEYS`].
+    pub authorized_keys: String,
 }
 
 /// One entry of the activity log.
@@ -218,11 +241,4 @@ pub struct DeletedKey {
     pub private_key_path: Option<String>,
     /// Hosts it was unbound from (when deleting with "unbind and delete").
     pub unbound_hosts: Vec<String>,
-}
-
-/// A binding replaced by a new one: the host and the key pair it had before.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rebound {
-    pub host: String,
-    pub previous_key: String,
 }

@@ -17,7 +17,9 @@ pub use generate::{GeneratedKey, PrivateFormat};
 pub use info::{
     export_public, normalize_fingerprint, sha256_fingerprint, type_label, FingerprintQuery, KeyInfo, PublicFormat,
 };
-pub use parse::{parse_bulk, parse_key, BulkEntry, BulkLineError, KeySource, ParsedKey, MAX_SINGLE_KEY_BYTES};
+pub use parse::{
+    parse_authorized_line, parse_bulk, parse_key, BulkEntry, BulkLineError, KeySource, ParsedKey, MAX_SINGLE_KEY_BYTES,
+};
 
 use std::fmt;
 

@@ -264,11 +264,18 @@ fn check_line_text(line: &str) -> Result<(), String> {
 
 /// Parses one `authorized_keys`-style line: `[options] TYPE BASE64 [COMMENT]`.
 fn parse_line(line: &str) -> Result<PublicKey, String> {
+    parse_authorized_line(line).map(|(_, key)| key)
+}
+
+/// Parses one `authorized_keys` line into its options field (empty when none, as
+/// written) and its key (with the comment). The error says what is wrong in words.
+pub fn parse_authorized_line(line: &str) -> Result<(String, PublicKey), String> {
     use base64ct::Encoding;
     let line = line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     let (first, _) = first_token(line);
     let has_options = !(is_key_type(first) || is_cert_type(first));
     let rest = if has_options { skip_options(line)? } else { line };
+    let options = line[..line.len() - rest.len()].trim().to_string();
     let (ktype, rest) = first_token(rest);
     if is_cert_type(ktype) {
         return Err(format!("'{ktype}' is an SSH certificate, not a key pair; import the plain public key"));
@@ -297,7 +304,7 @@ fn parse_line(line: &str) -> Result<PublicKey, String> {
         return Err(format!("the line says '{ktype}' but the key data is '{}'", inner.as_str()));
     }
     key.set_comment(tidy_comment(comment));
-    Ok(key)
+    Ok((options, key))
 }
 
 fn first_token(s: &str) -> (&str, &str) {

@@ -17,19 +17,21 @@ use tempfile::TempDir;
 pub struct Env {
     pub dir: TempDir,
     pub db: PathBuf,
+    /// Extra environment for every keyshelf run (e.g. `KEYSHELF_SSH_COMMAND`).
+    pub vars: Vec<(String, String)>,
 }
 
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("inv.sqlite3");
-        Env { dir, db }
+        Env { dir, db, vars: Vec::new() }
     }
 
     /// A scratch folder whose commands use the inventory at `db` instead.
     pub fn at(db: &Path) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
-        Env { dir, db: db.to_path_buf() }
+        Env { dir, db: db.to_path_buf(), vars: Vec::new() }
     }
 
     /// A path inside the scratch folder.
@@ -51,6 +53,7 @@ impl Env {
     {
         let mut c = Command::new(env!("CARGO_BIN_EXE_keyshelf"));
         c.arg("--db").arg(&self.db).args(args).current_dir(self.dir.path()).env_remove("KEYSHELF_DB");
+        c.envs(self.vars.iter().map(|(k, v)| (k, v)));
         c
     }
 

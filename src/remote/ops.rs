@@ -1,0 +1,582 @@
+//! What Keyshelf does on servers: deploy, undeploy, check, audit, reset key and rotate,
+//! each as a function over hosts that returns one outcome per host and keeps the
+//! inventory in step (bindings, last check, activity) as each host finishes.
+//!
+//! The rule that runs through all of it: nothing is removed from a server until another
+//! login is proved to work, so no host ever ends with neither the old key nor the new.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+
+use serde::Serialize;
+
+use super::authorized_keys::{self, Entry};
+use super::session::{management_identities, LoginKey, Session};
+use super::ssh::{Endpoint, Failure, FailureKind, Identities, Ssh};
+use super::RemoteError;
+use crate::inventory::{Host, ImportKey, Inventory, KeyPair, Scope};
+
+/// One host's result. `status` is one of the check words (`ok`, `refused`,
+/// `unreachable`, `host key changed`, `host key unknown`, `no private key`) or an
+/// operation's (`deployed`, `already present`, `removed`, `not present`, `rotated`,
+/// `failed`, `cancelled`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostOutcome {
+    pub host: String,
+    pub ok: bool,
+    pub status: String,
+    pub message: String,
+}
+
+impl HostOutcome {
+    fn ok(host: &Host, status: &str, message: impl Into<String>) -> HostOutcome {
+        HostOutcome { host: host.name.clone(), ok: true, status: status.into(), message: message.into() }
+    }
+
+    fn failed(host: &Host, f: &Failure) -> HostOutcome {
+        HostOutcome { host: host.name.clone(), ok: false, status: f.kind.word().into(), message: f.message.clone() }
+    }
+
+    fn refused(host: &Host, status: &str, message: impl Into<String>) -> HostOutcome {
+        HostOutcome { host: host.name.clone(), ok: false, status: status.into(), message: message.into() }
+    }
+}
+
+/// Progress of a run over several hosts, for a view or a terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    Started(String),
+    Finished(HostOutcome),
+}
+
+/// How Keyshelf reaches servers for one run.
+#[derive(Clone)]
+pub struct Remote {
+    pub ssh: Ssh,
+    /// `--identity FILE`: the key to manage hosts with.
+    pub identity: Option<PathBuf>,
+    /// Hosts worked on at once.
+    pub parallel: usize,
+    /// Set to stop starting new hosts; hosts already running finish (each is atomic).
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Remote {
+    pub fn new(ssh: Ssh) -> Remote {
+        Remote { ssh, identity: None, parallel: 8, cancel: Arc::new(AtomicBool::new(false)) }
+    }
+}
+
+/// Where a host is reached: its first address, its user and port.
+pub fn endpoint(h: &Host) -> Endpoint {
+    let addr = h.addresses.first().cloned().unwrap_or_else(|| h.name.clone());
+    let destination = if h.user.is_empty() { addr } else { format!("{}@{addr}", h.user) };
+    Endpoint { destination, port: h.port }
+}
+
+/// The private key file of a key pair, when Keyshelf knows it and it exists.
+fn private_key(k: &KeyPair) -> Option<PathBuf> {
+    k.private_key_path.as_deref().map(PathBuf::from).filter(|p| p.is_file())
+}
+
+/// What a worker found on one host, applied to the inventory by the caller's thread.
+type Work<'a, T> = &'a (dyn Fn(&Host) -> (HostOutcome, T) + Sync);
+
+/// Runs `work` on every host, `parallel` at a time, calling `apply` on the caller's
+/// thread as each host finishes (so the inventory follows the servers host by host,
+/// even if the run is killed half-way).
+fn for_hosts<T: Send>(
+    remote: &Remote,
+    hosts: &[Host],
+    work: Work<'_, T>,
+    mut apply: impl FnMut(&Host, &mut HostOutcome, T),
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<HostOutcome> {
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, HostOutcome, Option<T>)>();
+    let mut out: Vec<Option<HostOutcome>> = vec![None; hosts.len()];
+    std::thread::scope(|s| {
+        for _ in 0..remote.parallel.clamp(1, hosts.len().max(1)) {
+            let tx = tx.clone();
+            let next = &next;
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(h) = hosts.get(i) else { break };
+                if remote.cancel.load(Ordering::SeqCst) {
+                    let o = HostOutcome::refused(h, "cancelled", "cancelled before it started; nothing was changed");
+                    let _ = tx.send((i, o, None));
+                    continue;
+                }
+                progress(Progress::Started(h.name.clone()));
+                let (o, t) = work(h);
+                if tx.send((i, o, Some(t))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (i, mut o, t) in rx {
+            if let Some(t) = t {
+                apply(&hosts[i], &mut o, t);
+            }
+            progress(Progress::Finished(o.clone()));
+            out[i] = Some(o);
+        }
+    });
+    out.into_iter().flatten().collect()
+}
+
+fn resolve_hosts(inv: &Inventory, names: &[String]) -> Result<Vec<Host>, RemoteError> {
+    let mut v: Vec<Host> = Vec::new();
+    for n in names {
+        let h = inv.host(n)?;
+        if !v.iter().any(|x| x.id == h.id) {
+            v.push(h);
+        }
+    }
+    Ok(v)
+}
+
+/// The private key files of the key pairs bound to a host (for logging in to manage it).
+fn bound_private_keys(inv: &Inventory, h: &Host) -> Vec<PathBuf> {
+    h.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).filter_map(|k| private_key(&k)).collect()
+}
+
+/// Adds the key to the file unless it is already there.
+fn add_key(remote: &Remote, h: &Host, ids: &Identities, key: &KeyPair) -> Result<&'static str, Failure> {
+    let (session, file) = Session::open(&remote.ssh, &endpoint(h), ids, &h.authorized_keys)?;
+    if authorized_keys::contains(&file.content, &key.fingerprint_sha256) {
+        session.keep()?;
+        return Ok("already present");
+    }
+    let line = authorized_keys::key_line(&key.public_key);
+    session.write(&authorized_keys::append(&file.content, &line))?;
+    Ok("deployed")
+}
+
+/// Proves that `key` logs in to `h` on its own.
+fn prove(remote: &Remote, h: &Host, key: &KeyPair) -> Result<(), Failure> {
+    match private_key(key) {
+        Some(p) => remote.ssh.prove(&endpoint(h), &p, &key.fingerprint_sha256),
+        None => Err(no_private_key(key)),
+    }
+}
+
+fn no_private_key(key: &KeyPair) -> Failure {
+    let why = match &key.private_key_path {
+        Some(p) => format!("its private key file {p} is missing"),
+        None => "Keyshelf does not know where its private key file is (set it in the key's details)".into(),
+    };
+    Failure { kind: FailureKind::Remote, message: format!("cannot log in with key pair '{}': {why}", key.name) }
+}
+
+/// Deploys a key pair to hosts: appends it to each host's authorized_keys unless it is
+/// there, binds it, and proves a login with it when its private key file is known.
+pub fn deploy(
+    inv: &mut Inventory,
+    remote: &Remote,
+    key: &KeyPair,
+    host_names: &[String],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    let hosts = resolve_hosts(inv, host_names)?;
+    let ids: Vec<Identities> =
+        hosts.iter().map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h))).collect();
+    let work = |h: &Host| {
+        let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
+        match add_key(remote, h, &ids[i], key) {
+            Err(f) => (HostOutcome::failed(h, &f), false),
+            Ok(status) => {
+                let o = match private_key(key) {
+                    None => HostOutcome::ok(h, status, format!("in {}; not proved: Keyshelf does not know the private key file", h.authorized_keys)),
+                    Some(_) => match prove(remote, h, key) {
+                        Ok(()) => HostOutcome::ok(h, status, format!("in {}; a login with it works", h.authorized_keys)),
+                        Err(f) => HostOutcome::refused(
+                            h,
+                            "failed",
+                            format!(
+                                "the key is in {}, but a login with it failed: {}. Check the server's AuthorizedKeysFile and StrictModes",
+                                h.authorized_keys, f.message
+                            ),
+                        ),
+                    },
+                };
+                (o, true)
+            }
+        }
+    };
+    let apply = |h: &Host, o: &mut HostOutcome, on_server: bool| {
+        if !on_server {
+            return;
+        }
+        if let Err(e) = inv.bind(key.id, std::slice::from_ref(&h.name)) {
+            o.ok = false;
+            o.message = format!("{}; but the binding was not saved: {e}", o.message);
+        }
+        if o.status == "deployed" {
+            let _ = inv.log_remote("deploy", &key.name, &format!("to {} ({})", h.name, h.authorized_keys));
+        }
+    };
+    Ok(for_hosts(remote, &hosts, &work, apply, progress))
+}
+
+/// Removes a key pair from hosts: every line carrying the key goes, the rest stays
+/// byte for byte; then it is unbound. Refuses to remove the key Keyshelf is logged in
+/// with unless another login is proved, or `force`.
+pub fn undeploy(
+    inv: &mut Inventory,
+    remote: &Remote,
+    key: &KeyPair,
+    host_names: &[String],
+    force: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    let hosts = resolve_hosts(inv, host_names)?;
+    // Other key pairs that could prove a login, per host.
+    let others: Vec<Vec<KeyPair>> = hosts
+        .iter()
+        .map(|h| h.keys.iter().filter(|(id, _)| *id != key.id).filter_map(|(id, _)| inv.key(*id).ok()).collect())
+        .collect();
+    let ids: Vec<Identities> =
+        hosts.iter().map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h))).collect();
+    let work = |h: &Host| {
+        let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
+        let r = remove_keys(remote, h, &ids[i], &[key], &others[i], force);
+        match r {
+            Ok(0) => (HostOutcome::ok(h, "not present", format!("{} did not hold it", h.authorized_keys)), true),
+            Ok(n) => (HostOutcome::ok(h, "removed", format!("{n} line(s) removed from {}", h.authorized_keys)), true),
+            Err(f) => (HostOutcome::failed(h, &f), false),
+        }
+    };
+    let apply = |h: &Host, o: &mut HostOutcome, gone: bool| {
+        if !gone {
+            return;
+        }
+        if h.keys.iter().any(|(id, _)| *id == key.id) {
+            if let Err(e) = inv.unbind(key.id, std::slice::from_ref(&h.name)) {
+                o.ok = false;
+                o.message = format!("{}; but the binding was not removed: {e}", o.message);
+            }
+        }
+        if o.status == "removed" {
+            let _ = inv.log_remote("undeploy", &key.name, &format!("from {} ({})", h.name, h.authorized_keys));
+        }
+    };
+    Ok(for_hosts(remote, &hosts, &work, apply, progress))
+}
+
+/// Removes the lines of `remove` from a host's file. When Keyshelf is logged in with
+/// one of them (or cannot tell), another login must be proved first: with one of
+/// `others`, or `force`.
+fn remove_keys(
+    remote: &Remote,
+    h: &Host,
+    ids: &Identities,
+    remove: &[&KeyPair],
+    others: &[KeyPair],
+    force: bool,
+) -> Result<usize, Failure> {
+    let (session, file) = Session::open(&remote.ssh, &endpoint(h), ids, &h.authorized_keys)?;
+    let fps: Vec<&str> = remove.iter().map(|k| k.fingerprint_sha256.as_str()).collect();
+    let (new, n) = authorized_keys::remove(&file.content, &fps);
+    if n == 0 {
+        session.keep()?;
+        return Ok(0);
+    }
+    let risky = match session.login_key() {
+        LoginKey::Key(fp) => fps.contains(&fp.as_str()),
+        LoginKey::UnknownKey => true,
+        LoginKey::NotAKey => false,
+    };
+    if risky && !force {
+        let mut tried = Vec::new();
+        let mut proved = false;
+        for k in others.iter().filter(|k| !fps.contains(&k.fingerprint_sha256.as_str())) {
+            if !authorized_keys::contains(&new, &k.fingerprint_sha256) {
+                continue;
+            }
+            match prove(remote, h, k) {
+                Ok(()) => {
+                    proved = true;
+                    break;
+                }
+                Err(f) => tried.push(format!("{}: {}", k.name, f.message)),
+            }
+        }
+        if !proved {
+            drop(session);
+            let tried = if tried.is_empty() { String::new() } else { format!(" (tried {})", tried.join("; ")) };
+            return Err(Failure {
+                kind: FailureKind::Remote,
+                message: format!(
+                    "Keyshelf is logged in to {} with this key and no other login was proved to work{tried}; removing it \
+                     could lock you out. Deploy another key pair first, or use --force. Nothing was changed",
+                    h.name
+                ),
+            });
+        }
+    }
+    session.write(&new)?;
+    Ok(n)
+}
+
+/// Logs in to each host with each bound key pair, alone, and remembers the result.
+pub fn check(
+    inv: &mut Inventory,
+    remote: &Remote,
+    host_names: &[String],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    let hosts = resolve_hosts(inv, host_names)?;
+    let keys: Vec<Vec<KeyPair>> =
+        hosts.iter().map(|h| h.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).collect()).collect();
+    let work = |h: &Host| {
+        let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
+        (check_one(remote, h, &keys[i]), ())
+    };
+    let apply = |h: &Host, o: &mut HostOutcome, (): ()| {
+        if let Err(e) = inv.record_check(&h.name, &o.status, &o.message) {
+            o.message = format!("{}; the result was not saved: {e}", o.message);
+        }
+    };
+    Ok(for_hosts(remote, &hosts, &work, apply, progress))
+}
+
+fn check_one(remote: &Remote, h: &Host, keys: &[KeyPair]) -> HostOutcome {
+    if keys.is_empty() {
+        return HostOutcome::refused(h, "no private key", "no key pair is bound to this host");
+    }
+    // The worst result wins; the message names each key pair's.
+    let rank = |s: &str| match s {
+        "ok" => 0,
+        "no private key" => 1,
+        "refused" => 2,
+        _ => 3,
+    };
+    let mut worst = ("ok", String::new());
+    let mut parts = Vec::new();
+    for k in keys {
+        let (status, msg) = match private_key(k) {
+            None => ("no private key", no_private_key(k).message),
+            Some(p) => match remote.ssh.prove(&endpoint(h), &p, &k.fingerprint_sha256) {
+                Ok(()) => ("ok", "logs in".to_string()),
+                Err(f) => (f.kind.word(), f.message),
+            },
+        };
+        parts.push(format!("{}: {msg}", k.name));
+        if rank(status) > rank(worst.0) {
+            worst = (status, msg);
+        }
+        // No point in trying the other keys of a host that cannot be reached.
+        if matches!(status, "unreachable" | "host key changed" | "host key unknown") {
+            break;
+        }
+    }
+    let message = if keys.len() == 1 { worst.1 } else { parts.join("; ") };
+    HostOutcome { host: h.name.clone(), ok: worst.0 == "ok", status: worst.0.into(), message }
+}
+
+/// One line of a host's authorized_keys as the audit shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub line: usize,
+    pub fingerprint_sha256: String,
+    #[serde(rename = "type")]
+    pub key_type: String,
+    pub comment: String,
+    pub options: String,
+    /// The inventory key pair it is (in any account), or `None`: unknown.
+    pub key_pair: Option<String>,
+    /// Every inventory key pair with this key, when there are several.
+    pub key_pairs: Vec<String>,
+    /// The whole key line without options, for importing it.
+    #[serde(skip)]
+    pub openssh: String,
+}
+
+/// What a host's authorized_keys holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    pub entries: Vec<AuditEntry>,
+    /// Lines that are not keys Keyshelf can read (kept on the server as they are).
+    pub unreadable: Vec<authorized_keys::Unreadable>,
+    pub file_present: bool,
+}
+
+/// Reads a host's authorized_keys and names each key.
+pub fn audit(inv: &Inventory, remote: &Remote, host: &str) -> Result<Audit, RemoteError> {
+    let h = inv.host(host)?;
+    let ids = management_identities(remote.identity.as_ref(), &bound_private_keys(inv, &h));
+    let (session, file) = Session::open(&remote.ssh, &endpoint(&h), &ids, &h.authorized_keys)
+        .map_err(|f| RemoteError::Host { host: h.name.clone(), failure: f })?;
+    session.keep().map_err(|f| RemoteError::Host { host: h.name.clone(), failure: f })?;
+    let (found, unreadable) = authorized_keys::entries(&file.content);
+    let mut entries = Vec::with_capacity(found.len());
+    for Entry { line, options, algorithm, fingerprint_sha256, comment, openssh } in found {
+        let key_pairs = inv.key_pair_names_with_fingerprint(&fingerprint_sha256)?;
+        entries.push(AuditEntry {
+            line,
+            key_pair: key_pairs.first().cloned(),
+            key_pairs,
+            fingerprint_sha256,
+            key_type: algorithm,
+            comment,
+            options,
+            openssh,
+        });
+    }
+    Ok(Audit { entries, unreadable, file_present: file.present })
+}
+
+/// Adds the audited keys the inventory does not know (as key pairs outside any
+/// account, named from their comments or after the host); returns `(line, name)` for
+/// each and marks them in `audit`.
+pub fn import_unknown(inv: &mut Inventory, audit: &mut Audit, host: &str) -> Result<Vec<(usize, String)>, RemoteError> {
+    let unknown: Vec<ImportKey> = audit
+        .entries
+        .iter()
+        .filter(|e| e.key_pair.is_none())
+        .filter_map(|e| {
+            let key = ssh_key::PublicKey::from_openssh(&e.openssh).ok()?;
+            let info = crate::keys::KeyInfo::from_public(&key).ok()?;
+            let mut k = ImportKey::new(e.line, info);
+            k.name_hint = Some(host.to_string());
+            Some(k)
+        })
+        .collect();
+    if unknown.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rep = inv.import_bulk(&unknown, &Scope::default(), None, Vec::new())?;
+    for (line, name) in &rep.imported {
+        if let Some(e) = audit.entries.iter_mut().find(|e| e.line == *line) {
+            e.key_pair = Some(name.clone());
+            e.key_pairs = vec![name.clone()];
+        }
+    }
+    Ok(rep.imported)
+}
+
+/// Replaces the key pairs a host trusts with `new` (the console's "Reset SSH Key"):
+/// deploy `new`, prove it logs in, only then remove `old` (every key pair bound to the
+/// host but `new`, or the given ones), and rebind. Keys the inventory does not know
+/// stay on the server.
+fn replace_on_host(
+    remote: &Remote,
+    h: &Host,
+    new: &KeyPair,
+    old: &[KeyPair],
+    ids: &Identities,
+) -> Result<usize, Failure> {
+    let Some(new_private) = private_key(new) else {
+        return Err(no_private_key(new));
+    };
+    add_key(remote, h, ids, new)?;
+    prove(remote, h, new).map_err(|f| Failure {
+        kind: f.kind,
+        message: format!(
+            "{} was added but a login with it failed ({}); the old key pairs were left in place",
+            new.name, f.message
+        ),
+    })?;
+    let old: Vec<&KeyPair> = old.iter().filter(|k| k.fingerprint_sha256 != new.fingerprint_sha256).collect();
+    if old.is_empty() {
+        return Ok(0);
+    }
+    // The new key is proved: manage the host with it from here on.
+    let with_new = Identities::Prefer(vec![new_private]);
+    remove_keys(remote, h, &with_new, &old, std::slice::from_ref(new), false)
+}
+
+/// Reset key on one host: `new` becomes the only key pair bound to it.
+pub fn reset_key(
+    inv: &mut Inventory,
+    remote: &Remote,
+    host: &str,
+    new: &KeyPair,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    let hosts = resolve_hosts(inv, &[host.to_string()])?;
+    let old: Vec<KeyPair> = hosts[0].keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).collect();
+    let ids = management_identities(remote.identity.as_ref(), &bound_private_keys(inv, &hosts[0]));
+    let work = |h: &Host| match replace_on_host(remote, h, new, &old, &ids) {
+        Ok(n) => (HostOutcome::ok(h, "rotated", format!("{} logs in; {n} old key line(s) removed", new.name)), true),
+        Err(f) => (HostOutcome::failed(h, &f), false),
+    };
+    let apply = |h: &Host, o: &mut HostOutcome, done: bool| {
+        if !done {
+            return;
+        }
+        match inv.replace_bindings(&h.name, new.id) {
+            Ok(_) => {
+                let _ = inv.log_remote("reset key", &new.name, &format!("on {}", h.name));
+            }
+            Err(e) => {
+                o.ok = false;
+                o.message = format!("{}; but the bindings were not saved: {e}", o.message);
+            }
+        }
+    };
+    Ok(for_hosts(remote, &hosts, &work, apply, progress))
+}
+
+/// Rotates `old` to `new` on every host `old` is bound to, in parallel: each host gets
+/// `new` (proved) before `old` is removed; a host that fails keeps `old` and is
+/// reported; running it again finishes what is left. With `delete_old`, the old key
+/// pair is deleted from the inventory once no host uses it.
+pub fn rotate(
+    inv: &mut Inventory,
+    remote: &Remote,
+    old: &KeyPair,
+    new: &KeyPair,
+    delete_old: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(Vec<HostOutcome>, bool), RemoteError> {
+    if old.id == new.id || old.fingerprint_sha256 == new.fingerprint_sha256 {
+        return Err(RemoteError::Setup(format!("'{}' and '{}' are the same key", old.name, new.name)));
+    }
+    if private_key(new).is_none() {
+        return Err(RemoteError::Setup(no_private_key(new).message));
+    }
+    let hosts = resolve_hosts(inv, &old.hosts)?;
+    let ids: Vec<Identities> =
+        hosts.iter().map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h))).collect();
+    let work = |h: &Host| {
+        let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
+        match replace_on_host(remote, h, new, std::slice::from_ref(old), &ids[i]) {
+            Ok(n) => (
+                HostOutcome::ok(h, "rotated", format!("{} logs in; {n} line(s) of {} removed", new.name, old.name)),
+                true,
+            ),
+            Err(f) => (HostOutcome::failed(h, &f), false),
+        }
+    };
+    let apply = |h: &Host, o: &mut HostOutcome, done: bool| {
+        if !done {
+            return;
+        }
+        let r = inv
+            .bind(new.id, std::slice::from_ref(&h.name))
+            .and_then(|_| inv.unbind(old.id, std::slice::from_ref(&h.name)));
+        match r {
+            Ok(_) => {
+                let _ = inv.log_remote("rotate", &old.name, &format!("to {} on {}", new.name, h.name));
+            }
+            Err(e) => {
+                o.ok = false;
+                o.message = format!("{}; but the bindings were not saved: {e}", o.message);
+            }
+        }
+    };
+    let outcomes = for_hosts(remote, &hosts, &work, apply, progress);
+    let mut deleted = false;
+    if delete_old && outcomes.iter().all(|o| o.ok) {
+        let still = inv.key(old.id)?;
+        if still.hosts.is_empty() {
+            inv.delete_keys(&[old.id], false)?;
+            deleted = true;
+        }
+    }
+    Ok((outcomes, deleted))
+}

@@ -1,0 +1,464 @@
+//! Hosts for real: `key deploy|undeploy|rotate` and `host check|audit|reset-key` against
+//! one private `sshd` on 127.0.0.1 that listens on several ports, each port a "host" with
+//! its own authorized_keys file (sshd's `Match LocalPort`). A bootstrap key (the admin
+//! key, in a root-owned file every port reads) lets Keyshelf manage a host before any of
+//! its keys is there. `StrictModes yes` when running as root, so every login proved here
+//! also proves that sshd accepts the folder and file modes deploy creates.
+//!
+//! Nothing touches the real `~/.ssh`: ssh runs with `-F /dev/null`, its own known_hosts
+//! per test, no agent, and only the key files given (`IdentitiesOnly=yes`).
+//!
+//! Needs `/usr/sbin/sshd` (Debian: `openssh-server`); set `KEYSHELF_SKIP_SSHD=1` to skip.
+
+#![cfg(unix)]
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const SSHD: &str = "/usr/sbin/sshd";
+const PORTS: usize = 12;
+
+/// The shared sshd. It is started through `sh`, which kills it when this test process
+/// ends (its standard input, held here, closes), so no sshd outlives the tests.
+struct Server {
+    base: PathBuf,
+    ports: Vec<u16>,
+    admin: PathBuf,
+    user: String,
+    strict: bool,
+    _keeper: Mutex<(Child, ChildStdin)>,
+}
+
+fn server() -> Option<&'static Server> {
+    static S: OnceLock<Option<Server>> = OnceLock::new();
+    S.get_or_init(start).as_ref()
+}
+
+fn start() -> Option<Server> {
+    if !Path::new(SSHD).exists() {
+        if std::env::var("KEYSHELF_SKIP_SSHD").as_deref() == Ok("1") {
+            eprintln!("note: {SSHD} is missing and KEYSHELF_SKIP_SSHD=1: host tests skipped");
+            return None;
+        }
+        panic!("{SSHD} is missing: install openssh-server, or set KEYSHELF_SKIP_SSHD=1 to skip");
+    }
+    let strict = is_root();
+    // StrictModes checks every folder above an authorized_keys file: none may be group or
+    // world writable, which rules out /tmp. /run is root's and 0755.
+    let parent = if strict { PathBuf::from("/run") } else { PathBuf::from(env!("CARGO_TARGET_TMPDIR")) };
+    if strict {
+        fs::create_dir_all("/run/sshd").expect("create /run/sshd");
+    }
+    let base = tempfile::Builder::new().prefix("keyshelf-hosts-").tempdir_in(&parent).expect("tempdir").keep();
+    fs::set_permissions(&base, fs::Permissions::from_mode(0o755)).unwrap();
+    let host_key = base.join("ssh_host_ed25519_key");
+    ssh_keygen_generate(&host_key, "ed25519", None, "", "test host key");
+    let admin = base.join("admin");
+    ssh_keygen_generate(&admin, "ed25519", None, "", "admin");
+    let bootstrap = base.join("bootstrap_keys");
+    fs::copy(pub_of(&admin), &bootstrap).unwrap();
+    fs::set_permissions(&bootstrap, fs::Permissions::from_mode(0o644)).unwrap();
+    let user = tool_ok("id", ["-un"]).trim().to_string();
+
+    let listeners: Vec<TcpListener> = (0..PORTS).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().unwrap().port()).collect();
+    drop(listeners);
+    let mut config = String::new();
+    for p in &ports {
+        config.push_str(&format!("ListenAddress 127.0.0.1:{p}\n"));
+    }
+    config.push_str(&format!(
+        "HostKey {}\nPubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+         PermitRootLogin prohibit-password\nUsePAM no\nStrictModes {}\nPidFile none\nLogLevel VERBOSE\n\
+         MaxStartups 100\nAuthorizedKeysFile {}\n",
+        host_key.display(),
+        if strict { "yes" } else { "no" },
+        bootstrap.display()
+    ));
+    for (i, p) in ports.iter().enumerate() {
+        let home = base.join(format!("h{i}"));
+        fs::create_dir(&home).unwrap();
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o755)).unwrap();
+        config.push_str(&format!(
+            "Match LocalPort {p}\n  AuthorizedKeysFile {} {}\n",
+            bootstrap.display(),
+            home.join(".ssh/authorized_keys").display()
+        ));
+    }
+    let cfg = base.join("sshd_config");
+    fs::write(&cfg, config).unwrap();
+    let t = tool(SSHD, ["-t", "-f", s(&cfg)]);
+    assert!(t.status.success(), "sshd -t: {}", text(&t.stderr));
+    let log = fs::File::create(base.join("sshd.log")).unwrap();
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            r#""$0" -D -e -f "$1" & p=$!; cat >/dev/null; kill $p; wait $p; rm -rf "$2""#,
+            SSHD,
+            s(&cfg),
+            s(&base),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start sshd");
+    let stdin = child.stdin.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for p in &ports {
+        while TcpStream::connect(("127.0.0.1", *p)).is_err() {
+            assert!(Instant::now() < deadline, "sshd does not listen on {p}: {}", sshd_log(&base));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    Some(Server { base, ports, admin, user, strict, _keeper: Mutex::new((child, stdin)) })
+}
+
+fn sshd_log(base: &Path) -> String {
+    fs::read_to_string(base.join("sshd.log")).unwrap_or_default()
+}
+
+impl Server {
+    /// The authorized_keys file of the host on port `i`.
+    fn file(&self, i: usize) -> PathBuf {
+        self.base.join(format!("h{i}/.ssh/authorized_keys"))
+    }
+
+    /// An Env whose keyshelf runs ssh without the user's config, agent or known_hosts.
+    fn env(&self) -> Env {
+        let mut env = Env::new();
+        let kh = env.path("known_hosts");
+        env.vars.push((
+            "KEYSHELF_SSH_COMMAND".into(),
+            format!(
+                "ssh -F /dev/null -o UserKnownHostsFile={} -o GlobalKnownHostsFile=/dev/null -o IdentityAgent=none \
+                 -o IdentitiesOnly=yes -o BatchMode=yes",
+                kh.display()
+            ),
+        ));
+        env
+    }
+
+    /// Adds host `name` for port `i`.
+    fn add_host(&self, env: &Env, name: &str, i: usize) {
+        env.ok([
+            "host",
+            "add",
+            name,
+            "--address",
+            "127.0.0.1",
+            "--port",
+            &self.ports[i].to_string(),
+            "--user",
+            &self.user,
+            "--authorized-keys",
+            s(&self.file(i)),
+        ]);
+    }
+
+    fn admin(&self) -> &str {
+        s(&self.admin)
+    }
+
+    /// Whether `key` alone logs in on port `i` (the oracle: plain ssh, not Keyshelf).
+    fn logs_in(&self, env: &Env, i: usize, key: &Path) -> bool {
+        let out = Command::new("ssh")
+            .args(["-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o"])
+            .arg(format!("UserKnownHostsFile={}", env.path("oracle_known_hosts").display()))
+            .args(["-o", "GlobalKnownHostsFile=/dev/null", "-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes"])
+            .args(["-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-i", s(key), "-p", &self.ports[i].to_string()])
+            .arg(format!("{}@127.0.0.1", self.user))
+            .args(["echo", "logged-in-OK"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        out.status.success() && text(&out.stdout).contains("logged-in-OK")
+    }
+}
+
+/// `keyshelf key create NAME --out DIR/NAME` (Ed25519, fast), returning the private key path.
+fn create(env: &Env, name: &str, comment: Option<&str>) -> PathBuf {
+    let out = env.path(name);
+    let mut args = vec!["key", "create", name, "--out", s(&out)];
+    if let Some(c) = comment {
+        args.extend(["--comment", c]);
+    }
+    env.ok(args);
+    out
+}
+
+fn public_line(env: &Env, name: &str) -> String {
+    env.ok(["key", "export", name]).trim().to_string()
+}
+
+/// Runs keyshelf with `--json` and returns (exit ok, the outcomes by host).
+fn run_json(env: &Env, args: &[&str]) -> (bool, Vec<Value>) {
+    let mut a = args.to_vec();
+    a.push("--json");
+    let out = env.run(&a);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("keyshelf {a:?}: not JSON ({e}): {} / {}", text(&out.stdout), text(&out.stderr)));
+    (out.status.success(), v.as_array().unwrap().clone())
+}
+
+fn status_of(v: &[Value], host: &str) -> String {
+    let o = v.iter().find(|o| o["host"] == host).unwrap_or_else(|| panic!("no outcome for {host}: {v:?}"));
+    o["status"].as_str().unwrap().to_string()
+}
+
+fn host_json(env: &Env, name: &str) -> Value {
+    let v: Value = serde_json::from_str(&env.ok(["host", "list", "--json"])).unwrap();
+    v.as_array().unwrap().iter().find(|h| h["name"] == name).unwrap().clone()
+}
+
+#[test]
+fn deploy_creates_the_file_dedupes_and_keeps_every_other_byte() {
+    let Some(srv) = server() else { return };
+    let env = srv.env();
+    srv.add_host(&env, "web", 0);
+    let k1 = create(&env, "k1", None);
+
+    let (ok, v) = run_json(&env, &["key", "deploy", "k1", "web", "--identity", srv.admin(), "--accept-new"]);
+    assert!(ok, "{v:?}\n{}", sshd_log(&srv.base));
+    assert_eq!(status_of(&v, "web"), "deployed");
+    assert!(v[0]["message"].as_str().unwrap().contains("login with it works"), "{v:?}");
+    let file = srv.file(0);
+    assert_eq!(mode(&file) & 0o777, 0o600);
+    assert_eq!(mode(file.parent().unwrap()) & 0o777, 0o700);
+    assert!(srv.logs_in(&env, 0, &k1), "sshd (StrictModes {}) accepts what deploy created", srv.strict);
+    assert_eq!(fs::read_to_string(&file).unwrap(), format!("{}\n", public_line(&env, "k1")));
+
+    // Again: nothing to do, the file is untouched.
+    let before = fs::read(&file).unwrap();
+    let (ok, v) = run_json(&env, &["key", "deploy", "k1", "web", "--identity", srv.admin()]);
+    assert!(ok && status_of(&v, "web") == "already present", "{v:?}");
+    assert_eq!(fs::read(&file).unwrap(), before);
+
+    // The same key with options and another comment counts as present; other lines,
+    // CRLF and a last line without a break stay byte for byte.
+    let k1_blob = public_line(&env, "k1").split(' ').take(2).collect::<Vec<_>>().join(" ");
+    let foreign = env.path("foreign");
+    ssh_keygen_generate(&foreign, "ecdsa", Some(256), "", "someone else");
+    let foreign_line = fs::read_to_string(pub_of(&foreign)).unwrap().trim().to_string();
+    let hand = format!("# kept\r\nno-pty,command=\"echo \\\"x y\\\"\" {k1_blob} other comment\r\n\n{foreign_line}");
+    fs::write(&file, &hand).unwrap();
+    let (ok, v) = run_json(&env, &["key", "deploy", "k1", "web", "--identity", srv.admin()]);
+    assert!(ok && status_of(&v, "web") == "already present", "{v:?}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), hand);
+
+    // A comment full of shell metacharacters travels as data and stays inert.
+    let pwned = env.path("pwned");
+    let evil = format!("$(touch {p}) `touch {p}`; touch {p} \"'\\ | & > {p}", p = pwned.display());
+    let k2 = create(&env, "k2", Some(&evil));
+    let (ok, v) = run_json(&env, &["key", "deploy", "k2", "web", "--identity", srv.admin()]);
+    assert!(ok && status_of(&v, "web") == "deployed", "{v:?}\n{}", sshd_log(&srv.base));
+    assert!(!pwned.exists(), "the comment was run as a command");
+    let after = fs::read_to_string(&file).unwrap();
+    assert_eq!(after, format!("{hand}\r\n{}\n", public_line(&env, "k2")));
+    assert!(after.contains(&evil));
+    assert!(srv.logs_in(&env, 0, &k2));
+
+    // The host trusts both key pairs now; `key` stays the first for older scripts.
+    let h = host_json(&env, "web");
+    assert_eq!(h["key"], "k1");
+    assert_eq!(h["keys"], serde_json::json!(["k1", "k2"]));
+}
+
+#[test]
+fn undeploy_removes_every_line_of_the_key_and_never_locks_out() {
+    let Some(srv) = server() else { return };
+    let env = srv.env();
+    srv.add_host(&env, "db", 1);
+    let k1 = create(&env, "k1", None);
+    let k2 = create(&env, "k2", None);
+    for k in ["k1", "k2"] {
+        let (ok, v) = run_json(&env, &["key", "deploy", k, "db", "--identity", srv.admin(), "--accept-new"]);
+        assert!(ok, "{v:?}");
+    }
+    let file = srv.file(1);
+    let k1_line = public_line(&env, "k1");
+    let k2_line = public_line(&env, "k2");
+    let k1_blob: String = k1_line.split(' ').take(2).collect::<Vec<_>>().join(" ");
+    let kept_head = "# ops team\r\n";
+    let kept_tail = "\n#tail without break";
+    fs::write(&file, format!("{kept_head}{k1_line}\nrestrict {k1_blob} again\n{k2_line}\n{kept_tail}")).unwrap();
+
+    let (ok, v) = run_json(&env, &["key", "undeploy", "k1", "db", "--identity", srv.admin()]);
+    assert!(ok && status_of(&v, "db") == "removed", "{v:?}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), format!("{kept_head}{k2_line}\n{kept_tail}"));
+    assert_eq!(mode(&file) & 0o777, 0o600, "the new file keeps the old one's mode");
+    assert!(!srv.logs_in(&env, 1, &k1));
+    assert!(srv.logs_in(&env, 1, &k2));
+    assert_eq!(host_json(&env, "db")["keys"], serde_json::json!(["k2"]));
+
+    // Removing it again: nothing there, nothing changed.
+    let before = fs::read(&file).unwrap();
+    env.ok(["key", "bind", "k1", "db"]);
+    let (ok, v) = run_json(&env, &["key", "undeploy", "k1", "db", "--identity", srv.admin()]);
+    assert!(ok && status_of(&v, "db") == "not present", "{v:?}");
+    assert_eq!(fs::read(&file).unwrap(), before);
+
+    // Without --identity Keyshelf logs in with k2 itself (the bound key pair): removing
+    // it would lock Keyshelf out, and nothing else is proved to work, so it refuses.
+    let (ok, v) = run_json(&env, &["key", "undeploy", "k2", "db"]);
+    assert!(!ok, "{v:?}");
+    assert_eq!(status_of(&v, "db"), "failed");
+    assert!(v[0]["message"].as_str().unwrap().contains("lock you out"), "{v:?}");
+    assert_eq!(fs::read(&file).unwrap(), before, "nothing changed");
+    assert!(srv.logs_in(&env, 1, &k2));
+    // --force does it.
+    let (ok, v) = run_json(&env, &["key", "undeploy", "k2", "db", "--force"]);
+    assert!(ok && status_of(&v, "db") == "removed", "{v:?}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), format!("{kept_head}{kept_tail}"));
+}
+
+#[test]
+fn check_tells_ok_refused_unreachable_no_private_key_and_a_changed_host_key() {
+    let Some(srv) = server() else { return };
+    let env = srv.env();
+    srv.add_host(&env, "app", 2);
+    create(&env, "k3", None);
+    let (ok, v) = run_json(&env, &["key", "deploy", "k3", "app", "--identity", srv.admin(), "--accept-new"]);
+    assert!(ok, "{v:?}");
+    let (ok, v) = run_json(&env, &["host", "check", "app"]);
+    assert!(ok && status_of(&v, "app") == "ok", "{v:?}");
+    let h = host_json(&env, "app");
+    assert_eq!(h["last_check"]["status"], "ok");
+    assert!(h["last_check"]["at"].as_str().unwrap().starts_with("20"), "{h}");
+
+    // Taken off the server behind Keyshelf's back: refused, with ssh's reason.
+    fs::write(srv.file(2), "").unwrap();
+    let (ok, v) = run_json(&env, &["host", "check", "app"]);
+    assert!(!ok);
+    assert_eq!(status_of(&v, "app"), "refused", "{v:?}");
+    assert!(v[0]["message"].as_str().unwrap().contains("Permission denied"), "{v:?}");
+    assert_eq!(host_json(&env, "app")["last_check"]["status"], "refused");
+
+    // A port nobody listens on.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    env.ok(["host", "add", "gone", "--address", "127.0.0.1", "--port", &closed.to_string(), "--user", &srv.user]);
+    env.ok(["key", "bind", "k3", "gone"]);
+    let (_, v) = run_json(&env, &["host", "check", "gone"]);
+    assert_eq!(status_of(&v, "gone"), "unreachable", "{v:?}");
+    assert!(v[0]["message"].as_str().unwrap().contains("Connection refused"), "{v:?}");
+
+    // A key pair whose private key Keyshelf does not have.
+    let lone = env.path("lone");
+    ssh_keygen_generate(&lone, "ed25519", None, "", "lone");
+    env.ok(["key", "import", "lone", "--file", s(&pub_of(&lone))]);
+    srv.add_host(&env, "pubonly", 3);
+    env.ok(["key", "bind", "lone", "pubonly"]);
+    let (_, v) = run_json(&env, &["host", "check", "pubonly"]);
+    assert_eq!(status_of(&v, "pubonly"), "no private key", "{v:?}");
+
+    // The host's key changed (a rebuilt server, or an attack): refused, never accepted,
+    // and the message says what to do.
+    let kh = env.path("known_hosts");
+    let other = env.path("other_host_key");
+    ssh_keygen_generate(&other, "ed25519", None, "", "");
+    let fake = fs::read_to_string(pub_of(&other)).unwrap();
+    let fake: Vec<&str> = fake.split_whitespace().take(2).collect();
+    fs::write(&kh, format!("[127.0.0.1]:{} {}\n", srv.ports[2], fake.join(" "))).unwrap();
+    let (ok, v) = run_json(&env, &["host", "check", "app"]);
+    assert!(!ok);
+    assert_eq!(status_of(&v, "app"), "host key changed", "{v:?}");
+    assert!(v[0]["message"].as_str().unwrap().contains("known_hosts"), "{v:?}");
+    // --accept-new does not accept a changed key either.
+    let before = fs::read(srv.file(2)).unwrap();
+    let (ok, v) = run_json(&env, &["key", "deploy", "k3", "app", "--identity", srv.admin(), "--accept-new"]);
+    assert!(!ok);
+    assert_eq!(status_of(&v, "app"), "host key changed", "{v:?}");
+    assert_eq!(fs::read(srv.file(2)).unwrap(), before);
+}
+
+#[test]
+fn audit_names_each_key_and_imports_the_unknown_ones() {
+    let Some(srv) = server() else { return };
+    let env = srv.env();
+    srv.add_host(&env, "ci", 4);
+    create(&env, "known", None);
+    let (ok, v) = run_json(&env, &["key", "deploy", "known", "ci", "--identity", srv.admin(), "--accept-new"]);
+    assert!(ok, "{v:?}");
+    let foreign = env.path("laptop");
+    ssh_keygen_generate(&foreign, "ed25519", None, "", "alice@laptop");
+    let foreign_line = fs::read_to_string(pub_of(&foreign)).unwrap();
+    let mut f = fs::OpenOptions::new().append(true).open(srv.file(4)).unwrap();
+    writeln!(f, "from=\"10.0.0.0/8\",no-pty {foreign_line}not a key at all").unwrap();
+    drop(f);
+    let foreign_fp = ssh_keygen_fingerprint(&pub_of(&foreign), false);
+
+    let (ok, v) = run_json(&env, &["host", "audit", "ci", "--identity", srv.admin()]);
+    assert!(ok, "{v:?}");
+    assert_eq!(v.len(), 2, "{v:?}");
+    assert_eq!(v[0]["key_pair"], "known");
+    assert_eq!(v[1]["key_pair"], Value::Null);
+    assert_eq!(v[1]["fingerprint_sha256"], foreign_fp.as_str());
+    assert_eq!(v[1]["type"], "ssh-ed25519");
+    assert_eq!(v[1]["comment"], "alice@laptop");
+    assert_eq!(v[1]["options"], "from=\"10.0.0.0/8\",no-pty");
+
+    let text = env.ok(["host", "audit", "ci", "--identity", srv.admin(), "--import"]);
+    assert!(text.contains("Imported line 2"), "{text}");
+    let k = env.show(&foreign_fp, &[]);
+    assert_eq!(field(&k, "fingerprint_sha256"), foreign_fp);
+    let (_, v) = run_json(&env, &["host", "audit", "ci", "--identity", srv.admin()]);
+    assert!(v.iter().all(|e| e["key_pair"].is_string()), "{v:?}");
+}
+
+#[test]
+fn reset_key_and_rotate_prove_the_new_key_first_and_a_rerun_finishes() {
+    let Some(srv) = server() else { return };
+    let env = srv.env();
+    let old = create(&env, "old", None);
+    let new = create(&env, "new", None);
+    for (name, i) in [("r5", 5), ("r6", 6), ("r7", 7), ("r8", 8)] {
+        srv.add_host(&env, name, i);
+        let (ok, v) = run_json(&env, &["key", "deploy", "old", name, "--identity", srv.admin(), "--accept-new"]);
+        assert!(ok, "{v:?}");
+    }
+
+    // Reset key on one host, managing it with its own (old) key: new in, proved, old out.
+    let (ok, v) = run_json(&env, &["host", "reset-key", "r5", "new"]);
+    assert!(ok && status_of(&v, "r5") == "rotated", "{v:?}");
+    assert!(srv.logs_in(&env, 5, &new));
+    assert!(!srv.logs_in(&env, 5, &old));
+    assert_eq!(host_json(&env, "r5")["keys"], serde_json::json!(["new"]));
+
+    // Rotate the rest; r8's record points at a file sshd does not read, so the new key
+    // cannot be proved there: r8 must keep the old key.
+    let wrong = srv.base.join("h8/.ssh/elsewhere");
+    env.ok(["host", "edit", "r8", "--authorized-keys", s(&wrong)]);
+    let r8_before = fs::read(srv.file(8)).unwrap();
+    let (ok, v) = run_json(&env, &["key", "rotate", "old", "--to", "new", "--delete-old"]);
+    assert!(!ok, "one host failed: {v:?}");
+    assert_eq!(status_of(&v, "r6"), "rotated", "{v:?}");
+    assert_eq!(status_of(&v, "r7"), "rotated", "{v:?}");
+    assert_ne!(status_of(&v, "r8"), "rotated", "{v:?}");
+    for i in [6, 7] {
+        assert!(srv.logs_in(&env, i, &new) && !srv.logs_in(&env, i, &old), "host {i}");
+    }
+    assert_eq!(fs::read(srv.file(8)).unwrap(), r8_before, "r8 keeps its old key");
+    assert!(srv.logs_in(&env, 8, &old));
+    assert_eq!(host_json(&env, "r8")["keys"], serde_json::json!(["old"]));
+    assert!(env.run(["key", "show", "old"]).status.success(), "old is kept while a host uses it");
+
+    // Fix the host and run again: only r8 is left, and then the old key pair goes.
+    env.ok(["host", "edit", "r8", "--authorized-keys", s(&srv.file(8))]);
+    let (ok, v) = run_json(&env, &["key", "rotate", "old", "--to", "new", "--delete-old"]);
+    assert!(ok, "{v:?}");
+    assert_eq!(v.len(), 1, "only what was left: {v:?}");
+    assert_eq!(status_of(&v, "r8"), "rotated");
+    assert!(srv.logs_in(&env, 8, &new) && !srv.logs_in(&env, 8, &old));
+    assert!(!env.run(["key", "show", "old"]).status.success(), "--delete-old deleted it");
+}

@@ -84,6 +84,8 @@ pub struct KeyshelfApp {
     pub(super) styled: bool,
     /// How long a generated private key is held for saving before it is wiped.
     pub(crate) private_key_lifetime: Duration,
+    /// Work on servers, running or just finished (its window is open).
+    pub(crate) remote: Option<super::remote_run::RemoteRun>,
 }
 
 impl KeyshelfApp {
@@ -112,6 +114,7 @@ impl KeyshelfApp {
             focus_search: false,
             styled: false,
             private_key_lifetime: PRIVATE_KEY_LIFETIME,
+            remote: None,
         };
         app.open();
         app
@@ -197,6 +200,7 @@ impl KeyshelfApp {
                 Err(panic) => self.on_job_panic(panic),
             }
         }
+        self.poll_remote();
     }
 
     pub(crate) fn info(&mut self, text: impl Into<String>) {
@@ -228,7 +232,10 @@ impl KeyshelfApp {
     /// Whether background work (the inventory, key generation, dialogs, reading and
     /// writing files, known_hosts) is still running.
     pub fn busy(&self) -> bool {
-        self.jobs.busy() || self.db.as_ref().is_some_and(Db::busy) || self.known_hosts.busy()
+        self.jobs.busy()
+            || self.db.as_ref().is_some_and(Db::busy)
+            || self.known_hosts.busy()
+            || self.remote.as_ref().is_some_and(|r| r.running())
     }
 
     /// Queues a command as if a view had sent it (for tests and benchmarks).
@@ -263,6 +270,7 @@ impl KeyshelfApp {
             Dialog::Account(_) => "account",
             Dialog::Host(_) => "host",
             Dialog::ResetKey(_) => "reset-key",
+            Dialog::Rotate(_) => "rotate",
             Dialog::Notice(_) => "notice",
             Dialog::Confirm(_) => "confirm",
         })
@@ -499,6 +507,14 @@ impl KeyshelfApp {
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
+        if let Some(run) = &self.remote {
+            let mut cmds = Vec::new();
+            if super::remote_view::show_run(ctx, run, &self.model, &mut cmds) {
+                self.remote = None;
+            }
+            self.commands.extend(cmds);
+            return;
+        }
         let Some(dialog) = self.dialog.as_mut() else { return };
         let mut cmds = Vec::new();
         let close = match dialog {
@@ -510,6 +526,7 @@ impl KeyshelfApp {
             Dialog::Account(d) => d.show(ctx, &mut cmds),
             Dialog::Host(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::ResetKey(d) => d.show(ctx, &self.model, &mut cmds),
+            Dialog::Rotate(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::Notice(d) => d.show(ctx, &mut cmds),
             Dialog::Confirm(d) => d.show(ctx, &mut cmds),
         };

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::create::CreateRequest;
 use super::import::ImportRequest;
 use super::model::{ScopeSel, SortColumn};
+use super::remote_run::RemoteAction;
 use crate::inventory::{KeyEdit, NewHost, Provider};
 
 /// The main area's content, chosen in the sidebar.
@@ -38,6 +39,20 @@ pub enum Command {
     OpenAccount(Option<String>),
     OpenHost(Option<String>),
     OpenResetKey(String),
+    /// Choose hosts to deploy this key pair to.
+    OpenDeploy(i64),
+    /// Choose a key pair to deploy to this host.
+    OpenDeployToHost(String),
+    OpenRotate(i64),
+    /// Work on servers (deploy, remove, check, audit, reset key, rotate).
+    Remote(RemoteAction),
+    /// Runs the last remote action again on these hosts.
+    RetryRemote {
+        hosts: Vec<String>,
+        accept_new: bool,
+    },
+    CancelRemote,
+    CloseRemote,
     /// Asks "are you sure?" and then runs the command.
     Confirm {
         title: String,

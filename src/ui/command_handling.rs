@@ -89,7 +89,7 @@ impl KeyshelfApp {
 
     /// Runs a write that can touch many key pairs (bindings, hosts, accounts): the model
     /// is read again whole, on the inventory's thread.
-    fn write_all<T: Send + 'static>(
+    pub(super) fn write_all<T: Send + 'static>(
         &mut self,
         write: impl FnOnce(&mut Inventory) -> crate::inventory::Result<T> + Send + 'static,
         done: impl FnOnce(&mut KeyshelfApp, Result<T, String>) + Send + 'static,
@@ -381,12 +381,8 @@ impl KeyshelfApp {
                 self.write_all(
                     move |inv| inv.bind(key, &hosts),
                     move |app, r| {
-                        if let Ok(rebound) = r {
-                            let mut msg = format!("Bound to {}", names.join(", "));
-                            for r in rebound {
-                                msg.push_str(&format!("; {} was re-associated (was {})", r.host, r.previous_key));
-                            }
-                            app.info(msg);
+                        if r.is_ok() {
+                            app.info(format!("Bound to {}", names.join(", ")));
                         }
                     },
                 );
@@ -450,17 +446,38 @@ impl KeyshelfApp {
                 },
             ),
             Command::ResetKey { host, key } => {
-                let name = host.clone();
-                self.write_all(
-                    move |inv| inv.bind(key, std::slice::from_ref(&host)),
-                    move |app, r| {
-                        if r.is_ok() {
-                            let names = app.model.hosts.iter().find(|h| h.name == name).map(|h| h.known_hosts_names());
-                            app.info(format!("Host {name} now uses the new key pair"));
-                            app.dialog = Some(Dialog::Notice(Notice::reset(&name, names.unwrap_or_default())));
-                        }
-                    },
-                );
+                self.start_remote(ctx, super::remote_run::RemoteAction::ResetKey { host, key }, false)
+            }
+            Command::OpenDeploy(id) => {
+                if let Some(r) = self.model.row_by_id(id) {
+                    self.dialog = Some(Dialog::Bind(BindDialog::deploy(&r.key)));
+                }
+            }
+            Command::OpenDeployToHost(host) => {
+                if let Some(h) = self.model.hosts.iter().find(|h| h.name == host) {
+                    self.dialog = Some(Dialog::ResetKey(ResetKeyDialog::deploy(h.clone())));
+                }
+            }
+            Command::OpenRotate(id) => {
+                if let Some(r) = self.model.row_by_id(id) {
+                    self.dialog = Some(Dialog::Rotate(super::remote_view::RotateDialog::new(&r.key)));
+                }
+            }
+            Command::Remote(a) => self.start_remote(ctx, a, false),
+            Command::RetryRemote { hosts, accept_new } => {
+                if let Some(a) = self.remote.as_ref().map(|r| r.action.only(hosts)) {
+                    self.start_remote(ctx, a, accept_new);
+                }
+            }
+            Command::CancelRemote => {
+                if let Some(r) = &mut self.remote {
+                    r.cancel();
+                }
+            }
+            Command::CloseRemote => {
+                if !self.remote.as_ref().is_some_and(|r| r.running()) {
+                    self.remote = None;
+                }
             }
             Command::CleanKnownHosts(names) => {
                 self.close_dialog(ctx);

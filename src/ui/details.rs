@@ -260,9 +260,20 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds
                 }
             });
         }
-        if ui.button("Bind to hosts…").clicked() {
-            cmds.push(Command::OpenBind(k.id));
-        }
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Deploy to hosts…").on_hover_text("Add it to the hosts' authorized_keys over ssh").clicked()
+            {
+                cmds.push(Command::OpenDeploy(k.id));
+            }
+            if ui.button("Bind to hosts…").on_hover_text("Record it in the inventory only").clicked() {
+                cmds.push(Command::OpenBind(k.id));
+            }
+            if !k.hosts.is_empty()
+                && ui.button("Rotate…").on_hover_text("Replace it by another key pair on every host").clicked()
+            {
+                cmds.push(Command::OpenRotate(k.id));
+            }
+        });
 
         if !ex.also_in.is_empty() {
             section(ui, "Also in");

@@ -20,6 +20,7 @@ pub enum Dialog {
     Account(AccountDialog),
     Host(HostDialog),
     ResetKey(ResetKeyDialog),
+    Rotate(super::remote_view::RotateDialog),
     Notice(Notice),
     Confirm(Confirm),
 }
@@ -147,19 +148,36 @@ pub struct BindDialog {
     key_id: i64,
     key_name: String,
     chosen: Vec<String>,
+    /// Put the key on the servers (not only in the inventory).
+    deploy: bool,
 }
 
 impl BindDialog {
     pub fn new(k: &KeyPair) -> BindDialog {
-        BindDialog { key_id: k.id, key_name: k.name.clone(), chosen: Vec::new() }
+        BindDialog { key_id: k.id, key_name: k.name.clone(), chosen: Vec::new(), deploy: false }
+    }
+
+    pub fn deploy(k: &KeyPair) -> BindDialog {
+        BindDialog { deploy: true, ..BindDialog::new(k) }
     }
 
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
         let m = egui::Modal::new(egui::Id::unique("bind-dialog")).show(ctx, |ui| {
             ui.set_width(480.0);
-            ui.heading(format!("Bind {} to hosts", self.key_name));
-            ui.weak("A host has one key pair: a host bound to another key pair is re-associated with this one.");
+            if self.deploy {
+                ui.heading(format!("Deploy {} to hosts", self.key_name));
+                ui.weak(
+                    "Adds the key to each host's authorized_keys over ssh (other keys stay), binds it, and \
+                     logs in with it to prove it works.",
+                );
+            } else {
+                ui.heading(format!("Bind {} to hosts", self.key_name));
+                ui.weak(
+                    "A host may trust several key pairs: binding adds this one and keeps the others. This changes \
+                     the inventory only; Deploy puts the key on the server.",
+                );
+            }
             ui.add_space(6.0);
             if model.hosts.is_empty() {
                 ui.label("There are no hosts yet. Add them in the Hosts view.");
@@ -170,15 +188,17 @@ impl BindDialog {
             }
             egui::ScrollArea::vertical().max_height(280.0).show(ui, |ui| {
                 for h in &model.hosts {
-                    let already = h.key.as_ref().map(|k| k.0) == Some(self.key_id);
-                    let mut on = already || self.chosen.contains(&h.name);
+                    let already = h.keys.iter().any(|k| k.0 == self.key_id);
+                    let on = already || self.chosen.contains(&h.name);
                     let mut text = format!("{}  ({})", h.name, h.addresses.join(", "));
-                    match &h.key {
-                        Some((_, n)) if already => text.push_str(&format!("  — bound to {n}")),
-                        Some((_, n)) => text.push_str(&format!("  — now {n}, will be replaced")),
-                        None => {}
+                    if already {
+                        text.push_str("  — already bound");
+                    } else if !h.keys.is_empty() {
+                        let names: Vec<&str> = h.keys.iter().map(|k| k.1.as_str()).collect();
+                        text.push_str(&format!("  — also trusts {}", names.join(", ")));
                     }
-                    let r = ui.add_enabled(!already, egui::Checkbox::new(&mut on, text));
+                    let mut on = on && (!self.deploy || self.chosen.contains(&h.name));
+                    let r = ui.add_enabled(self.deploy || !already, egui::Checkbox::new(&mut on, text));
                     if r.changed() {
                         if on {
                             self.chosen.push(h.name.clone());
@@ -188,10 +208,16 @@ impl BindDialog {
                     }
                 }
             });
-            let label = format!("Bind to {} host(s)", self.chosen.len());
+            let verb = if self.deploy { "Deploy" } else { "Bind" };
+            let label = format!("{verb} to {} host(s)", self.chosen.len());
             let (ok, cancel) = buttons(ui, &label, !self.chosen.is_empty());
             if ok {
-                cmds.push(Command::Bind { key: self.key_id, hosts: self.chosen.clone() });
+                if self.deploy {
+                    let hosts = self.chosen.clone();
+                    cmds.push(Command::Remote(super::remote_run::RemoteAction::Deploy { key: self.key_id, hosts }));
+                } else {
+                    cmds.push(Command::Bind { key: self.key_id, hosts: self.chosen.clone() });
+                }
                 close = true;
             }
             close |= cancel;
@@ -278,6 +304,7 @@ pub struct HostDialog {
     user: String,
     account: Option<String>,
     region: String,
+    authorized_keys: String,
     pub error: Option<String>,
 }
 
@@ -292,6 +319,7 @@ impl HostDialog {
                 user: h.user,
                 account: h.account,
                 region: h.region,
+                authorized_keys: h.authorized_keys,
                 error: None,
             },
             None => HostDialog {
@@ -302,6 +330,7 @@ impl HostDialog {
                 user: String::new(),
                 account: None,
                 region: String::new(),
+                authorized_keys: crate::inventory::DEFAULT_AUTHORIZED_KEYS.into(),
                 error: None,
             },
         }
@@ -324,6 +353,7 @@ impl HostDialog {
             user: self.user.trim().to_string(),
             account: self.account.clone(),
             region: self.region.trim().to_string(),
+            authorized_keys: self.authorized_keys.trim().to_string(),
         })
     }
 
@@ -340,6 +370,7 @@ impl HostDialog {
                 grid_text(ui, "User", &mut self.user, "e.g. ubuntu (optional)");
                 account_row(ui, model, &mut self.account);
                 grid_text(ui, "Region", &mut self.region, "optional");
+                grid_text(ui, "authorized_keys", &mut self.authorized_keys, ".ssh/authorized_keys");
             });
             let parsed = self.parsed();
             if let Err(e) = &parsed {
@@ -365,22 +396,39 @@ pub struct ResetKeyDialog {
     host: Host,
     key: Option<i64>,
     filter: String,
+    /// Deploy the chosen key pair (adds it) instead of resetting (replaces them all).
+    deploy: bool,
 }
 
 impl ResetKeyDialog {
     pub fn new(host: Host) -> ResetKeyDialog {
-        ResetKeyDialog { host, key: None, filter: String::new() }
+        ResetKeyDialog { host, key: None, filter: String::new(), deploy: false }
+    }
+
+    pub fn deploy(host: Host) -> ResetKeyDialog {
+        ResetKeyDialog { deploy: true, ..ResetKeyDialog::new(host) }
     }
 
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
         let m = egui::Modal::new(egui::Id::unique("reset-dialog")).show(ctx, |ui| {
             ui.set_width(480.0);
-            ui.heading(format!("Reset the key pair of {}", self.host.name));
-            match &self.host.key {
-                Some((_, n)) => ui.label(format!("Now bound to {n}. Choose the key pair that replaces it.")),
-                None => ui.label("Not bound yet. Choose a key pair."),
-            };
+            if self.deploy {
+                ui.heading(format!("Deploy a key pair to {}", self.host.name));
+                ui.label("Adds it to the host's authorized_keys (the keys there stay), binds it and proves a login.");
+            } else {
+                ui.heading(format!("Reset the key pair of {}", self.host.name));
+                ui.weak(
+                    "The new key pair is added and a login with it alone is proved; only then are the key pairs \
+                     bound now removed from the server. Keys the inventory does not know stay.",
+                );
+            }
+            if self.host.keys.is_empty() {
+                ui.label("Not bound yet. Choose a key pair.");
+            } else {
+                let names: Vec<&str> = self.host.keys.iter().map(|k| k.1.as_str()).collect();
+                ui.label(format!("Now bound to {}. Choose the key pair that replaces them.", names.join(", ")));
+            }
             ui.horizontal(|ui| {
                 let l = ui.label("Find");
                 ui.add(egui::TextEdit::singleline(&mut self.filter).desired_width(240.0)).labelled_by(l.id);
@@ -389,16 +437,25 @@ impl ResetKeyDialog {
             egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
                 for r in model.rows.iter().filter(|r| f.is_empty() || r.key.name.to_lowercase().contains(&f)).take(200)
                 {
-                    let current = self.host.key.as_ref().map(|k| k.0) == Some(r.key.id);
+                    let current = if self.deploy {
+                        self.host.keys.iter().any(|k| k.0 == r.key.id)
+                    } else {
+                        self.host.keys.len() == 1 && self.host.keys[0].0 == r.key.id
+                    };
                     let text = format!("{}  ({}, {})", r.key.name, r.type_label, r.key.scope_label());
                     if ui.add_enabled(!current, egui::Button::selectable(self.key == Some(r.key.id), text)).clicked() {
                         self.key = Some(r.key.id);
                     }
                 }
             });
-            let (ok, cancel) = buttons(ui, "Reset key", self.key.is_some());
+            let (ok, cancel) = buttons(ui, if self.deploy { "Deploy" } else { "Reset key" }, self.key.is_some());
             if let (true, Some(k)) = (ok, self.key) {
-                cmds.push(Command::ResetKey { host: self.host.name.clone(), key: k });
+                let host = self.host.name.clone();
+                cmds.push(if self.deploy {
+                    Command::Remote(super::remote_run::RemoteAction::Deploy { key: k, hosts: vec![host] })
+                } else {
+                    Command::ResetKey { host, key: k }
+                });
             }
             close |= cancel;
         });
@@ -432,7 +489,10 @@ impl Notice {
         Notice {
             title: "Key reset".into(),
             lines: vec![
-                format!("{host} is now associated with the new key pair."),
+                format!(
+                    "{host} now trusts only the new key pair: it was added, a login with it alone worked, and the old \
+                     key pairs were removed from its authorized_keys."
+                ),
                 "If the server was rebuilt, its host key changed too: ssh will warn until the old lines are gone."
                     .into(),
             ],

@@ -1,11 +1,13 @@
-//! The Hosts view: servers and instances with their addresses and bound key pair; add,
-//! edit, remove, unbind, and "Reset key" (re-associate with another key pair).
+//! The Hosts view: servers and instances with their addresses, the key pairs they trust
+//! and their last login check; add, edit, remove, and the work on the server itself:
+//! deploy a key, check login, audit, reset key, remove a key from the server.
 
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::command::Command;
 use super::model::{short_time, Model};
+use super::remote_run::RemoteAction;
 
 #[derive(Default)]
 pub struct HostsState {
@@ -19,8 +21,19 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
         if ui.button("Add host…").clicked() {
             cmds.push(Command::OpenHost(None));
         }
+        if !model.hosts.is_empty()
+            && ui.button("Check all").on_hover_text("Log in to every host with each bound key pair alone").clicked()
+        {
+            cmds.push(Command::Remote(RemoteAction::Check {
+                hosts: model.hosts.iter().map(|h| h.name.clone()).collect(),
+            }));
+        }
     });
-    ui.weak("The servers and instances your key pairs are bound to. A host has one key pair at a time.");
+    ui.weak(format!(
+        "The servers your key pairs are bound to. Keyshelf reaches them with your own ssh ({}), so your ssh config, \
+         agent and known_hosts apply.",
+        ssh_program()
+    ));
     ui.add_space(6.0);
     if model.hosts.is_empty() {
         ui.add_space(40.0);
@@ -37,13 +50,43 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
             if ui.button("Edit…").clicked() {
                 cmds.push(Command::OpenHost(Some(h.name.clone())));
             }
-            if ui.button("Reset key…").on_hover_text("Re-associate this host with another key pair").clicked() {
+            if ui.button("Check login").on_hover_text("Log in with each bound key pair alone").clicked() {
+                cmds.push(Command::Remote(RemoteAction::Check { hosts: vec![h.name.clone()] }));
+            }
+            if ui.button("Deploy key…").on_hover_text("Add a key pair to the host's authorized_keys").clicked() {
+                cmds.push(Command::OpenDeployToHost(h.name.clone()));
+            }
+            if ui.button("Audit").on_hover_text("List every key the host's authorized_keys holds").clicked() {
+                cmds.push(Command::Remote(RemoteAction::Audit { host: h.name.clone(), import: false }));
+            }
+            if ui.button("Reset key…").on_hover_text("Replace the host's key pairs by another, proved first").clicked()
+            {
                 cmds.push(Command::OpenResetKey(h.name.clone()));
             }
-            if let Some((id, _)) = &h.key {
-                if ui.button("Unbind").clicked() {
-                    cmds.push(Command::Unbind { key: *id, hosts: vec![h.name.clone()] });
-                }
+            if !h.keys.is_empty() {
+                ui.menu_button("Remove key…", |ui| {
+                    for (id, name) in &h.keys {
+                        if ui.button(format!("Remove {name} from the server")).clicked() {
+                            cmds.push(Command::Confirm {
+                                title: format!("Remove {name} from {}?", h.name),
+                                text: format!(
+                                    "Every line of {name} goes from {} on the server (other lines stay byte for byte), \
+                                     and it is unbound. Keyshelf refuses if it is the only login it can prove.",
+                                    h.authorized_keys
+                                ),
+                                confirm: "Remove from server".into(),
+                                command: Box::new(Command::Remote(RemoteAction::Undeploy {
+                                    key: *id,
+                                    hosts: vec![h.name.clone()],
+                                    force: false,
+                                })),
+                            });
+                        }
+                        if ui.button(format!("Unbind {name} (inventory only)")).clicked() {
+                            cmds.push(Command::Unbind { key: *id, hosts: vec![h.name.clone()] });
+                        }
+                    }
+                });
             }
             if ui.button("Clean known_hosts…").clicked() {
                 cmds.push(Command::CleanKnownHosts(h.known_hosts_names()));
@@ -51,7 +94,7 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
             if ui.button(RichText::new("Remove").color(ui.visuals().error_fg_color)).clicked() {
                 cmds.push(Command::Confirm {
                     title: format!("Remove host {}?", h.name),
-                    text: "The host and its binding leave the inventory. The server itself is not touched.".into(),
+                    text: "The host and its bindings leave the inventory. The server itself is not touched.".into(),
                     confirm: "Remove".into(),
                     command: Box::new(Command::RemoveHost(h.name.clone())),
                 });
@@ -59,7 +102,7 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
         });
         ui.add_space(4.0);
     } else {
-        ui.weak("Select a host to edit it, reset its key or remove it.");
+        ui.weak("Select a host to check it, deploy or remove keys, audit it, reset its key, edit or remove it.");
     }
     let row_height = ui.spacing().interact_size.y;
     TableBuilder::new(ui)
@@ -74,9 +117,9 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
         .column(Column::initial(90.0).clip(true))
         .column(Column::initial(150.0).clip(true))
         .column(Column::initial(160.0).clip(true))
-        .column(Column::remainder().at_least(110.0))
+        .column(Column::remainder().at_least(150.0).clip(true))
         .header(row_height, |mut h| {
-            for t in ["Name", "Addresses", "Port", "User", "Account", "Key pair", "Bound"] {
+            for t in ["Name", "Addresses", "Port", "User", "Account", "Key pairs", "Last check"] {
                 h.col(|ui| {
                     ui.strong(t);
                 });
@@ -103,15 +146,34 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
                     ui.add(egui::Label::new(scope).selectable(false).truncate());
                 });
                 row.col(|ui| {
-                    let k = h.key.as_ref().map(|k| k.1.clone()).unwrap_or_else(|| "—".into());
+                    let k = if h.keys.is_empty() {
+                        "—".to_string()
+                    } else {
+                        h.keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>().join(", ")
+                    };
                     ui.add(egui::Label::new(k).selectable(false).truncate());
                 });
-                row.col(|ui| {
-                    ui.add(egui::Label::new(h.bound_at.map(short_time).unwrap_or_default()).selectable(false));
+                row.col(|ui| match &h.last_check {
+                    None => {
+                        ui.add(egui::Label::new(RichText::new("not checked").weak()).selectable(false));
+                    }
+                    Some(c) => {
+                        let color = super::remote_view::status_color(ui, &c.status);
+                        let text = RichText::new(format!("{} · {}", c.status, short_time(c.at))).color(color);
+                        ui.add(egui::Label::new(text).selectable(false).truncate()).on_hover_text(&c.message);
+                    }
                 });
                 if row.response().clicked() {
                     st.selected = Some(h.name.clone());
                 }
             });
         });
+}
+
+/// The ssh command Keyshelf runs, as the user would type it.
+fn ssh_program() -> String {
+    match crate::remote::SshCommand::from_env() {
+        Ok(c) => c.display(),
+        Err(e) => e.to_string(),
+    }
 }

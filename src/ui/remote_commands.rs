@@ -1,0 +1,70 @@
+//! How the app starts work on servers and takes its results: one run at a time, the
+//! inventory reloaded when it ends (the run wrote through its own connection), and the
+//! known_hosts cleanup offered after a reset, as before it was real.
+
+use super::app::KeyshelfApp;
+use super::dialogs::{Dialog, Notice};
+use super::remote_run::{RemoteAction, RemoteRun};
+
+impl KeyshelfApp {
+    fn remote_title(&self, a: &RemoteAction) -> String {
+        let key = |id: &i64| self.model.row_by_id(*id).map(|r| r.key.name.clone()).unwrap_or_else(|| format!("#{id}"));
+        match a {
+            RemoteAction::Deploy { key: k, hosts } => format!("Deploy {} to {} host(s)", key(k), hosts.len()),
+            RemoteAction::Undeploy { key: k, hosts, .. } => format!("Remove {} from {} host(s)", key(k), hosts.len()),
+            RemoteAction::Check { hosts } => format!("Check login on {} host(s)", hosts.len()),
+            RemoteAction::Audit { host, .. } => format!("Audit {host}"),
+            RemoteAction::ResetKey { host, key: k } => format!("Reset the key of {host} to {}", key(k)),
+            RemoteAction::Rotate { old, new, hosts, .. } => {
+                format!("Rotate {} to {} on {} host(s)", key(old), key(new), hosts.len())
+            }
+        }
+    }
+
+    pub(super) fn start_remote(&mut self, ctx: &egui::Context, action: RemoteAction, accept_new: bool) {
+        if self.remote.as_ref().is_some_and(|r| r.running()) {
+            self.error("Work on servers is already running: wait for it to finish, or cancel it");
+            return;
+        }
+        let Some(db) = self.db_path.clone() else {
+            self.error("There is no inventory file to work with");
+            return;
+        };
+        if action.hosts().is_empty() {
+            self.error("Choose at least one host");
+            return;
+        }
+        let title = self.remote_title(&action);
+        self.close_dialog(ctx);
+        self.remote = Some(RemoteRun::start(ctx, db, action, title, accept_new));
+    }
+
+    /// Takes progress; when a run ends, reloads the inventory and says how it went.
+    pub(super) fn poll_remote(&mut self) {
+        let Some(run) = &mut self.remote else { return };
+        if !run.poll() {
+            return;
+        }
+        let (_, failed) = run.counts();
+        let title = run.title.clone();
+        let error = run.error.clone();
+        let reset_host = match &run.action {
+            RemoteAction::ResetKey { host, .. } if failed == 0 && error.is_none() => Some(host.clone()),
+            _ => None,
+        };
+        self.write_all(
+            |_| Ok(()),
+            move |app, _| {
+                match (&error, failed) {
+                    (Some(e), _) => app.error(format!("{title}: {e}")),
+                    (None, 0) => app.info(format!("{title}: done")),
+                    (None, n) => app.error(format!("{title}: {n} host(s) failed")),
+                }
+                if let Some(h) = reset_host {
+                    let names = app.model.hosts.iter().find(|x| x.name == h).map(|x| x.known_hosts_names());
+                    app.dialog = Some(Dialog::Notice(Notice::reset(&h, names.unwrap_or_default())));
+                }
+            },
+        );
+    }
+}

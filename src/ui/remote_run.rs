@@ -1,0 +1,258 @@
+//! Work on servers from the app (deploy, remove, check, audit, reset key, rotate): one run
+//! at a time on its own thread, with its own inventory connection so that a rotation
+//! over twenty hosts never holds up the app's other reads and writes. Each host reports
+//! when it starts and when it is done; the window shows it live and can cancel (hosts
+//! not started yet are skipped; a host being changed finishes, since each change on a
+//! server is atomic).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+
+use crate::inventory::Inventory;
+use crate::remote::{self, Audit, HostOutcome, Progress, Prompts, Remote, Ssh, SshCommand};
+
+/// What to do on servers. Key pairs by id, hosts by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteAction {
+    Deploy { key: i64, hosts: Vec<String> },
+    Undeploy { key: i64, hosts: Vec<String>, force: bool },
+    Check { hosts: Vec<String> },
+    Audit { host: String, import: bool },
+    ResetKey { host: String, key: i64 },
+    Rotate { old: i64, new: i64, hosts: Vec<String>, delete_old: bool },
+}
+
+impl RemoteAction {
+    /// The hosts it works on, in the order shown.
+    pub fn hosts(&self) -> Vec<String> {
+        match self {
+            RemoteAction::Deploy { hosts, .. }
+            | RemoteAction::Undeploy { hosts, .. }
+            | RemoteAction::Check { hosts }
+            | RemoteAction::Rotate { hosts, .. } => hosts.clone(),
+            RemoteAction::Audit { host, .. } | RemoteAction::ResetKey { host, .. } => vec![host.clone()],
+        }
+    }
+
+    /// The same action restricted to some hosts (for a retry).
+    pub fn only(&self, hosts: Vec<String>) -> RemoteAction {
+        let mut a = self.clone();
+        match &mut a {
+            RemoteAction::Deploy { hosts: h, .. }
+            | RemoteAction::Undeploy { hosts: h, .. }
+            | RemoteAction::Check { hosts: h }
+            | RemoteAction::Rotate { hosts: h, .. } => *h = hosts,
+            RemoteAction::Audit { .. } | RemoteAction::ResetKey { .. } => {}
+        }
+        a
+    }
+}
+
+/// Where one host is in a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostState {
+    Waiting,
+    Running,
+    Done(HostOutcome),
+}
+
+enum Msg {
+    Progress(Progress),
+    Outcomes(Result<Vec<HostOutcome>, String>),
+    Audit(Result<(Audit, Vec<(usize, String)>), String>),
+}
+
+/// A run in progress or just finished, as the window shows it.
+pub struct RemoteRun {
+    pub action: RemoteAction,
+    pub title: String,
+    pub accept_new: bool,
+    pub rows: Vec<(String, HostState)>,
+    pub audit: Option<Audit>,
+    pub imported: Vec<(usize, String)>,
+    /// A failure of the whole run (the inventory could not be opened, ...).
+    pub error: Option<String>,
+    pub finished: bool,
+    pub cancelled: bool,
+    cancel: Arc<AtomicBool>,
+    rx: Receiver<Msg>,
+}
+
+impl RemoteRun {
+    pub fn start(ctx: &egui::Context, db: PathBuf, action: RemoteAction, title: String, accept_new: bool) -> RemoteRun {
+        let (tx, rx) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let rows = action.hosts().into_iter().map(|h| (h, HostState::Waiting)).collect();
+        let run = RemoteRun {
+            action: action.clone(),
+            title,
+            accept_new,
+            rows,
+            audit: None,
+            imported: Vec::new(),
+            error: None,
+            finished: false,
+            cancelled: false,
+            cancel: Arc::clone(&cancel),
+            rx,
+        };
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let work = std::panic::AssertUnwindSafe(|| work(&db, &action, accept_new, cancel, &tx, &ctx));
+            if let Err(p) = std::panic::catch_unwind(work) {
+                let _ = tx.send(Msg::Outcomes(Err(super::worker::panic_message(p.as_ref()))));
+            }
+            ctx.request_repaint();
+        });
+        run
+    }
+
+    /// Takes what arrived; true when the run has just finished.
+    pub fn poll(&mut self) -> bool {
+        let was = self.finished;
+        for m in self.rx.try_iter() {
+            match m {
+                Msg::Progress(Progress::Started(h)) => set(&mut self.rows, &h, HostState::Running),
+                Msg::Progress(Progress::Finished(o)) => {
+                    let h = o.host.clone();
+                    set(&mut self.rows, &h, HostState::Done(o));
+                }
+                Msg::Outcomes(r) => {
+                    match r {
+                        Ok(outcomes) => {
+                            for o in outcomes {
+                                let h = o.host.clone();
+                                set(&mut self.rows, &h, HostState::Done(o));
+                            }
+                        }
+                        Err(e) => self.error = Some(e),
+                    }
+                    self.finished = true;
+                }
+                Msg::Audit(r) => {
+                    match r {
+                        Ok((a, imported)) => {
+                            let host = self.rows.first().map(|r| r.0.clone()).unwrap_or_default();
+                            let unknown = a.entries.iter().filter(|e| e.key_pair.is_none()).count();
+                            let message = format!(
+                                "{} key(s) in the file, {unknown} not in the inventory{}",
+                                a.entries.len(),
+                                if imported.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("; {} imported", imported.len())
+                                }
+                            );
+                            let o = HostOutcome { host: host.clone(), ok: true, status: "ok".into(), message };
+                            set(&mut self.rows, &host, HostState::Done(o));
+                            self.audit = Some(a);
+                            self.imported = imported;
+                        }
+                        Err(e) => self.error = Some(e),
+                    }
+                    self.finished = true;
+                }
+            }
+        }
+        self.finished && !was
+    }
+
+    pub fn cancel(&mut self) {
+        self.cancel.store(true, Ordering::SeqCst);
+        self.cancelled = true;
+    }
+
+    pub fn running(&self) -> bool {
+        !self.finished
+    }
+
+    /// Hosts whose outcome has this status.
+    pub fn hosts_with(&self, status: &str) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|(_, s)| matches!(s, HostState::Done(o) if o.status == status))
+            .map(|(h, _)| h.clone())
+            .collect()
+    }
+
+    /// How many hosts are done, and how many failed.
+    pub fn counts(&self) -> (usize, usize) {
+        let done = self.rows.iter().filter(|(_, s)| matches!(s, HostState::Done(_))).count();
+        let failed = self.rows.iter().filter(|(_, s)| matches!(s, HostState::Done(o) if !o.ok)).count();
+        (done, failed)
+    }
+}
+
+fn set(rows: &mut [(String, HostState)], host: &str, state: HostState) {
+    if let Some(r) = rows.iter_mut().find(|r| r.0 == host) {
+        // A late "started" never hides a result.
+        if !(matches!(r.1, HostState::Done(_)) && state == HostState::Running) {
+            r.1 = state;
+        }
+    }
+}
+
+fn work(
+    db: &std::path::Path,
+    action: &RemoteAction,
+    accept_new: bool,
+    cancel: Arc<AtomicBool>,
+    tx: &Sender<Msg>,
+    ctx: &egui::Context,
+) {
+    let fail = |e: String| {
+        let _ = tx.send(Msg::Outcomes(Err(e)));
+    };
+    let mut inv = match Inventory::open(db) {
+        Ok(i) => i,
+        Err(e) => return fail(e.to_string()),
+    };
+    let command = match SshCommand::from_env() {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
+    // The app has no terminal: ssh never waits on a question it cannot show (an unknown
+    // host key is offered as "Trust and retry"; a passphrase comes from the agent).
+    let mut r = Remote::new(Ssh { command, prompts: Prompts::Never, accept_new });
+    r.cancel = cancel;
+    let tx_p = std::sync::Mutex::new(tx.clone());
+    let progress = move |p: Progress| {
+        if let Ok(t) = tx_p.lock() {
+            let _ = t.send(Msg::Progress(p));
+        }
+        ctx.request_repaint();
+    };
+    let key = |inv: &Inventory, id: i64| inv.key(id).map_err(|e| e.to_string());
+    let res: Result<Vec<HostOutcome>, String> =
+        match action {
+            RemoteAction::Deploy { key: k, hosts } => key(&inv, *k)
+                .and_then(|k| remote::deploy(&mut inv, &r, &k, hosts, &progress).map_err(|e| e.to_string())),
+            RemoteAction::Undeploy { key: k, hosts, force } => key(&inv, *k)
+                .and_then(|k| remote::undeploy(&mut inv, &r, &k, hosts, *force, &progress).map_err(|e| e.to_string())),
+            RemoteAction::Check { hosts } => remote::check(&mut inv, &r, hosts, &progress).map_err(|e| e.to_string()),
+            RemoteAction::ResetKey { host, key: k } => key(&inv, *k)
+                .and_then(|k| remote::reset_key(&mut inv, &r, host, &k, &progress).map_err(|e| e.to_string())),
+            RemoteAction::Rotate { old, new, hosts, delete_old } => key(&inv, *old).and_then(|mut o| {
+                let n = key(&inv, *new)?;
+                // Only the hosts chosen (a retry), among those the old key is bound to.
+                o.hosts.retain(|h| hosts.contains(h));
+                remote::rotate(&mut inv, &r, &o, &n, *delete_old, &progress).map(|(v, _)| v).map_err(|e| e.to_string())
+            }),
+            RemoteAction::Audit { host, import } => {
+                progress(Progress::Started(host.clone()));
+                let res = remote::audit(&inv, &r, host).map_err(|e| e.to_string()).and_then(|mut a| {
+                    let imported = if *import {
+                        remote::ops::import_unknown(&mut inv, &mut a, host).map_err(|e| e.to_string())?
+                    } else {
+                        Vec::new()
+                    };
+                    Ok((a, imported))
+                });
+                let _ = tx.send(Msg::Audit(res));
+                return;
+            }
+        };
+    let _ = tx.send(Msg::Outcomes(res));
+}

@@ -1,0 +1,266 @@
+//! The windows of work on servers: the run window (each host's progress, then its result
+//! in words a person can act on, with Cancel, "Trust and retry", the known_hosts cleanup
+//! and, for an audit, the keys found) and the rotation dialog.
+
+use egui::{RichText, Ui};
+
+use super::command::Command;
+use super::model::Model;
+use super::remote_run::{HostState, RemoteAction, RemoteRun};
+
+/// The colour of a status word.
+pub fn status_color(ui: &Ui, status: &str) -> egui::Color32 {
+    match status {
+        "ok" | "deployed" | "already present" | "removed" | "not present" | "rotated" => {
+            if ui.visuals().dark_mode {
+                egui::Color32::from_rgb(120, 200, 120)
+            } else {
+                egui::Color32::from_rgb(30, 120, 40)
+            }
+        }
+        "cancelled" | "no private key" => ui.visuals().warn_fg_color,
+        _ => ui.visuals().error_fg_color,
+    }
+}
+
+/// Shows the run window; true when the user closed it.
+pub fn show_run(ctx: &egui::Context, run: &RemoteRun, model: &Model, cmds: &mut Vec<Command>) -> bool {
+    let mut close = false;
+    egui::Modal::new(egui::Id::unique("remote-run")).show(ctx, |ui| {
+        ui.set_width(620.0);
+        ui.heading(&run.title);
+        let (done, failed) = run.counts();
+        let total = run.rows.len();
+        if run.running() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("{done} of {total} host(s) done"));
+            });
+        } else if let Some(e) = &run.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        } else if failed == 0 {
+            ui.label(format!("Done: {total} host(s), all succeeded."));
+        } else {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("{failed} of {total} host(s) failed; the others succeeded. Nothing was removed from a host that failed."),
+            );
+        }
+        ui.add_space(6.0);
+        egui::ScrollArea::vertical().max_height(300.0).id_salt("run-rows").show(ui, |ui| {
+            egui::Grid::new("run-grid").num_columns(3).spacing([12.0, 6.0]).striped(true).show(ui, |ui| {
+                for (host, state) in &run.rows {
+                    ui.label(RichText::new(host).strong());
+                    match state {
+                        HostState::Waiting => {
+                            ui.weak(if run.cancelled { "cancelled" } else { "waiting" });
+                            ui.label("");
+                        }
+                        HostState::Running => {
+                            ui.horizontal(|ui| {
+                                ui.spinner();
+                                ui.label("working…");
+                            });
+                            ui.label("");
+                        }
+                        HostState::Done(o) => {
+                            ui.colored_label(status_color(ui, &o.status), &o.status);
+                            ui.add(egui::Label::new(&o.message).wrap());
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+        if let Some(a) = &run.audit {
+            audit_table(ui, a);
+        }
+        ui.add_space(8.0);
+        ui.separator();
+        ui.horizontal(|ui| {
+            if run.running() {
+                let b = ui.add_enabled(!run.cancelled, egui::Button::new("Cancel"));
+                if b.on_hover_text("Hosts not started are skipped; a host being changed finishes").clicked() {
+                    cmds.push(Command::CancelRemote);
+                }
+                return;
+            }
+            if ui.button("Close").clicked() {
+                close = true;
+            }
+            let unknown = run.hosts_with("host key unknown");
+            if !unknown.is_empty()
+                && ui
+                    .button("Trust new host keys and retry")
+                    .on_hover_text("Accepts the key of each host seen for the first time (StrictHostKeyChecking=accept-new)")
+                    .clicked()
+            {
+                cmds.push(Command::RetryRemote { hosts: unknown, accept_new: true });
+            }
+            let changed = run.hosts_with("host key changed");
+            if !changed.is_empty() && ui.button("Clean known_hosts…").clicked() {
+                let names: Vec<String> = model
+                    .hosts
+                    .iter()
+                    .filter(|h| changed.contains(&h.name))
+                    .flat_map(|h| h.known_hosts_names())
+                    .collect();
+                cmds.push(Command::CloseRemote);
+                cmds.push(Command::CleanKnownHosts(names));
+            }
+            let failed: Vec<String> = run
+                .rows
+                .iter()
+                .filter(|(_, s)| matches!(s, HostState::Done(o) if !o.ok) || matches!(s, HostState::Waiting))
+                .map(|(h, _)| h.clone())
+                .collect();
+            if !failed.is_empty()
+                && !matches!(run.action, RemoteAction::Audit { .. })
+                && ui.button(format!("Retry {} host(s)", failed.len())).clicked()
+            {
+                cmds.push(Command::RetryRemote { hosts: failed, accept_new: run.accept_new });
+            }
+            if let (Some(a), RemoteAction::Audit { host, import: false }) = (&run.audit, &run.action) {
+                let unknown = a.entries.iter().filter(|e| e.key_pair.is_none()).count();
+                if unknown > 0 && ui.button(format!("Import {unknown} unknown key(s)")).clicked() {
+                    cmds.push(Command::Remote(RemoteAction::Audit { host: host.clone(), import: true }));
+                }
+            }
+        });
+    });
+    close
+}
+
+fn audit_table(ui: &mut Ui, a: &crate::remote::Audit) {
+    ui.add_space(8.0);
+    if !a.file_present {
+        ui.weak("The host has no authorized_keys file yet.");
+        return;
+    }
+    ui.strong("Keys in authorized_keys");
+    egui::ScrollArea::vertical().max_height(220.0).id_salt("audit-rows").show(ui, |ui| {
+        egui::Grid::new("audit-grid").num_columns(4).spacing([10.0, 4.0]).striped(true).show(ui, |ui| {
+            for h in ["Line", "Key pair", "Type / fingerprint", "Comment and options"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for e in &a.entries {
+                ui.label(e.line.to_string());
+                match &e.key_pair {
+                    Some(n) => ui.label(n),
+                    None => ui.colored_label(ui.visuals().warn_fg_color, "unknown"),
+                };
+                ui.vertical(|ui| {
+                    ui.label(&e.key_type);
+                    ui.label(RichText::new(&e.fingerprint_sha256).monospace().small());
+                });
+                let mut t = e.comment.clone();
+                if !e.options.is_empty() {
+                    t.push_str(&format!("\noptions: {}", e.options));
+                }
+                ui.add(egui::Label::new(t).wrap());
+                ui.end_row();
+            }
+        });
+        for u in &a.unreadable {
+            ui.weak(format!("Line {}: {} (left as it is)", u.line, u.message));
+        }
+    });
+}
+
+/// Rotate a key pair: choose the new one, see the hosts, run.
+pub struct RotateDialog {
+    old: i64,
+    old_name: String,
+    hosts: Vec<String>,
+    new: Option<i64>,
+    filter: String,
+    delete_old: bool,
+}
+
+impl RotateDialog {
+    pub fn new(k: &crate::inventory::KeyPair) -> RotateDialog {
+        RotateDialog {
+            old: k.id,
+            old_name: k.name.clone(),
+            hosts: k.hosts.clone(),
+            new: None,
+            filter: String::new(),
+            delete_old: false,
+        }
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let m = egui::Modal::new(egui::Id::unique("rotate-dialog")).show(ctx, |ui| {
+            ui.set_width(520.0);
+            ui.heading(format!("Rotate {}", self.old_name));
+            if self.hosts.is_empty() {
+                ui.label("This key pair is bound to no host, so there is nothing to rotate.");
+                ui.weak("Bind it to its hosts (or deploy it) first.");
+                if ui.button("Close").clicked() {
+                    close = true;
+                }
+                return;
+            }
+            ui.label(format!(
+                "On each of its {} host(s): the new key pair is added and a login with it alone is proved; only then is {} removed. A host that fails keeps {}.",
+                self.hosts.len(),
+                self.old_name,
+                self.old_name
+            ));
+            ui.weak(format!("Hosts: {}", self.hosts.join(", ")));
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                let l = ui.label("New key pair");
+                ui.add(egui::TextEdit::singleline(&mut self.filter).hint_text("find by name").desired_width(260.0))
+                    .labelled_by(l.id);
+                if ui.button("Create one…").clicked() {
+                    cmds.push(Command::OpenCreate);
+                    close = true;
+                }
+            });
+            let f = self.filter.to_lowercase();
+            egui::ScrollArea::vertical().max_height(220.0).id_salt("rotate-keys").show(ui, |ui| {
+                let candidates = model
+                    .rows
+                    .iter()
+                    .filter(|r| r.key.id != self.old && (f.is_empty() || r.key.name.to_lowercase().contains(&f)))
+                    .take(200);
+                for r in candidates {
+                    let has_private = r.key.private_key_path.is_some();
+                    let text = format!(
+                        "{}  ({}, {}){}",
+                        r.key.name,
+                        r.type_label,
+                        r.key.scope_label(),
+                        if has_private { "" } else { "  — private key file unknown" }
+                    );
+                    let b = ui.add_enabled(has_private, egui::Button::selectable(self.new == Some(r.key.id), text));
+                    if b.clicked() {
+                        self.new = Some(r.key.id);
+                    }
+                }
+            });
+            ui.checkbox(&mut self.delete_old, format!("Delete {} from the inventory when every host moved", self.old_name));
+            ui.add_space(8.0);
+            ui.separator();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let go = ui.add_enabled(self.new.is_some(), egui::Button::new(format!("Rotate on {} host(s)", self.hosts.len())));
+                if let (true, Some(new)) = (go.clicked(), self.new) {
+                    cmds.push(Command::Remote(RemoteAction::Rotate {
+                        old: self.old,
+                        new,
+                        hosts: self.hosts.clone(),
+                        delete_old: self.delete_old,
+                    }));
+                    close = true;
+                }
+                if ui.button("Cancel").clicked() {
+                    close = true;
+                }
+            });
+        });
+        m.should_close() || close
+    }
+}

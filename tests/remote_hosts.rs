@@ -24,7 +24,12 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::*;
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use keyshelf::ui::{KeyshelfApp, NativePlatform};
 use serde_json::Value;
+use std::sync::Arc;
 
 const SSHD: &str = "/usr/sbin/sshd";
 const PORTS: usize = 12;
@@ -461,4 +466,103 @@ fn reset_key_and_rotate_prove_the_new_key_first_and_a_rerun_finishes() {
     assert_eq!(status_of(&v, "r8"), "rotated");
     assert!(srv.logs_in(&env, 8, &new) && !srv.logs_in(&env, 8, &old));
     assert!(!env.run(["key", "show", "old"]).status.success(), "--delete-old deleted it");
+}
+
+/// Steps the app until `done` holds (the run works on other threads).
+fn step_until(h: &mut Harness<'_, KeyshelfApp>, what: &str, done: impl Fn(&KeyshelfApp) -> bool) {
+    let start = Instant::now();
+    h.run_steps(1);
+    while !done(h.state()) {
+        assert!(start.elapsed() < Duration::from_secs(90), "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(3);
+}
+
+fn settle(h: &mut Harness<'_, KeyshelfApp>) {
+    step_until(h, "background work", |a| !a.busy());
+}
+
+/// Clicks a table row by the text of one of its cells.
+fn click_row(h: &mut Harness<'_, KeyshelfApp>, cell: &str) {
+    let rect = h.get_all_by_value(cell).next().unwrap_or_else(|| panic!("row {cell} visible")).rect();
+    h.hover_at(rect.center());
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: rect.center(),
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+/// Clicks a button through accessibility (a pointer click that opens a modal would
+/// land on the modal's backdrop on release and close it).
+fn button(h: &mut Harness<'_, KeyshelfApp>, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).click_accesskit();
+    h.run_steps(2);
+}
+
+#[test]
+fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
+    let Some(srv) = server() else { return };
+    let env = srv.env();
+    let a = create(&env, "ua", None);
+    let b = create(&env, "ub", None);
+    for (name, i) in [("u9", 9), ("u10", 10)] {
+        srv.add_host(&env, name, i);
+        let (ok, v) = run_json(&env, &["key", "deploy", "ua", name, "--identity", srv.admin(), "--accept-new"]);
+        assert!(ok, "{v:?}");
+    }
+    // A host this known_hosts has never seen, bound in the inventory only.
+    srv.add_host(&env, "u11", 11);
+    env.ok(["key", "bind", "ub", "u11"]);
+    // The app runs ssh like the CLI above: the same private known_hosts, no user config.
+    // (Set once for this process; the CLI runs of other tests pass their own.)
+    let (_, cmd) = env.vars.iter().find(|(k, _)| k == "KEYSHELF_SSH_COMMAND").unwrap();
+    std::env::set_var("KEYSHELF_SSH_COMMAND", cmd);
+
+    let app = KeyshelfApp::new(Some(env.db.clone()), Arc::new(NativePlatform));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .allow_missing_glyphs()
+        .build_ui_state(|ui, app: &mut KeyshelfApp| app.ui_root(ui), app);
+    step_until(&mut h, "the inventory to open", |a| a.is_loaded() && !a.busy());
+
+    // Hosts: check the new host. Its key is unknown: said so, and offered.
+    h.get_by_label_contains("Hosts  (").click();
+    h.run_steps(2);
+    click_row(&mut h, "u11");
+    button(&mut h, "Check login");
+    settle(&mut h);
+    assert!(h.query_by_label("host key unknown").is_some(), "the run window names the unknown host key");
+    button(&mut h, "Trust new host keys and retry");
+    settle(&mut h);
+    // Trusted now; ub is only bound, not on the server: refused, in ssh's words.
+    assert!(h.query_by_label("refused").is_some());
+    assert!(h.query_by_label_contains("Permission denied").is_some());
+    button(&mut h, "Close");
+    assert!(h.query_by_label_contains("refused ·").is_some(), "the Hosts table shows the last check");
+
+    // Keys: rotate ua to ub on its two hosts, from the key's details.
+    h.get_by_label_contains("All key pairs  (").click();
+    h.run_steps(2);
+    click_row(&mut h, "ua");
+    button(&mut h, "Rotate…");
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), Some("rotate"));
+    h.get_by_label_contains("ub  (").click_accesskit();
+    h.run_steps(2);
+    button(&mut h, "Rotate on 2 host(s)");
+    settle(&mut h);
+    assert!(h.query_by_label("Done: 2 host(s), all succeeded.").is_some());
+    assert_eq!(h.query_all_by_label("rotated").count(), 2);
+    for i in [9, 10] {
+        assert!(srv.logs_in(&env, i, &b) && !srv.logs_in(&env, i, &a), "host {i} moved to ub");
+    }
+    button(&mut h, "Close");
+    assert_eq!(host_json(&env, "u9")["keys"], serde_json::json!(["ub"]));
 }

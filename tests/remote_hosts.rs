@@ -32,7 +32,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 const SSHD: &str = "/usr/sbin/sshd";
-const PORTS: usize = 12;
+const PORTS: usize = 14;
 
 /// The shared sshd. It is started through `sh`, which kills it when this test process
 /// ends (its standard input, held here, closes), so no sshd outlives the tests.
@@ -556,13 +556,127 @@ fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
     assert_eq!(h.state().open_dialog(), Some("rotate"));
     h.get_by_label_contains("ub  (").click_accesskit();
     h.run_steps(2);
-    button(&mut h, "Rotate on 2 host(s)");
+    button(&mut h, "Rotate on 2 hosts");
     settle(&mut h);
-    assert!(h.query_by_label("Done: 2 host(s), all succeeded.").is_some());
+    assert!(h.query_by_label("Done: 2 hosts, all succeeded.").is_some());
     assert_eq!(h.query_all_by_label("rotated").count(), 2);
     for i in [9, 10] {
         assert!(srv.logs_in(&env, i, &b) && !srv.logs_in(&env, i, &a), "host {i} moved to ub");
     }
     button(&mut h, "Close");
     assert_eq!(host_json(&env, "u9")["keys"], serde_json::json!(["ub"]));
+}
+
+/// Waits until the server side of an interrupted run is gone: its temporary file next to
+/// `file` is removed by the script's own trap when the connection drops.
+fn wait_for_server_side(file: &Path) {
+    let dir = file.parent().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let leftovers: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".keyshelf-new."))
+            .collect();
+        if leftovers.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "temporary files left on the server: {leftovers:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs keyshelf in its own process group and kills the group (keyshelf and its ssh)
+/// with SIGKILL after `after`, as a crash or a closed laptop lid would.
+fn run_killed(env: &Env, args: &[&str], after: Duration) {
+    use std::os::unix::process::CommandExt;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_keyshelf"));
+    c.arg("--db").arg(&env.db).args(args).envs(env.vars.iter().map(|(k, v)| (k, v)));
+    c.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
+    let mut child = c.spawn().unwrap();
+    std::thread::sleep(after);
+    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+    let _ = child.wait();
+}
+
+#[test]
+fn cut_connections_and_killed_runs_leave_the_old_or_the_new_file_never_a_part() {
+    let Some(srv) = server() else { return };
+    let mut env = srv.env();
+    srv.add_host(&env, "f", 12);
+    create(&env, "k1", None);
+    create(&env, "k2", None);
+    let (ok, v) = run_json(&env, &["key", "deploy", "k1", "f", "--identity", srv.admin(), "--accept-new"]);
+    assert!(ok, "{v:?}");
+    let file = srv.file(12);
+    // A file of some size, so that the new content travels in several pieces.
+    let filler: String = (0..400).map(|i| format!("# line {i} of notes about who may log in here\n")).collect();
+    let old = format!("{filler}{}\n", public_line(&env, "k1"));
+    let with_k2 = format!("{old}{}\n", public_line(&env, "k2"));
+    let k2_only = format!("{filler}{}\n", public_line(&env, "k2"));
+    let reset = |env: &Env| {
+        fs::write(&file, &old).unwrap();
+        let _ = env.run(["key", "unbind", "k2", "f"]);
+        let _ = env.run(["key", "bind", "k1", "f"]);
+    };
+
+    // 1. The connection ends after N bytes of what Keyshelf sends (the path, the request,
+    //    the new file): at every point the server keeps the old file, or has the new one.
+    let cut = env.path("cut.sh");
+    let (_, ssh) = env.vars.iter().find(|(k, _)| k == "KEYSHELF_SSH_COMMAND").unwrap().clone();
+    // dd, not head: head's output is buffered, so it would hold back what it let through.
+    fs::write(&cut, format!("#!/bin/sh\ndd bs=1 count=\"$KS_CUT\" 2>/dev/null | exec {ssh} \"$@\"\n")).unwrap();
+    fs::set_permissions(&cut, fs::Permissions::from_mode(0o755)).unwrap();
+    env.vars.retain(|(k, _)| k != "KEYSHELF_SSH_COMMAND");
+    env.vars.push(("KEYSHELF_SSH_COMMAND".into(), s(&cut).to_string()));
+    let sent = s(&file).len() + 1 + format!("write {}\n", with_k2.len()).len() + with_k2.len();
+    let mut points: Vec<usize> = vec![0, 1, s(&file).len(), s(&file).len() + 1, s(&file).len() + 4];
+    points.extend((1..12).map(|i| sent * i / 12));
+    points.extend([sent - 1, sent]);
+    let mut saw_new = 0;
+    for n in points {
+        reset(&env);
+        env.vars.retain(|(k, _)| k != "KS_CUT");
+        env.vars.push(("KS_CUT".into(), n.to_string()));
+        let out = env.run(["key", "deploy", "k2", "f", "--identity", srv.admin(), "--json"]);
+        wait_for_server_side(&file);
+        let now = fs::read_to_string(&file).unwrap();
+        assert!(now == old || now == with_k2, "cut after {n} of {sent} bytes left a third state:\n{now}");
+        if now == with_k2 {
+            saw_new += 1;
+            assert_eq!(n, sent, "the new file landed although only {n} of {sent} bytes arrived");
+        } else {
+            assert!(!out.status.success(), "cut after {n} bytes: not deployed, and said so");
+        }
+    }
+    assert_eq!(saw_new, 1, "the uncut run deploys");
+    env.vars.retain(|(k, _)| k != "KS_CUT" && k != "KEYSHELF_SSH_COMMAND");
+    env.vars.push(("KEYSHELF_SSH_COMMAND".into(), ssh));
+
+    // 2. Keyshelf (and its ssh) killed at points during a deploy.
+    for ms in [5, 20, 40, 60, 80, 100, 130, 160, 200, 300] {
+        reset(&env);
+        run_killed(&env, &["key", "deploy", "k2", "f", "--identity", srv.admin()], Duration::from_millis(ms));
+        wait_for_server_side(&file);
+        let now = fs::read_to_string(&file).unwrap();
+        assert!(now == old || now == with_k2, "killed after {ms} ms, deploy left a third state:\n{now}");
+    }
+
+    // 3. ... and during a rotation: old key, both, or new key; never neither, never a part.
+    for ms in [10, 40, 80, 120, 160, 200, 250, 300, 400, 500, 700] {
+        reset(&env);
+        run_killed(&env, &["key", "rotate", "k1", "--to", "k2"], Duration::from_millis(ms));
+        wait_for_server_side(&file);
+        let now = fs::read_to_string(&file).unwrap();
+        assert!(
+            now == old || now == with_k2 || now == k2_only,
+            "killed after {ms} ms, rotate left a third state:\n{now}"
+        );
+    }
+    // A finished rotation from any of those states ends with only the new key.
+    reset(&env);
+    let (ok, v) = run_json(&env, &["key", "rotate", "k1", "--to", "k2"]);
+    assert!(ok, "{v:?}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), k2_only);
 }

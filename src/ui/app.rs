@@ -445,7 +445,14 @@ impl KeyshelfApp {
             if self.busy() {
                 ui.spinner();
             }
+            let remote = self.remote.as_ref().filter(|r| r.running()).map(|r| {
+                let (done, _) = r.counts();
+                format!("{}: {done} of {} done", r.title, r.rows.len())
+            });
             match &self.status {
+                _ if remote.is_some() => {
+                    ui.label(remote.unwrap_or_default());
+                }
                 Some(s) if s.is_error => {
                     ui.colored_label(ui.visuals().error_fg_color, s.text.clone());
                 }

@@ -209,7 +209,7 @@ impl BindDialog {
                 }
             });
             let verb = if self.deploy { "Deploy" } else { "Bind" };
-            let label = format!("{verb} to {} host(s)", self.chosen.len());
+            let label = format!("{verb} to {}", super::remote_view::hosts(self.chosen.len()));
             let (ok, cancel) = buttons(ui, &label, !self.chosen.is_empty());
             if ok {
                 if self.deploy {

@@ -5,18 +5,19 @@
 use super::app::KeyshelfApp;
 use super::dialogs::{Dialog, Notice};
 use super::remote_run::{RemoteAction, RemoteRun};
+use super::remote_view::hosts as n;
 
 impl KeyshelfApp {
     fn remote_title(&self, a: &RemoteAction) -> String {
         let key = |id: &i64| self.model.row_by_id(*id).map(|r| r.key.name.clone()).unwrap_or_else(|| format!("#{id}"));
         match a {
-            RemoteAction::Deploy { key: k, hosts } => format!("Deploy {} to {} host(s)", key(k), hosts.len()),
-            RemoteAction::Undeploy { key: k, hosts, .. } => format!("Remove {} from {} host(s)", key(k), hosts.len()),
-            RemoteAction::Check { hosts } => format!("Check login on {} host(s)", hosts.len()),
+            RemoteAction::Deploy { key: k, hosts } => format!("Deploy {} to {}", key(k), n(hosts.len())),
+            RemoteAction::Undeploy { key: k, hosts, .. } => format!("Remove {} from {}", key(k), n(hosts.len())),
+            RemoteAction::Check { hosts } => format!("Check login on {}", n(hosts.len())),
             RemoteAction::Audit { host, .. } => format!("Audit {host}"),
             RemoteAction::ResetKey { host, key: k } => format!("Reset the key of {host} to {}", key(k)),
             RemoteAction::Rotate { old, new, hosts, .. } => {
-                format!("Rotate {} to {} on {} host(s)", key(old), key(new), hosts.len())
+                format!("Rotate {} to {} on {}", key(old), key(new), n(hosts.len()))
             }
         }
     }
@@ -58,7 +59,7 @@ impl KeyshelfApp {
                 match (&error, failed) {
                     (Some(e), _) => app.error(format!("{title}: {e}")),
                     (None, 0) => app.info(format!("{title}: done")),
-                    (None, n) => app.error(format!("{title}: {n} host(s) failed")),
+                    (None, f) => app.error(format!("{title}: {} failed", n(f))),
                 }
                 if let Some(h) = reset_host {
                     let names = app.model.hosts.iter().find(|x| x.name == h).map(|x| x.known_hosts_names());

@@ -34,43 +34,56 @@ pub fn show_run(ctx: &egui::Context, run: &RemoteRun, model: &Model, cmds: &mut 
         if run.running() {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label(format!("{done} of {total} host(s) done"));
+                ui.label(format!("{done} of {} done", hosts(total)));
             });
         } else if let Some(e) = &run.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         } else if failed == 0 {
-            ui.label(format!("Done: {total} host(s), all succeeded."));
+            ui.label(format!("Done: {}, all succeeded.", hosts(total)));
         } else {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!("{failed} of {total} host(s) failed; the others succeeded. Nothing was removed from a host that failed."),
+                format!(
+                    "{failed} of {} failed; the others succeeded. Nothing was removed from a host that failed.",
+                    hosts(total)
+                ),
             );
         }
         ui.add_space(6.0);
         egui::ScrollArea::vertical().max_height(300.0).id_salt("run-rows").show(ui, |ui| {
-            egui::Grid::new("run-grid").num_columns(3).spacing([12.0, 6.0]).striped(true).show(ui, |ui| {
-                for (host, state) in &run.rows {
-                    ui.label(RichText::new(host).strong());
-                    match state {
-                        HostState::Waiting => {
-                            ui.weak(if run.cancelled { "cancelled" } else { "waiting" });
-                            ui.label("");
-                        }
-                        HostState::Running => {
-                            ui.horizontal(|ui| {
+            // Fixed columns, the message filling the rest: rows keep their place and their
+            // stripes span the window while hosts finish.
+            let message_width = (ui.available_width() - 120.0 - 130.0 - 24.0).max(200.0);
+            egui::Grid::new("run-grid").num_columns(3).spacing([12.0, 6.0]).min_col_width(120.0).striped(true).show(
+                ui,
+                |ui| {
+                    for (host, state) in &run.rows {
+                        ui.add(egui::Label::new(RichText::new(host).strong()).truncate());
+                        let (status, message): (egui::WidgetText, String) = match state {
+                            HostState::Waiting => (
+                                RichText::new(if run.cancelled { "cancelled" } else { "waiting" }).weak().into(),
+                                String::new(),
+                            ),
+                            HostState::Running => ("working…".into(), String::new()),
+                            HostState::Done(o) => {
+                                (RichText::new(&o.status).color(status_color(ui, &o.status)).into(), o.message.clone())
+                            }
+                        };
+                        ui.horizontal(|ui| {
+                            ui.set_min_width(130.0);
+                            if matches!(state, HostState::Running) {
                                 ui.spinner();
-                                ui.label("working…");
-                            });
-                            ui.label("");
-                        }
-                        HostState::Done(o) => {
-                            ui.colored_label(status_color(ui, &o.status), &o.status);
-                            ui.add(egui::Label::new(&o.message).wrap());
-                        }
+                            }
+                            ui.label(status);
+                        });
+                        ui.allocate_ui(egui::vec2(message_width, 0.0), |ui| {
+                            ui.set_min_width(message_width);
+                            ui.add(egui::Label::new(message).wrap());
+                        });
+                        ui.end_row();
                     }
-                    ui.end_row();
-                }
-            });
+                },
+            );
         });
         if let Some(a) = &run.audit {
             audit_table(ui, a);
@@ -92,7 +105,9 @@ pub fn show_run(ctx: &egui::Context, run: &RemoteRun, model: &Model, cmds: &mut 
             if !unknown.is_empty()
                 && ui
                     .button("Trust new host keys and retry")
-                    .on_hover_text("Accepts the key of each host seen for the first time (StrictHostKeyChecking=accept-new)")
+                    .on_hover_text(
+                        "Accepts the key of each host seen for the first time (StrictHostKeyChecking=accept-new)",
+                    )
                     .clicked()
             {
                 cmds.push(Command::RetryRemote { hosts: unknown, accept_new: true });
@@ -116,7 +131,7 @@ pub fn show_run(ctx: &egui::Context, run: &RemoteRun, model: &Model, cmds: &mut 
                 .collect();
             if !failed.is_empty()
                 && !matches!(run.action, RemoteAction::Audit { .. })
-                && ui.button(format!("Retry {} host(s)", failed.len())).clicked()
+                && ui.button(format!("Retry {}", hosts(failed.len()))).clicked()
             {
                 cmds.push(Command::RetryRemote { hosts: failed, accept_new: run.accept_new });
             }
@@ -204,8 +219,9 @@ impl RotateDialog {
                 return;
             }
             ui.label(format!(
-                "On each of its {} host(s): the new key pair is added and a login with it alone is proved; only then is {} removed. A host that fails keeps {}.",
-                self.hosts.len(),
+                "On each of its {}: the new key pair is added and a login with it alone is proved; only then is {} \
+                 removed. A host that fails keeps {}.",
+                hosts(self.hosts.len()),
                 self.old_name,
                 self.old_name
             ));
@@ -242,11 +258,17 @@ impl RotateDialog {
                     }
                 }
             });
-            ui.checkbox(&mut self.delete_old, format!("Delete {} from the inventory when every host moved", self.old_name));
+            ui.checkbox(
+                &mut self.delete_old,
+                format!("Delete {} from the inventory when every host moved", self.old_name),
+            );
             ui.add_space(8.0);
             ui.separator();
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let go = ui.add_enabled(self.new.is_some(), egui::Button::new(format!("Rotate on {} host(s)", self.hosts.len())));
+                let go = ui.add_enabled(
+                    self.new.is_some(),
+                    egui::Button::new(format!("Rotate on {}", hosts(self.hosts.len()))),
+                );
                 if let (true, Some(new)) = (go.clicked(), self.new) {
                     cmds.push(Command::Remote(RemoteAction::Rotate {
                         old: self.old,
@@ -262,5 +284,14 @@ impl RotateDialog {
             });
         });
         m.should_close() || close
+    }
+}
+
+/// "1 host", "6 hosts".
+pub fn hosts(n: usize) -> String {
+    if n == 1 {
+        "1 host".into()
+    } else {
+        format!("{n} hosts")
     }
 }

@@ -520,23 +520,41 @@ fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
     // A host this known_hosts has never seen, bound in the inventory only.
     srv.add_host(&env, "u11", 11);
     env.ok(["key", "bind", "ub", "u11"]);
+    // u13: a host never seen, trusting a key with a passphrase.
+    let pass = env.write("pass.txt", "correct horse\n");
+    let pk = env.path("pk");
+    env.ok(["key", "create", "pk", "--out", s(&pk), "--passphrase-file", s(&pass)]);
+    let dir = srv.file(13).parent().unwrap().to_path_buf();
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    fs::write(srv.file(13), format!("{}\n", public_line(&env, "pk"))).unwrap();
+    fs::set_permissions(srv.file(13), fs::Permissions::from_mode(0o600)).unwrap();
+    srv.add_host(&env, "u13", 13);
+    env.ok(["key", "bind", "pk", "u13"]);
     // The app runs ssh like the CLI above: the same private known_hosts, no user config.
     // (Set once for this process; the CLI runs of other tests pass their own.)
     let (_, cmd) = env.vars.iter().find(|(k, _)| k == "KEYSHELF_SSH_COMMAND").unwrap();
-    std::env::set_var("KEYSHELF_SSH_COMMAND", cmd);
+    // Without BatchMode: the app decides whether ssh may ask.
+    std::env::set_var("KEYSHELF_SSH_COMMAND", cmd.replace(" -o BatchMode=yes", ""));
 
-    let app = KeyshelfApp::new(Some(env.db.clone()), Arc::new(NativePlatform));
+    // ssh's questions come to the window through keyshelf as SSH_ASKPASS.
+    let app = KeyshelfApp::new(Some(env.db.clone()), Arc::new(NativePlatform))
+        .with_askpass_program(Some(PathBuf::from(env!("CARGO_BIN_EXE_keyshelf"))));
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .allow_missing_glyphs()
         .build_ui_state(|ui, app: &mut KeyshelfApp| app.ui_root(ui), app);
     step_until(&mut h, "the inventory to open", |a| a.is_loaded() && !a.busy());
 
-    // Hosts: check the new host. Its key is unknown: said so, and offered.
+    // Hosts: check the new host. ssh asks whether to trust its key, in the window; "No"
+    // leaves it unknown, said so, and "Trust and retry" is offered.
     h.get_by_label_contains("Hosts  (").click();
     h.run_steps(2);
     click_row(&mut h, "u11");
     button(&mut h, "Check login");
+    step_until(&mut h, "ssh's host key question", |a| a.remote_question().is_some());
+    assert!(h.state().remote_question().unwrap().contains("continue connecting"));
+    button(&mut h, "No");
     settle(&mut h);
     assert!(h.query_by_label("host key unknown").is_some(), "the run window names the unknown host key");
     button(&mut h, "Trust new host keys and retry");
@@ -565,6 +583,22 @@ fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
     }
     button(&mut h, "Close");
     assert_eq!(host_json(&env, "u9")["keys"], serde_json::json!(["ub"]));
+
+    // A key with a passphrase on a host never seen: both questions come to the window.
+    h.get_by_label_contains("Hosts  (").click();
+    h.run_steps(2);
+    click_row(&mut h, "u13");
+    button(&mut h, "Check login");
+    step_until(&mut h, "the host key question", |a| a.remote_question().is_some());
+    button(&mut h, "Yes, trust this host key");
+    step_until(&mut h, "the passphrase question", |a| a.remote_question().is_some_and(|q| q.contains("passphrase")));
+    h.get_by_label("Answer").type_text("correct horse");
+    h.run_steps(1);
+    button(&mut h, "OK");
+    settle(&mut h);
+    assert!(h.query_by_label("ok").is_some(), "the login with the passphrase key worked");
+    button(&mut h, "Close");
+    assert_eq!(host_json(&env, "u13")["last_check"]["status"], "ok");
 }
 
 /// Waits until the server side of an interrupted run is gone: its temporary file next to

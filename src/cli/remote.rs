@@ -94,6 +94,12 @@ pub fn reset_key(inv: &mut Inventory, host: &str, key: &KeyPair, a: &RemoteArgs,
 }
 
 pub fn check(inv: &mut Inventory, hosts: &[String], a: &RemoteArgs, out: &mut dyn Write) -> Result<()> {
+    if a.identity.is_some() {
+        return Err(CliError::Usage(
+            "host check logs in with each bound key pair alone; --identity does not apply (bind the key pair instead)"
+                .into(),
+        ));
+    }
     let r = remote_for(a)?;
     let outcomes = remote::check(inv, &r, hosts, &quiet)?;
     report(out, &outcomes, a.json)

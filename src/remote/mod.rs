@@ -8,6 +8,8 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(unix)]
+pub mod askpass;
 pub mod authorized_keys;
 pub mod ops;
 pub mod session;

@@ -119,8 +119,9 @@ impl SshCommand {
 pub enum Prompts {
     /// On the terminal, as ssh always does (the CLI).
     Terminal,
-    /// Through an askpass program (the app): `SSH_ASKPASS` with `SSH_ASKPASS_REQUIRE=force`.
-    Askpass(PathBuf),
+    /// Through an askpass program (the app): `SSH_ASKPASS` with `SSH_ASKPASS_REQUIRE=force`,
+    /// and the app's socket for Keyshelf's own helper (see `askpass`).
+    Askpass { program: PathBuf, socket: PathBuf },
     /// Never ask (`BatchMode=yes`): tests and scripts.
     Never,
 }
@@ -168,9 +169,11 @@ impl Ssh {
         o(&mut c, "ServerAliveCountMax=2");
         let proof = matches!(ids, Identities::Only(_));
         match &self.prompts {
-            Prompts::Askpass(p) => {
+            Prompts::Askpass { program, socket } => {
                 o(&mut c, "BatchMode=no");
-                c.env("SSH_ASKPASS", p).env("SSH_ASKPASS_REQUIRE", "force");
+                c.env("SSH_ASKPASS", program)
+                    .env("SSH_ASKPASS_REQUIRE", "force")
+                    .env("KEYSHELF_ASKPASS_SOCKET", socket);
             }
             // A proof never waits on a question: a key that needs a passphrase the agent
             // does not hold is reported, not asked for on the terminal.

@@ -86,6 +86,8 @@ pub struct KeyshelfApp {
     pub(crate) private_key_lifetime: Duration,
     /// Work on servers, running or just finished (its window is open).
     pub(crate) remote: Option<super::remote_run::RemoteRun>,
+    /// The program ssh runs to ask its questions (this keyshelf binary), if any.
+    pub(crate) askpass_program: Option<PathBuf>,
 }
 
 impl KeyshelfApp {
@@ -115,6 +117,7 @@ impl KeyshelfApp {
             styled: false,
             private_key_lifetime: PRIVATE_KEY_LIFETIME,
             remote: None,
+            askpass_program: default_askpass(),
         };
         app.open();
         app
@@ -122,6 +125,13 @@ impl KeyshelfApp {
 
     /// Holds generated private keys for `lifetime` instead of ten minutes before they
     /// are wiped (tests use a few seconds).
+    /// The program ssh runs to ask for passphrases and host key decisions (the keyshelf
+    /// binary); `None`: ssh never asks.
+    pub fn with_askpass_program(mut self, program: Option<PathBuf>) -> KeyshelfApp {
+        self.askpass_program = program;
+        self
+    }
+
     pub fn with_private_key_lifetime(mut self, lifetime: Duration) -> KeyshelfApp {
         self.private_key_lifetime = lifetime;
         self
@@ -236,6 +246,11 @@ impl KeyshelfApp {
             || self.db.as_ref().is_some_and(Db::busy)
             || self.known_hosts.busy()
             || self.remote.as_ref().is_some_and(|r| r.running())
+    }
+
+    /// The question ssh is asking in the run window, if any (for tests).
+    pub fn remote_question(&self) -> Option<&str> {
+        self.remote.as_ref().and_then(|r| r.ask.as_ref()).map(|a| a.prompt.as_str())
     }
 
     /// Queues a command as if a view had sent it (for tests and benchmarks).
@@ -514,7 +529,7 @@ impl KeyshelfApp {
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
-        if let Some(run) = &self.remote {
+        if let Some(run) = &mut self.remote {
             let mut cmds = Vec::new();
             if super::remote_view::show_run(ctx, run, &self.model, &mut cmds) {
                 self.remote = None;
@@ -557,4 +572,11 @@ impl eframe::App for KeyshelfApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.ui_root(ui);
     }
+}
+
+/// This binary, when it is keyshelf (not a test harness that hosts the app).
+fn default_askpass() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let name = exe.file_stem()?.to_string_lossy().into_owned();
+    (cfg!(unix) && name == "keyshelf").then_some(exe)
 }

@@ -112,7 +112,9 @@ impl DeleteDialog {
                     warn_text(ui, &format!("{} is bound to {}", k.name, k.hosts.join(", ")));
                 }
                 ui.label(
-                    "A key pair bound to a host cannot be deleted. Unbind it first, or unbind and delete in one step.",
+                    "A key pair bound to a host cannot be deleted. Unbind it first, or unbind and delete in one step. \
+                     If the key is on those servers, remove it from them first: deleting the entry does not stop it \
+                     from logging in.",
                 );
             }
             if let Some(e) = &self.error {
@@ -129,6 +131,19 @@ impl DeleteDialog {
                 } else {
                     if ui.button(RichText::new("Unbind and delete").color(ui.visuals().error_fg_color)).clicked() {
                         cmds.push(Command::DeleteKeys { ids: ids.clone(), unbind: true });
+                    }
+                    if bound.len() == 1 {
+                        let k = bound[0];
+                        let b = ui.button("Remove it from its hosts first…");
+                        if b.on_hover_text("Takes the key off each host's authorized_keys over ssh, then unbinds it")
+                            .clicked()
+                        {
+                            cmds.push(Command::Remote(super::remote_run::RemoteAction::Undeploy {
+                                key: k.id,
+                                hosts: k.hosts.clone(),
+                                force: false,
+                            }));
+                        }
                     }
                     // Offered so the refusal itself is visible, as in the consoles.
                     if ui.button("Delete").clicked() {

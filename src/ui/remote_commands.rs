@@ -37,7 +37,8 @@ impl KeyshelfApp {
         }
         let title = self.remote_title(&action);
         self.close_dialog(ctx);
-        self.remote = Some(RemoteRun::start(ctx, db, action, title, accept_new));
+        let askpass = self.askpass_program.clone();
+        self.remote = Some(RemoteRun::start(ctx, db, action, title, accept_new, askpass));
     }
 
     /// Takes progress; when a run ends, reloads the inventory and says how it went.

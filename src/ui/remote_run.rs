@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
+use zeroize::Zeroizing;
+
 use crate::inventory::Inventory;
 use crate::remote::{self, Audit, HostOutcome, Progress, Prompts, Remote, Ssh, SshCommand};
 
@@ -58,6 +60,14 @@ pub enum HostState {
     Done(HostOutcome),
 }
 
+/// A question ssh asked (through the askpass helper), waiting for the person.
+pub struct Ask {
+    pub prompt: String,
+    /// A yes/no question (trust a new host key), not a secret.
+    pub confirm: bool,
+    reply: Sender<Option<Zeroizing<String>>>,
+}
+
 enum Msg {
     Progress(Progress),
     Outcomes(Result<Vec<HostOutcome>, String>),
@@ -76,15 +86,31 @@ pub struct RemoteRun {
     pub error: Option<String>,
     pub finished: bool,
     pub cancelled: bool,
+    /// The question on screen, and what is typed in answer (wiped once sent).
+    pub ask: Option<Ask>,
+    pub answer: Zeroizing<String>,
+    asks: Option<Receiver<Ask>>,
+    #[cfg(unix)]
+    _askpass: Option<crate::remote::askpass::AskpassServer>,
     cancel: Arc<AtomicBool>,
     rx: Receiver<Msg>,
 }
 
 impl RemoteRun {
-    pub fn start(ctx: &egui::Context, db: PathBuf, action: RemoteAction, title: String, accept_new: bool) -> RemoteRun {
+    /// Starts the run. With `askpass` (the keyshelf binary), ssh's questions come to the
+    /// window; without, ssh never asks (`BatchMode`).
+    pub fn start(
+        ctx: &egui::Context,
+        db: PathBuf,
+        action: RemoteAction,
+        title: String,
+        accept_new: bool,
+        askpass: Option<PathBuf>,
+    ) -> RemoteRun {
         let (tx, rx) = channel();
         let cancel = Arc::new(AtomicBool::new(false));
         let rows = action.hosts().into_iter().map(|h| (h, HostState::Waiting)).collect();
+        let (asks, server, prompts) = ask_bridge(ctx, askpass);
         let run = RemoteRun {
             action: action.clone(),
             title,
@@ -95,12 +121,17 @@ impl RemoteRun {
             error: None,
             finished: false,
             cancelled: false,
+            ask: None,
+            answer: Zeroizing::new(String::new()),
+            asks,
+            #[cfg(unix)]
+            _askpass: server,
             cancel: Arc::clone(&cancel),
             rx,
         };
         let ctx = ctx.clone();
         std::thread::spawn(move || {
-            let work = std::panic::AssertUnwindSafe(|| work(&db, &action, accept_new, cancel, &tx, &ctx));
+            let work = std::panic::AssertUnwindSafe(|| work(&db, &action, accept_new, prompts, cancel, &tx, &ctx));
             if let Err(p) = std::panic::catch_unwind(work) {
                 let _ = tx.send(Msg::Outcomes(Err(super::worker::panic_message(p.as_ref()))));
             }
@@ -112,6 +143,9 @@ impl RemoteRun {
     /// Takes what arrived; true when the run has just finished.
     pub fn poll(&mut self) -> bool {
         let was = self.finished;
+        if self.ask.is_none() {
+            self.ask = self.asks.as_ref().and_then(|r| r.try_recv().ok());
+        }
         for m in self.rx.try_iter() {
             match m {
                 Msg::Progress(Progress::Started(h)) => set(&mut self.rows, &h, HostState::Running),
@@ -162,6 +196,15 @@ impl RemoteRun {
     pub fn cancel(&mut self) {
         self.cancel.store(true, Ordering::SeqCst);
         self.cancelled = true;
+        self.reply(None);
+    }
+
+    /// Answers the question on screen (`None`: cancel it) and wipes the typed answer.
+    pub fn reply(&mut self, answer: Option<Zeroizing<String>>) {
+        if let Some(a) = self.ask.take() {
+            let _ = a.reply.send(answer);
+        }
+        self.answer = Zeroizing::new(String::new());
     }
 
     pub fn running(&self) -> bool {
@@ -194,10 +237,43 @@ fn set(rows: &mut [(String, HostState)], host: &str, state: HostState) {
     }
 }
 
+#[cfg(unix)]
+type Bridge = (Option<Receiver<Ask>>, Option<crate::remote::askpass::AskpassServer>, Prompts);
+
+/// The askpass socket for a run, and how ssh is told to use it.
+#[cfg(unix)]
+fn ask_bridge(ctx: &egui::Context, program: Option<PathBuf>) -> Bridge {
+    let Some(program) = program else { return (None, None, Prompts::Never) };
+    let (tx, rx) = channel::<Ask>();
+    let tx = std::sync::Mutex::new(tx);
+    let ctx = ctx.clone();
+    let server = crate::remote::askpass::AskpassServer::start(move |prompt| {
+        let (reply, answer) = channel();
+        let confirm = crate::remote::askpass::is_confirmation(&prompt);
+        tx.lock().ok()?.send(Ask { prompt, confirm, reply }).ok()?;
+        ctx.request_repaint();
+        // A question nobody answers for ten minutes is cancelled, as ssh would time out.
+        answer.recv_timeout(std::time::Duration::from_secs(600)).ok().flatten()
+    });
+    match server {
+        Ok(s) => {
+            let prompts = Prompts::Askpass { program, socket: s.socket().to_path_buf() };
+            (Some(rx), Some(s), prompts)
+        }
+        Err(_) => (None, None, Prompts::Never),
+    }
+}
+
+#[cfg(not(unix))]
+fn ask_bridge(_: &egui::Context, _: Option<PathBuf>) -> (Option<Receiver<Ask>>, Option<()>, Prompts) {
+    (None, None, Prompts::Never)
+}
+
 fn work(
     db: &std::path::Path,
     action: &RemoteAction,
     accept_new: bool,
+    prompts: Prompts,
     cancel: Arc<AtomicBool>,
     tx: &Sender<Msg>,
     ctx: &egui::Context,
@@ -213,9 +289,9 @@ fn work(
         Ok(c) => c,
         Err(e) => return fail(e.to_string()),
     };
-    // The app has no terminal: ssh never waits on a question it cannot show (an unknown
-    // host key is offered as "Trust and retry"; a passphrase comes from the agent).
-    let mut r = Remote::new(Ssh { command, prompts: Prompts::Never, accept_new });
+    // The app has no terminal: ssh's questions come to the window through askpass, or,
+    // without it, ssh never asks (an unknown host key is then offered as "Trust and retry").
+    let mut r = Remote::new(Ssh { command, prompts, accept_new });
     r.cancel = cancel;
     let tx_p = std::sync::Mutex::new(tx.clone());
     let progress = move |p: Progress| {

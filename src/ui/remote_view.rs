@@ -24,7 +24,7 @@ pub fn status_color(ui: &Ui, status: &str) -> egui::Color32 {
 }
 
 /// Shows the run window; true when the user closed it.
-pub fn show_run(ctx: &egui::Context, run: &RemoteRun, model: &Model, cmds: &mut Vec<Command>) -> bool {
+pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &mut Vec<Command>) -> bool {
     let mut close = false;
     egui::Modal::new(egui::Id::unique("remote-run")).show(ctx, |ui| {
         ui.set_width(620.0);
@@ -87,6 +87,9 @@ pub fn show_run(ctx: &egui::Context, run: &RemoteRun, model: &Model, cmds: &mut 
         });
         if let Some(a) = &run.audit {
             audit_table(ui, a);
+        }
+        if run.ask.is_some() {
+            ask_panel(ui, run);
         }
         ui.add_space(8.0);
         ui.separator();
@@ -294,4 +297,50 @@ pub fn hosts(n: usize) -> String {
     } else {
         format!("{n} hosts")
     }
+}
+
+/// A question ssh asked: a passphrase or password (masked, no undo history), or whether
+/// to trust a host key seen for the first time.
+fn ask_panel(ui: &mut Ui, run: &mut RemoteRun) {
+    let Some(ask) = &run.ask else { return };
+    let (prompt, confirm) = (ask.prompt.clone(), ask.confirm);
+    ui.add_space(8.0);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.strong("ssh asks");
+        ui.add(egui::Label::new(RichText::new(&prompt).monospace()).wrap());
+        if confirm {
+            ui.weak("Compare the fingerprint with the one the server's console or its admin shows before you say yes.");
+            ui.horizontal(|ui| {
+                if ui.button("Yes, trust this host key").clicked() {
+                    run.reply(Some(zeroize::Zeroizing::new("yes".into())));
+                }
+                if ui.button("No").clicked() {
+                    run.reply(Some(zeroize::Zeroizing::new("no".into())));
+                }
+            });
+            return;
+        }
+        let mut send = false;
+        ui.horizontal(|ui| {
+            let l = ui.label("Answer");
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut *run.answer).password(true).desired_width(280.0))
+                .labelled_by(l.id);
+            if let Some(mut state) = egui::text_edit::TextEditState::load(ui.ctx(), r.id) {
+                state.clear_undoer();
+                state.store(ui.ctx(), r.id);
+            }
+            r.request_focus();
+            send = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            send |= ui.button("OK").clicked();
+            if ui.button("Cancel").clicked() {
+                run.reply(None);
+            }
+        });
+        if send && run.ask.is_some() {
+            let answer = std::mem::replace(&mut run.answer, zeroize::Zeroizing::new(String::new()));
+            run.reply(Some(answer));
+        }
+    });
 }

@@ -278,6 +278,18 @@ fn deploy_creates_the_file_dedupes_and_keeps_every_other_byte() {
     let h = host_json(&env, "web");
     assert_eq!(h["key"], "k1");
     assert_eq!(h["keys"], serde_json::json!(["k1", "k2"]));
+
+    // A symbolic link (a file managed elsewhere) stays a link: its target is rewritten.
+    let real = file.with_file_name("keys.managed");
+    fs::rename(&file, &real).unwrap();
+    std::os::unix::fs::symlink("keys.managed", &file).unwrap();
+    create(&env, "k3", None);
+    let (ok, v) = run_json(&env, &["key", "deploy", "k3", "web", "--identity", srv.admin()]);
+    assert!(ok && status_of(&v, "web") == "deployed", "{v:?}");
+    assert!(fs::symlink_metadata(&file).unwrap().file_type().is_symlink(), "the link was replaced by a file");
+    assert_eq!(fs::read_link(&file).unwrap(), Path::new("keys.managed"));
+    assert!(fs::read_to_string(&real).unwrap().ends_with(&format!("{}\n", public_line(&env, "k3"))));
+    assert_eq!(mode(&real) & 0o777, 0o600);
 }
 
 #[test]

@@ -31,7 +31,7 @@ const HOSTS: usize = 20;
 struct Lab {
     base: PathBuf,
     ports: Vec<u16>,
-    sshd: Child,
+    sshd: Vec<Child>,
     ssh_opts: Vec<String>,
     db: PathBuf,
     template: PathBuf,
@@ -41,8 +41,10 @@ struct Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        let _ = self.sshd.kill();
-        let _ = self.sshd.wait();
+        for c in &mut self.sshd {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
         let _ = fs::remove_dir_all(&self.base);
     }
 }
@@ -73,32 +75,41 @@ fn setup() -> Lab {
     let listeners: Vec<TcpListener> = (0..HOSTS).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
     let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().unwrap().port()).collect();
     drop(listeners);
-    let mut cfg: String = ports.iter().map(|p| format!("ListenAddress 127.0.0.1:{p}\n")).collect();
-    cfg.push_str(&format!(
-        "HostKey {b}/host_key\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+    // sshd listens on at most 16 sockets: 10 ports per sshd.
+    let mut sshd = Vec::new();
+    for (chunk_no, chunk) in ports.chunks(10).enumerate() {
+        let offset = chunk_no * 10;
+        let mut cfg: String = chunk.iter().map(|p| format!("ListenAddress 127.0.0.1:{p}\n")).collect();
+        cfg.push_str(&format!(
+            "HostKey {b}/host_key\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
          PermitRootLogin prohibit-password\nUsePAM no\nStrictModes yes\nPidFile none\nMaxStartups 200\n\
          AuthorizedKeysFile {b}/bootstrap_keys\n",
-        b = base.display()
-    ));
-    for (i, p) in ports.iter().enumerate() {
-        let home = base.join(format!("h{i}"));
-        fs::create_dir(&home).unwrap();
-        fs::set_permissions(&home, fs::Permissions::from_mode(0o755)).unwrap();
-        cfg.push_str(&format!(
+            b = base.display()
+        ));
+        for (j, p) in chunk.iter().enumerate() {
+            let i = offset + j;
+            let home = base.join(format!("h{i}"));
+            fs::create_dir(&home).unwrap();
+            fs::set_permissions(&home, fs::Permissions::from_mode(0o755)).unwrap();
+            cfg.push_str(&format!(
             "Match LocalPort {p}\n  AuthorizedKeysFile {b}/bootstrap_keys {h}/.ssh/authorized_keys\n  SetEnv HOME={h}\n",
             b = base.display(),
             h = home.display()
         ));
+        }
+        let cfg_path = base.join(format!("sshd_config_{chunk_no}"));
+        fs::write(&cfg_path, cfg).unwrap();
+        sshd.push(
+            Command::new(SSHD)
+                .args(["-D", "-f"])
+                .arg(&cfg_path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
     }
-    fs::write(base.join("sshd_config"), cfg).unwrap();
-    let sshd = Command::new(SSHD)
-        .args(["-D", "-f"])
-        .arg(base.join("sshd_config"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     for p in &ports {
         while TcpStream::connect(("127.0.0.1", *p)).is_err() {
@@ -196,7 +207,7 @@ impl Lab {
                 .arg("-i")
                 .arg(self.base.join("new"))
                 .args(["-p", &self.ports[i].to_string(), "root@127.0.0.1"])
-                .arg(format!("sed -i '\\|{blob}|d' .ssh/authorized_keys")));
+                .arg(format!("sed -i '\\|{blob}|d' ~/.ssh/authorized_keys")));
         }
         t.elapsed().as_secs_f64()
     }

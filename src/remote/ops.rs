@@ -473,20 +473,40 @@ fn replace_on_host(
         return Err(no_private_key(new));
     };
     add_key(remote, h, ids, new)?;
-    prove(remote, h, new).map_err(|f| Failure {
+    let unproved = |f: Failure| Failure {
         kind: f.kind,
         message: format!(
             "{} was added but a login with it failed ({}); the old key pairs were left in place",
             new.name, f.message
         ),
-    })?;
-    let old: Vec<&KeyPair> = old.iter().filter(|k| k.fingerprint_sha256 != new.fingerprint_sha256).collect();
-    if old.is_empty() {
+    };
+    // Logging in with the new key alone is the proof, and that same connection then
+    // removes the old lines: one connection fewer per host than a separate proof.
+    let (session, file) = Session::open(&remote.ssh, &endpoint(h), &Identities::Only(new_private), &h.authorized_keys)
+        .map_err(unproved)?;
+    match session.login_key() {
+        LoginKey::Key(fp) if fp == new.fingerprint_sha256 => {}
+        other => {
+            drop(session);
+            let how = match other {
+                LoginKey::Key(fp) => format!("ssh got in with another key ({fp})"),
+                _ => "ssh got in without that key".to_string(),
+            };
+            return Err(unproved(Failure { kind: FailureKind::Refused, message: how }));
+        }
+    }
+    let old: Vec<&str> = old
+        .iter()
+        .filter(|k| k.fingerprint_sha256 != new.fingerprint_sha256)
+        .map(|k| k.fingerprint_sha256.as_str())
+        .collect();
+    let (content, n) = authorized_keys::remove(&file.content, &old);
+    if n == 0 {
+        session.keep()?;
         return Ok(0);
     }
-    // The new key is proved: manage the host with it from here on.
-    let with_new = Identities::Prefer(vec![new_private]);
-    remove_keys(remote, h, &with_new, &old, std::slice::from_ref(new), false)
+    session.write(&content)?;
+    Ok(n)
 }
 
 /// Reset key on one host: `new` becomes the only key pair bound to it.

@@ -431,6 +431,14 @@ fn audit_names_each_key_and_imports_the_unknown_ones() {
     assert_eq!(field(&k, "fingerprint_sha256"), foreign_fp);
     let (_, v) = run_json(&env, &["host", "audit", "ci", "--identity", srv.admin()]);
     assert!(v.iter().all(|e| e["key_pair"].is_string()), "{v:?}");
+
+    // A key with a passphrase, from a terminal-less CLI: ssh may not ask, and says so.
+    let pass = env.write("pass.txt", "pw words\n");
+    env.ok(["key", "create", "locked", "--out", s(&env.path("locked")), "--passphrase-file", s(&pass)]);
+    let (ok, v) = run_json(&env, &["key", "deploy", "locked", "ci", "--identity", srv.admin()]);
+    assert!(!ok);
+    assert_eq!(status_of(&v, "ci"), "failed", "{v:?}");
+    assert!(v[0]["message"].as_str().unwrap().contains("has a passphrase"), "{v:?}");
 }
 
 #[test]

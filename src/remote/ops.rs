@@ -158,9 +158,36 @@ fn add_key(remote: &Remote, h: &Host, ids: &Identities, key: &KeyPair) -> Result
 /// Proves that `key` logs in to `h` on its own.
 fn prove(remote: &Remote, h: &Host, key: &KeyPair) -> Result<(), Failure> {
     match private_key(key) {
-        Some(p) => remote.ssh.prove(&endpoint(h), &p, &key.fingerprint_sha256),
+        Some(p) => prove_file(remote, h, &p, key),
         None => Err(no_private_key(key)),
     }
+}
+
+/// A proof with a known private key file; a refusal of a passphrase-protected key that
+/// ssh could not ask about says so.
+fn prove_file(remote: &Remote, h: &Host, p: &std::path::Path, key: &KeyPair) -> Result<(), Failure> {
+    remote.ssh.prove(&endpoint(h), p, &key.fingerprint_sha256).map_err(|mut f| {
+        if f.kind == FailureKind::Refused
+            && !matches!(remote.ssh.prompts, super::Prompts::Askpass { .. })
+            && has_passphrase(p)
+        {
+            f.message.push_str(
+                " (its private key file has a passphrase and ssh may not ask for it here: add the key to your agent \
+                 with ssh-add, or check from the app)",
+            );
+        }
+        f
+    })
+}
+
+/// Whether a private key file is protected by a passphrase. The file is read into
+/// memory that is wiped afterwards; only its public half is parsed.
+fn has_passphrase(p: &std::path::Path) -> bool {
+    let Ok(bytes) = std::fs::read(p).map(zeroize::Zeroizing::new) else { return false };
+    matches!(
+        crate::keys::parse_key(&bytes).map(|k| k.source),
+        Ok(crate::keys::KeySource::PrivateKey { encrypted: true })
+    )
 }
 
 fn no_private_key(key: &KeyPair) -> Failure {
@@ -359,7 +386,7 @@ fn check_one(remote: &Remote, h: &Host, keys: &[KeyPair]) -> HostOutcome {
     for k in keys {
         let (status, msg) = match private_key(k) {
             None => ("no private key", no_private_key(k).message),
-            Some(p) => match remote.ssh.prove(&endpoint(h), &p, &k.fingerprint_sha256) {
+            Some(p) => match prove_file(remote, h, &p, k) {
                 Ok(()) => ("ok", "logs in".to_string()),
                 Err(f) => (f.kind.word(), f.message),
             },

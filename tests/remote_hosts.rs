@@ -348,8 +348,11 @@ fn check_tells_ok_refused_unreachable_no_private_key_and_a_changed_host_key() {
     create(&env, "k3", None);
     let (ok, v) = run_json(&env, &["key", "deploy", "k3", "app", "--identity", srv.admin(), "--accept-new"]);
     assert!(ok, "{v:?}");
+    // The deploy's proof counts as a check of the host's only key pair.
+    assert_eq!(host_json(&env, "app")["last_check"]["status"], "ok");
     let (ok, v) = run_json(&env, &["host", "check", "app"]);
     assert!(ok && status_of(&v, "app") == "ok", "{v:?}");
+    assert_eq!(v[0]["message"], "logs in", "{v:?}");
     let h = host_json(&env, "app");
     assert_eq!(h["last_check"]["status"], "ok");
     assert!(h["last_check"]["at"].as_str().unwrap().starts_with("20"), "{h}");
@@ -612,7 +615,7 @@ fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
     step_until(&mut h, "the host key question", |a| a.remote_question().is_some());
     button(&mut h, "Yes, trust this host key");
     step_until(&mut h, "the passphrase question", |a| a.remote_question().is_some_and(|q| q.contains("passphrase")));
-    h.get_by_label("Answer").type_text("correct horse");
+    h.get_by_label("Passphrase").type_text("correct horse");
     h.run_steps(1);
     button(&mut h, "OK");
     settle(&mut h);

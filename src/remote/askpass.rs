@@ -31,7 +31,12 @@ pub fn is_helper() -> bool {
 pub fn helper_main(prompt: &str) -> i32 {
     let Some(path) = std::env::var_os(SOCKET_VAR) else { return 1 };
     let Ok(mut s) = UnixStream::connect(PathBuf::from(path)) else { return 1 };
-    if s.write_all(prompt.as_bytes()).is_err() || s.shutdown(std::net::Shutdown::Write).is_err() {
+    // First line: which host's ssh asks (set by Keyshelf on the ssh it starts).
+    let host = std::env::var("KEYSHELF_ASKPASS_HOST").unwrap_or_default().replace('\n', " ");
+    if s.write_all(format!("{host}\n").as_bytes()).is_err()
+        || s.write_all(prompt.as_bytes()).is_err()
+        || s.shutdown(std::net::Shutdown::Write).is_err()
+    {
         return 1;
     }
     let mut answer = Zeroizing::new(Vec::new());
@@ -59,8 +64,9 @@ pub struct AskpassServer {
 }
 
 impl AskpassServer {
+    /// `ask(host, prompt)`.
     pub fn start(
-        ask: impl Fn(String) -> Option<Zeroizing<String>> + Send + Sync + 'static,
+        ask: impl Fn(String, String) -> Option<Zeroizing<String>> + Send + Sync + 'static,
     ) -> std::io::Result<AskpassServer> {
         let dir = tempfile::Builder::new().prefix("keyshelf-askpass-").tempdir()?;
         std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
@@ -82,8 +88,9 @@ impl AskpassServer {
                     if (&mut conn).take(MAX_PROMPT).read_to_end(&mut prompt).is_err() {
                         return;
                     }
-                    let prompt = String::from_utf8_lossy(&prompt).trim().to_string();
-                    let reply: Zeroizing<Vec<u8>> = match ask(prompt) {
+                    let text = String::from_utf8_lossy(&prompt);
+                    let (host, prompt) = text.split_once('\n').unwrap_or(("", &text));
+                    let reply: Zeroizing<Vec<u8>> = match ask(host.trim().to_string(), prompt.trim().to_string()) {
                         Some(a) => {
                             let mut v = Zeroizing::new(Vec::with_capacity(a.len() + 1));
                             v.push(b'Y');
@@ -129,7 +136,8 @@ mod tests {
 
     #[test]
     fn a_question_goes_to_the_app_and_the_answer_comes_back() {
-        let server = AskpassServer::start(|p| {
+        let server = AskpassServer::start(|host, p| {
+            assert_eq!(host, "web-01");
             if p.contains("passphrase") {
                 Some(Zeroizing::new("s3cret words".into()))
             } else {
@@ -141,7 +149,7 @@ mod tests {
         assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o700);
         let ask = |prompt: &str| {
             let mut s = UnixStream::connect(server.socket()).unwrap();
-            s.write_all(prompt.as_bytes()).unwrap();
+            s.write_all(format!("web-01\n{prompt}").as_bytes()).unwrap();
             s.shutdown(std::net::Shutdown::Write).unwrap();
             let mut v = Vec::new();
             s.read_to_end(&mut v).unwrap();

@@ -72,7 +72,7 @@ impl Remote {
 pub fn endpoint(h: &Host) -> Endpoint {
     let addr = h.addresses.first().cloned().unwrap_or_else(|| h.name.clone());
     let destination = if h.user.is_empty() { addr } else { format!("{}@{addr}", h.user) };
-    Endpoint { destination, port: h.port }
+    Endpoint { destination, port: h.port, name: h.name.clone() }
 }
 
 /// The private key file of a key pair, when Keyshelf knows it and it exists.
@@ -138,9 +138,18 @@ fn resolve_hosts(inv: &Inventory, names: &[String]) -> Result<Vec<Host>, RemoteE
     Ok(v)
 }
 
-/// The private key files of the key pairs bound to a host (for logging in to manage it).
-fn bound_private_keys(inv: &Inventory, h: &Host) -> Vec<PathBuf> {
-    h.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).filter_map(|k| private_key(&k)).collect()
+/// The private key files of the key pairs bound to a host (for logging in to manage it),
+/// `first` (the key pair the run is about) first, then those without a passphrase, so
+/// that ssh does not stop to ask for an unrelated key's passphrase.
+fn bound_private_keys(inv: &Inventory, h: &Host, first: Option<&KeyPair>) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        h.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).filter_map(|k| private_key(&k)).collect();
+    files.sort_by_key(|p| has_passphrase(p));
+    if let Some(f) = first.and_then(private_key) {
+        files.retain(|p| *p != f);
+        files.insert(0, f);
+    }
+    files
 }
 
 /// Adds the key to the file unless it is already there.
@@ -208,34 +217,53 @@ pub fn deploy(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<HostOutcome>, RemoteError> {
     let hosts = resolve_hosts(inv, host_names)?;
-    let ids: Vec<Identities> =
-        hosts.iter().map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h))).collect();
+    let ids: Vec<Identities> = hosts
+        .iter()
+        .map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h, None)))
+        .collect();
     let work = |h: &Host| {
         let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
         match add_key(remote, h, &ids[i], key) {
-            Err(f) => (HostOutcome::failed(h, &f), false),
+            Err(f) => (HostOutcome::failed(h, &f), (false, None)),
             Ok(status) => {
+                let mut proof = None;
                 let o = match private_key(key) {
-                    None => HostOutcome::ok(h, status, format!("in {}; not proved: Keyshelf does not know the private key file", h.authorized_keys)),
+                    None => HostOutcome::ok(
+                        h,
+                        status,
+                        format!("in {}; not proved: Keyshelf does not know the private key file", h.authorized_keys),
+                    ),
                     Some(_) => match prove(remote, h, key) {
-                        Ok(()) => HostOutcome::ok(h, status, format!("in {}; a login with it works", h.authorized_keys)),
-                        Err(f) => HostOutcome::refused(
+                        Ok(()) => {
+                            proof = Some(("ok", "logs in".to_string()));
+                            HostOutcome::ok(h, status, format!("in {}; a login with it works", h.authorized_keys))
+                        }
+                        Err(f) => {
+                            proof = Some((f.kind.word(), f.message.clone()));
+                            HostOutcome::refused(
                             h,
                             "failed",
                             format!(
                                 "the key is in {}, but a login with it failed: {}. Check the server's AuthorizedKeysFile and StrictModes",
                                 h.authorized_keys, f.message
                             ),
-                        ),
+                        )
+                        }
                     },
                 };
-                (o, true)
+                (o, (true, proof))
             }
         }
     };
-    let apply = |h: &Host, o: &mut HostOutcome, on_server: bool| {
+    let apply = |h: &Host, o: &mut HostOutcome, (on_server, proof): (bool, Option<(&str, String)>)| {
         if !on_server {
             return;
+        }
+        // A proof is a check of this key pair: remember it (when it is the host's only one).
+        if let Some((status, message)) = proof {
+            if h.keys.iter().all(|(id, _)| *id == key.id) {
+                let _ = inv.record_check(&h.name, status, &format!("{}: {message}", key.name));
+            }
         }
         if let Err(e) = inv.bind(key.id, std::slice::from_ref(&h.name)) {
             o.ok = false;
@@ -265,14 +293,16 @@ pub fn undeploy(
         .iter()
         .map(|h| h.keys.iter().filter(|(id, _)| *id != key.id).filter_map(|(id, _)| inv.key(*id).ok()).collect())
         .collect();
-    let ids: Vec<Identities> =
-        hosts.iter().map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h))).collect();
+    let ids: Vec<Identities> = hosts
+        .iter()
+        .map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h, None)))
+        .collect();
     let work = |h: &Host| {
         let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
         let r = remove_keys(remote, h, &ids[i], &[key], &others[i], force);
         match r {
             Ok(0) => (HostOutcome::ok(h, "not present", format!("{} did not hold it", h.authorized_keys)), true),
-            Ok(n) => (HostOutcome::ok(h, "removed", format!("{n} line(s) removed from {}", h.authorized_keys)), true),
+            Ok(n) => (HostOutcome::ok(h, "removed", format!("{} removed from {}", lines(n), h.authorized_keys)), true),
             Err(f) => (HostOutcome::failed(h, &f), false),
         }
     };
@@ -381,7 +411,7 @@ fn check_one(remote: &Remote, h: &Host, keys: &[KeyPair]) -> HostOutcome {
         "refused" => 2,
         _ => 3,
     };
-    let mut worst = ("ok", String::new());
+    let mut worst: (&str, String) = ("", String::new());
     let mut parts = Vec::new();
     for k in keys {
         let (status, msg) = match private_key(k) {
@@ -392,7 +422,7 @@ fn check_one(remote: &Remote, h: &Host, keys: &[KeyPair]) -> HostOutcome {
             },
         };
         parts.push(format!("{}: {msg}", k.name));
-        if rank(status) > rank(worst.0) {
+        if worst.0.is_empty() || rank(status) > rank(worst.0) {
             worst = (status, msg);
         }
         // No point in trying the other keys of a host that cannot be reached.
@@ -434,7 +464,7 @@ pub struct Audit {
 /// Reads a host's authorized_keys and names each key.
 pub fn audit(inv: &Inventory, remote: &Remote, host: &str) -> Result<Audit, RemoteError> {
     let h = inv.host(host)?;
-    let ids = management_identities(remote.identity.as_ref(), &bound_private_keys(inv, &h));
+    let ids = management_identities(remote.identity.as_ref(), &bound_private_keys(inv, &h, None));
     let (session, file) = Session::open(&remote.ssh, &endpoint(&h), &ids, &h.authorized_keys)
         .map_err(|f| RemoteError::Host { host: h.name.clone(), failure: f })?;
     session.keep().map_err(|f| RemoteError::Host { host: h.name.clone(), failure: f })?;
@@ -546,9 +576,12 @@ pub fn reset_key(
 ) -> Result<Vec<HostOutcome>, RemoteError> {
     let hosts = resolve_hosts(inv, &[host.to_string()])?;
     let old: Vec<KeyPair> = hosts[0].keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).collect();
-    let ids = management_identities(remote.identity.as_ref(), &bound_private_keys(inv, &hosts[0]));
+    let ids = management_identities(remote.identity.as_ref(), &bound_private_keys(inv, &hosts[0], None));
     let work = |h: &Host| match replace_on_host(remote, h, new, &old, &ids) {
-        Ok(n) => (HostOutcome::ok(h, "rotated", format!("{} logs in; {n} old key line(s) removed", new.name)), true),
+        Ok(n) => (
+            HostOutcome::ok(h, "rotated", format!("{} logs in; {} of the old key pairs removed", new.name, lines(n))),
+            true,
+        ),
         Err(f) => (HostOutcome::failed(h, &f), false),
     };
     let apply = |h: &Host, o: &mut HostOutcome, done: bool| {
@@ -587,13 +620,15 @@ pub fn rotate(
         return Err(RemoteError::Setup(no_private_key(new).message));
     }
     let hosts = resolve_hosts(inv, &old.hosts)?;
-    let ids: Vec<Identities> =
-        hosts.iter().map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h))).collect();
+    let ids: Vec<Identities> = hosts
+        .iter()
+        .map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h, Some(old))))
+        .collect();
     let work = |h: &Host| {
         let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
         match replace_on_host(remote, h, new, std::slice::from_ref(old), &ids[i]) {
             Ok(n) => (
-                HostOutcome::ok(h, "rotated", format!("{} logs in; {n} line(s) of {} removed", new.name, old.name)),
+                HostOutcome::ok(h, "rotated", format!("{} logs in; {} of {} removed", new.name, lines(n), old.name)),
                 true,
             ),
             Err(f) => (HostOutcome::failed(h, &f), false),
@@ -626,4 +661,13 @@ pub fn rotate(
         }
     }
     Ok((outcomes, deleted))
+}
+
+/// "1 line", "2 lines".
+fn lines(n: usize) -> String {
+    if n == 1 {
+        "1 line".into()
+    } else {
+        format!("{n} lines")
+    }
 }

@@ -132,6 +132,8 @@ pub struct Endpoint {
     /// `user@address`, or `address` to let the user's config choose the user.
     pub destination: String,
     pub port: u16,
+    /// The host's name in the inventory, for the questions ssh asks through the app.
+    pub name: String,
 }
 
 /// Everything that shapes one ssh invocation apart from the remote command.
@@ -196,6 +198,8 @@ impl Ssh {
                 c.arg("-i").arg(f);
             }
         }
+        // The askpass helper (a child of ssh) passes it on with each question.
+        c.env("KEYSHELF_ASKPASS_HOST", &at.name);
         c.arg("-p").arg(at.port.to_string());
         c.args(["-v", "-T", "--"]).arg(&at.destination);
         c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());

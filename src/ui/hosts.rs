@@ -111,13 +111,13 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
         .sense(egui::Sense::click())
         .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(120.0).at_least(80.0).clip(true))
         .column(Column::initial(150.0).at_least(80.0).clip(true))
-        .column(Column::initial(230.0).at_least(100.0).clip(true))
         .column(Column::initial(50.0))
-        .column(Column::initial(90.0).clip(true))
+        .column(Column::initial(70.0).clip(true))
+        .column(Column::initial(120.0).clip(true))
         .column(Column::initial(150.0).clip(true))
-        .column(Column::initial(160.0).clip(true))
-        .column(Column::remainder().at_least(150.0).clip(true))
+        .column(Column::remainder().at_least(170.0).clip(true))
         .header(row_height, |mut h| {
             for t in ["Name", "Addresses", "Port", "User", "Account", "Key pairs", "Last check"] {
                 h.col(|ui| {
@@ -160,7 +160,8 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
                     Some(c) => {
                         let color = super::remote_view::status_color(ui, &c.status);
                         let text = RichText::new(format!("{} · {}", c.status, short_time(c.at))).color(color);
-                        ui.add(egui::Label::new(text).selectable(false).truncate()).on_hover_text(&c.message);
+                        ui.add(egui::Label::new(text).selectable(false).wrap_mode(egui::TextWrapMode::Extend))
+                            .on_hover_text(&c.message);
                     }
                 });
                 if row.response().clicked() {

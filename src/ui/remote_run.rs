@@ -62,6 +62,8 @@ pub enum HostState {
 
 /// A question ssh asked (through the askpass helper), waiting for the person.
 pub struct Ask {
+    /// The host whose ssh asks.
+    pub host: String,
     pub prompt: String,
     /// A yes/no question (trust a new host key), not a secret.
     pub confirm: bool,
@@ -170,9 +172,13 @@ impl RemoteRun {
                         Ok((a, imported)) => {
                             let host = self.rows.first().map(|r| r.0.clone()).unwrap_or_default();
                             let unknown = a.entries.iter().filter(|e| e.key_pair.is_none()).count();
+                            let keys = if a.entries.len() == 1 {
+                                "1 key".to_string()
+                            } else {
+                                format!("{} keys", a.entries.len())
+                            };
                             let message = format!(
-                                "{} key(s) in the file, {unknown} not in the inventory{}",
-                                a.entries.len(),
+                                "{keys} in the file, {unknown} not in the inventory{}",
                                 if imported.is_empty() {
                                     String::new()
                                 } else {
@@ -247,10 +253,10 @@ fn ask_bridge(ctx: &egui::Context, program: Option<PathBuf>) -> Bridge {
     let (tx, rx) = channel::<Ask>();
     let tx = std::sync::Mutex::new(tx);
     let ctx = ctx.clone();
-    let server = crate::remote::askpass::AskpassServer::start(move |prompt| {
+    let server = crate::remote::askpass::AskpassServer::start(move |host, prompt| {
         let (reply, answer) = channel();
         let confirm = crate::remote::askpass::is_confirmation(&prompt);
-        tx.lock().ok()?.send(Ask { prompt, confirm, reply }).ok()?;
+        tx.lock().ok()?.send(Ask { host, prompt, confirm, reply }).ok()?;
         ctx.request_repaint();
         // A question nobody answers for ten minutes is cancelled, as ssh would time out.
         answer.recv_timeout(std::time::Duration::from_secs(600)).ok().flatten()

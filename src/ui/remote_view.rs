@@ -27,11 +27,16 @@ pub fn status_color(ui: &Ui, status: &str) -> egui::Color32 {
 pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &mut Vec<Command>) -> bool {
     let mut close = false;
     egui::Modal::new(egui::Id::unique("remote-run")).show(ctx, |ui| {
-        ui.set_width(620.0);
+        // Wide enough for an audit's fingerprints; a steady height so that the window does
+        // not move under the pointer as questions and results come and go.
+        ui.set_width(if run.audit.is_some() { 820.0 } else { 640.0 });
+        ui.set_min_height(300.0);
         ui.heading(&run.title);
         let (done, failed) = run.counts();
         let total = run.rows.len();
-        if run.running() {
+        if run.ask.is_some() {
+            ui.colored_label(ui.visuals().warn_fg_color, "ssh is waiting for your answer below.");
+        } else if run.running() {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(format!("{done} of {} done", hosts(total)));
@@ -39,7 +44,7 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
         } else if let Some(e) = &run.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         } else if failed == 0 {
-            ui.label(format!("Done: {}, all succeeded.", hosts(total)));
+            ui.label(if total == 1 { "Done.".to_string() } else { format!("Done: {}, all succeeded.", hosts(total)) });
         } else {
             ui.colored_label(
                 ui.visuals().error_fg_color,
@@ -76,8 +81,9 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
                             }
                             ui.label(status);
                         });
-                        ui.allocate_ui(egui::vec2(message_width, 0.0), |ui| {
+                        ui.horizontal(|ui| {
                             ui.set_min_width(message_width);
+                            ui.set_max_width(message_width);
                             ui.add(egui::Label::new(message).wrap());
                         });
                         ui.end_row();
@@ -140,7 +146,9 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
             }
             if let (Some(a), RemoteAction::Audit { host, import: false }) = (&run.audit, &run.action) {
                 let unknown = a.entries.iter().filter(|e| e.key_pair.is_none()).count();
-                if unknown > 0 && ui.button(format!("Import {unknown} unknown key(s)")).clicked() {
+                let label =
+                    if unknown == 1 { "Import 1 unknown key".into() } else { format!("Import {unknown} unknown keys") };
+                if unknown > 0 && ui.add(egui::Button::new(label).fill(ui.visuals().selection.bg_fill)).clicked() {
                     cmds.push(Command::Remote(RemoteAction::Audit { host: host.clone(), import: true }));
                 }
             }
@@ -157,8 +165,8 @@ fn audit_table(ui: &mut Ui, a: &crate::remote::Audit) {
     }
     ui.strong("Keys in authorized_keys");
     egui::ScrollArea::vertical().max_height(220.0).id_salt("audit-rows").show(ui, |ui| {
-        egui::Grid::new("audit-grid").num_columns(4).spacing([10.0, 4.0]).striped(true).show(ui, |ui| {
-            for h in ["Line", "Key pair", "Type / fingerprint", "Comment and options"] {
+        egui::Grid::new("audit-grid").num_columns(5).spacing([10.0, 4.0]).striped(true).show(ui, |ui| {
+            for h in ["Line", "Key pair", "Type", "Fingerprint", "Comment and options"] {
                 ui.strong(h);
             }
             ui.end_row();
@@ -168,10 +176,8 @@ fn audit_table(ui: &mut Ui, a: &crate::remote::Audit) {
                     Some(n) => ui.label(n),
                     None => ui.colored_label(ui.visuals().warn_fg_color, "unknown"),
                 };
-                ui.vertical(|ui| {
-                    ui.label(&e.key_type);
-                    ui.label(RichText::new(&e.fingerprint_sha256).monospace().small());
-                });
+                ui.label(&e.key_type);
+                ui.add(egui::Label::new(RichText::new(&e.fingerprint_sha256).monospace()).extend());
                 let mut t = e.comment.clone();
                 if !e.options.is_empty() {
                     t.push_str(&format!("\noptions: {}", e.options));
@@ -263,7 +269,7 @@ impl RotateDialog {
             });
             ui.checkbox(
                 &mut self.delete_old,
-                format!("Delete {} from the inventory when every host moved", self.old_name),
+                format!("Delete {} from the inventory when every host has moved", self.old_name),
             );
             ui.add_space(8.0);
             ui.separator();
@@ -303,14 +309,14 @@ pub fn hosts(n: usize) -> String {
 /// to trust a host key seen for the first time.
 fn ask_panel(ui: &mut Ui, run: &mut RemoteRun) {
     let Some(ask) = &run.ask else { return };
-    let (prompt, confirm) = (ask.prompt.clone(), ask.confirm);
+    let (prompt, confirm, host) = (ask.prompt.clone(), ask.confirm, ask.host.clone());
     ui.add_space(8.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
-        ui.strong("ssh asks");
+        ui.strong(if host.is_empty() { "ssh asks".to_string() } else { format!("ssh asks, for {host}") });
         ui.add(egui::Label::new(RichText::new(&prompt).monospace()).wrap());
         if confirm {
-            ui.weak("Compare the fingerprint with the one the server's console or its admin shows before you say yes.");
+            ui.label("Say yes only if this fingerprint is the one the server's console (or its admin) shows.");
             ui.horizontal(|ui| {
                 if ui.button("Yes, trust this host key").clicked() {
                     run.reply(Some(zeroize::Zeroizing::new("yes".into())));
@@ -323,7 +329,15 @@ fn ask_panel(ui: &mut Ui, run: &mut RemoteRun) {
         }
         let mut send = false;
         ui.horizontal(|ui| {
-            let l = ui.label("Answer");
+            let lower = prompt.to_lowercase();
+            let what = if lower.contains("passphrase") {
+                "Passphrase"
+            } else if lower.contains("password") {
+                "Password"
+            } else {
+                "Answer"
+            };
+            let l = ui.label(what);
             let r = ui
                 .add(egui::TextEdit::singleline(&mut *run.answer).password(true).desired_width(280.0))
                 .labelled_by(l.id);
@@ -334,7 +348,7 @@ fn ask_panel(ui: &mut Ui, run: &mut RemoteRun) {
             r.request_focus();
             send = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             send |= ui.button("OK").clicked();
-            if ui.button("Cancel").clicked() {
+            if ui.button("Decline").on_hover_text("Do not answer: ssh goes on without it").clicked() {
                 run.reply(None);
             }
         });

@@ -107,7 +107,7 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
                 }
                 return;
             }
-            if ui.button("Close").clicked() {
+            if ui.button("Close").on_hover_text("Esc").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                 close = true;
             }
             let unknown = run.hosts_with("host key unknown");

@@ -58,14 +58,18 @@ fn start() -> Option<Server> {
         }
         panic!("{SSHD} is missing: install openssh-server, or set KEYSHELF_SKIP_SSHD=1 to skip");
     }
-    let strict = is_root();
-    // StrictModes checks every folder above an authorized_keys file: none may be group or
-    // world writable, which rules out /tmp. /run is root's and 0755.
-    let parent = if strict { PathBuf::from("/run") } else { PathBuf::from(env!("CARGO_TARGET_TMPDIR")) };
-    if strict {
+    if is_root() {
+        // sshd refuses to start as root without its privilege separation folder.
         fs::create_dir_all("/run/sshd").expect("create /run/sshd");
     }
-    let base = tempfile::Builder::new().prefix("keyshelf-hosts-").tempdir_in(&parent).expect("tempdir").keep();
+    // StrictModes checks every folder above an authorized_keys file: none may be group or
+    // world writable, which rules out /tmp. /run is root's and 0755; elsewhere (not root,
+    // or /run not writable) the test runs with StrictModes off.
+    let make = |parent: &Path| tempfile::Builder::new().prefix("keyshelf-hosts-").tempdir_in(parent);
+    let (base, strict) = match make(Path::new("/run")) {
+        Ok(d) if is_root() => (d.keep(), true),
+        _ => (make(Path::new(env!("CARGO_TARGET_TMPDIR"))).expect("tempdir").keep(), false),
+    };
     fs::set_permissions(&base, fs::Permissions::from_mode(0o755)).unwrap();
     let host_key = base.join("ssh_host_ed25519_key");
     ssh_keygen_generate(&host_key, "ed25519", None, "", "test host key");

@@ -398,6 +398,11 @@ fn check_tells_ok_refused_unreachable_no_private_key_and_a_changed_host_key() {
     assert!(!ok);
     assert_eq!(status_of(&v, "app"), "host key changed", "{v:?}");
     assert!(v[0]["message"].as_str().unwrap().contains("known_hosts"), "{v:?}");
+    // In text, the cleanup for all its names comes with it.
+    let out = env.run(["host", "check", "app"]);
+    let said = text(&out.stdout);
+    let p = srv.ports[2];
+    assert!(said.contains(&format!("keyshelf known-hosts remove '[app]:{p}' '[127.0.0.1]:{p}'")), "{said}");
     // --accept-new does not accept a changed key either.
     let before = fs::read(srv.file(2)).unwrap();
     let (ok, v) = run_json(&env, &["key", "deploy", "k3", "app", "--identity", srv.admin(), "--accept-new"]);

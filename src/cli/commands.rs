@@ -235,7 +235,7 @@ pub(super) fn known_hosts_hint(out: &mut dyn Write, names: &[String]) -> Result<
     Ok(())
 }
 
-fn shell_word(s: &str) -> String {
+pub(super) fn shell_word(s: &str) -> String {
     if s.chars().all(|c| c.is_ascii_alphanumeric() || "._-:@/".contains(c)) {
         s.to_string()
     } else {

@@ -24,14 +24,27 @@ fn remote_for(a: &RemoteArgs) -> Result<Remote> {
 
 fn quiet(_: remote::Progress) {}
 
-/// Prints the outcomes; an error when any host failed, so the exit status says so.
-fn report(out: &mut dyn Write, outcomes: &[HostOutcome], json: bool) -> Result<()> {
+/// Prints the outcomes; an error when any host failed, so the exit status says so. A
+/// changed host key gets the known_hosts cleanup for all the host's names.
+fn report(inv: &Inventory, out: &mut dyn Write, outcomes: &[HostOutcome], json: bool) -> Result<()> {
     if json {
         print_json(out, outcomes)?;
     } else {
         let rows: Vec<Vec<String>> =
             outcomes.iter().map(|o| vec![o.host.clone(), o.status.clone(), o.message.clone()]).collect();
         write!(out, "{}", table(&["HOST", "STATUS", "DETAIL"], &rows))?;
+        for o in outcomes.iter().filter(|o| o.status == "host key changed") {
+            if let Ok(h) = inv.host(&o.host) {
+                let names: Vec<String> = h.known_hosts_names().iter().map(|n| super::commands::shell_word(n)).collect();
+                writeln!(
+                    out,
+                    "{}'s host key changed. If you know why (the server was rebuilt), remove its old lines with\n  \
+                     keyshelf known-hosts remove {}\nand run this command again.",
+                    o.host,
+                    names.join(" ")
+                )?;
+            }
+        }
     }
     let failed = outcomes.iter().filter(|o| !o.ok).count();
     if failed > 0 {
@@ -43,7 +56,7 @@ fn report(out: &mut dyn Write, outcomes: &[HostOutcome], json: bool) -> Result<(
 pub fn deploy(inv: &mut Inventory, key: &KeyPair, hosts: &[String], a: &RemoteArgs, out: &mut dyn Write) -> Result<()> {
     let r = remote_for(a)?;
     let outcomes = remote::deploy(inv, &r, key, hosts, &quiet)?;
-    report(out, &outcomes, a.json)
+    report(inv, out, &outcomes, a.json)
 }
 
 pub fn undeploy(
@@ -56,7 +69,7 @@ pub fn undeploy(
 ) -> Result<()> {
     let r = remote_for(a)?;
     let outcomes = remote::undeploy(inv, &r, key, hosts, force, &quiet)?;
-    report(out, &outcomes, a.json)
+    report(inv, out, &outcomes, a.json)
 }
 
 pub fn rotate(
@@ -75,7 +88,7 @@ pub fn rotate(
         )));
     }
     let (outcomes, deleted) = remote::rotate(inv, &r, old, new, delete_old, &quiet)?;
-    let res = report(out, &outcomes, a.json);
+    let res = report(inv, out, &outcomes, a.json);
     if deleted && !a.json {
         writeln!(out, "Every host moved to {}; deleted key pair {}.", new.name, old.name)?;
     }
@@ -85,7 +98,7 @@ pub fn rotate(
 pub fn reset_key(inv: &mut Inventory, host: &str, key: &KeyPair, a: &RemoteArgs, out: &mut dyn Write) -> Result<()> {
     let r = remote_for(a)?;
     let outcomes = remote::reset_key(inv, &r, host, key, &quiet)?;
-    let res = report(out, &outcomes, a.json);
+    let res = report(inv, out, &outcomes, a.json);
     if res.is_ok() && !a.json {
         let h = inv.host(host)?;
         super::commands::known_hosts_hint(out, &h.known_hosts_names())?;
@@ -102,7 +115,7 @@ pub fn check(inv: &mut Inventory, hosts: &[String], a: &RemoteArgs, out: &mut dy
     }
     let r = remote_for(a)?;
     let outcomes = remote::check(inv, &r, hosts, &quiet)?;
-    report(out, &outcomes, a.json)
+    report(inv, out, &outcomes, a.json)
 }
 
 pub fn audit(inv: &mut Inventory, host: &str, import: bool, a: &RemoteArgs, out: &mut dyn Write) -> Result<()> {

@@ -12,7 +12,7 @@ use std::sync::{mpsc, Arc};
 use serde::Serialize;
 
 use super::authorized_keys::{self, Entry};
-use super::session::{management_identities, LoginKey, Session};
+use super::session::{LoginKey, Session};
 use super::ssh::{Endpoint, Failure, FailureKind, Identities, Ssh};
 use super::RemoteError;
 use crate::inventory::{Host, ImportKey, Inventory, KeyPair, Scope};
@@ -38,8 +38,14 @@ impl HostOutcome {
         HostOutcome { host: host.name.clone(), ok: false, status: f.kind.word().into(), message: f.message.clone() }
     }
 
-    fn refused(host: &Host, status: &str, message: impl Into<String>) -> HostOutcome {
+    fn not_ok(host: &Host, status: &str, message: impl Into<String>) -> HostOutcome {
         HostOutcome { host: host.name.clone(), ok: false, status: status.into(), message: message.into() }
+    }
+
+    /// The server side went through but the inventory did not follow.
+    fn inventory_failed(&mut self, what: &str, e: impl std::fmt::Display) {
+        self.ok = false;
+        self.message = format!("{}; but {what}: {e}", self.message);
     }
 }
 
@@ -80,8 +86,9 @@ fn private_key(k: &KeyPair) -> Option<PathBuf> {
     k.private_key_path.as_deref().map(PathBuf::from).filter(|p| p.is_file())
 }
 
-/// What a worker found on one host, applied to the inventory by the caller's thread.
-type Work<'a, T> = &'a (dyn Fn(&Host) -> (HostOutcome, T) + Sync);
+/// What a worker found on one host (given with its index in the run, for per-host data
+/// prepared beforehand), applied to the inventory by the caller's thread.
+type Work<'a, T> = &'a (dyn Fn(usize, &Host) -> (HostOutcome, T) + Sync);
 
 /// Runs `work` on every host, `parallel` at a time, calling `apply` on the caller's
 /// thread as each host finishes (so the inventory follows the servers host by host,
@@ -104,12 +111,12 @@ fn for_hosts<T: Send>(
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(h) = hosts.get(i) else { break };
                 if remote.cancel.load(Ordering::SeqCst) {
-                    let o = HostOutcome::refused(h, "cancelled", "cancelled before it started; nothing was changed");
+                    let o = HostOutcome::not_ok(h, "cancelled", "cancelled before it started; nothing was changed");
                     let _ = tx.send((i, o, None));
                     continue;
                 }
                 progress(Progress::Started(h.name.clone()));
-                let (o, t) = work(h);
+                let (o, t) = work(i, h);
                 if tx.send((i, o, Some(t))).is_err() {
                     break;
                 }
@@ -138,13 +145,26 @@ fn resolve_hosts(inv: &Inventory, names: &[String]) -> Result<Vec<Host>, RemoteE
     Ok(v)
 }
 
+/// How to log in to manage a host: `--identity`, else the private key files of its bound
+/// key pairs (then whatever the user's ssh setup offers).
+fn management_for(inv: &Inventory, remote: &Remote, h: &Host, first: Option<&KeyPair>) -> Identities {
+    match &remote.identity {
+        Some(i) => Identities::Prefer(vec![i.clone()]),
+        None => Identities::Prefer(bound_private_keys(inv, h, first)),
+    }
+}
+
+fn management(inv: &Inventory, remote: &Remote, hosts: &[Host], first: Option<&KeyPair>) -> Vec<Identities> {
+    hosts.iter().map(|h| management_for(inv, remote, h, first)).collect()
+}
+
 /// The private key files of the key pairs bound to a host (for logging in to manage it),
 /// `first` (the key pair the run is about) first, then those without a passphrase, so
 /// that ssh does not stop to ask for an unrelated key's passphrase.
 fn bound_private_keys(inv: &Inventory, h: &Host, first: Option<&KeyPair>) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> =
         h.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).filter_map(|k| private_key(&k)).collect();
-    files.sort_by_key(|p| has_passphrase(p));
+    files.sort_by_cached_key(|p| has_passphrase(p));
     if let Some(f) = first.and_then(private_key) {
         files.retain(|p| *p != f);
         files.insert(0, f);
@@ -217,30 +237,25 @@ pub fn deploy(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<HostOutcome>, RemoteError> {
     let hosts = resolve_hosts(inv, host_names)?;
-    let ids: Vec<Identities> = hosts
-        .iter()
-        .map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h, None)))
-        .collect();
-    let work = |h: &Host| {
-        let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
-        match add_key(remote, h, &ids[i], key) {
-            Err(f) => (HostOutcome::failed(h, &f), (false, None)),
-            Ok(status) => {
-                let mut proof = None;
-                let o = match private_key(key) {
-                    None => HostOutcome::ok(
-                        h,
-                        status,
-                        format!("in {}; not proved: Keyshelf does not know the private key file", h.authorized_keys),
-                    ),
-                    Some(_) => match prove(remote, h, key) {
-                        Ok(()) => {
-                            proof = Some(("ok", "logs in".to_string()));
-                            HostOutcome::ok(h, status, format!("in {}; a login with it works", h.authorized_keys))
-                        }
-                        Err(f) => {
-                            proof = Some((f.kind.word(), f.message.clone()));
-                            HostOutcome::refused(
+    let ids = management(inv, remote, &hosts, None);
+    let work = |i: usize, h: &Host| match add_key(remote, h, &ids[i], key) {
+        Err(f) => (HostOutcome::failed(h, &f), (false, None)),
+        Ok(status) => {
+            let mut proof = None;
+            let o = match private_key(key) {
+                None => HostOutcome::ok(
+                    h,
+                    status,
+                    format!("in {}; not proved: Keyshelf does not know the private key file", h.authorized_keys),
+                ),
+                Some(_) => match prove(remote, h, key) {
+                    Ok(()) => {
+                        proof = Some(("ok", "logs in".to_string()));
+                        HostOutcome::ok(h, status, format!("in {}; a login with it works", h.authorized_keys))
+                    }
+                    Err(f) => {
+                        proof = Some((f.kind.word(), f.message.clone()));
+                        HostOutcome::not_ok(
                             h,
                             "failed",
                             format!(
@@ -248,11 +263,10 @@ pub fn deploy(
                                 h.authorized_keys, f.message
                             ),
                         )
-                        }
-                    },
-                };
-                (o, (true, proof))
-            }
+                    }
+                },
+            };
+            (o, (true, proof))
         }
     };
     let apply = |h: &Host, o: &mut HostOutcome, (on_server, proof): (bool, Option<(&str, String)>)| {
@@ -266,8 +280,7 @@ pub fn deploy(
             }
         }
         if let Err(e) = inv.bind(key.id, std::slice::from_ref(&h.name)) {
-            o.ok = false;
-            o.message = format!("{}; but the binding was not saved: {e}", o.message);
+            o.inventory_failed("the binding was not saved", e);
         }
         if o.status == "deployed" {
             let _ = inv.log_remote("deploy", &key.name, &format!("to {} ({})", h.name, h.authorized_keys));
@@ -293,12 +306,8 @@ pub fn undeploy(
         .iter()
         .map(|h| h.keys.iter().filter(|(id, _)| *id != key.id).filter_map(|(id, _)| inv.key(*id).ok()).collect())
         .collect();
-    let ids: Vec<Identities> = hosts
-        .iter()
-        .map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h, None)))
-        .collect();
-    let work = |h: &Host| {
-        let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
+    let ids = management(inv, remote, &hosts, None);
+    let work = |i: usize, h: &Host| {
         let r = remove_keys(remote, h, &ids[i], &[key], &others[i], force);
         match r {
             Ok(0) => (HostOutcome::ok(h, "not present", format!("{} did not hold it", h.authorized_keys)), true),
@@ -312,8 +321,7 @@ pub fn undeploy(
         }
         if h.keys.iter().any(|(id, _)| *id == key.id) {
             if let Err(e) = inv.unbind(key.id, std::slice::from_ref(&h.name)) {
-                o.ok = false;
-                o.message = format!("{}; but the binding was not removed: {e}", o.message);
+                o.inventory_failed("the binding was not removed", e);
             }
         }
         if o.status == "removed" {
@@ -388,10 +396,7 @@ pub fn check(
     let hosts = resolve_hosts(inv, host_names)?;
     let keys: Vec<Vec<KeyPair>> =
         hosts.iter().map(|h| h.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).collect()).collect();
-    let work = |h: &Host| {
-        let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
-        (check_one(remote, h, &keys[i]), ())
-    };
+    let work = |i: usize, h: &Host| (check_one(remote, h, &keys[i]), ());
     let apply = |h: &Host, o: &mut HostOutcome, (): ()| {
         if let Err(e) = inv.record_check(&h.name, &o.status, &o.message) {
             o.message = format!("{}; the result was not saved: {e}", o.message);
@@ -402,7 +407,7 @@ pub fn check(
 
 fn check_one(remote: &Remote, h: &Host, keys: &[KeyPair]) -> HostOutcome {
     if keys.is_empty() {
-        return HostOutcome::refused(h, "no private key", "no key pair is bound to this host");
+        return HostOutcome::not_ok(h, "no private key", "no key pair is bound to this host");
     }
     // The worst result wins; the message names each key pair's.
     let rank = |s: &str| match s {
@@ -464,7 +469,7 @@ pub struct Audit {
 /// Reads a host's authorized_keys and names each key.
 pub fn audit(inv: &Inventory, remote: &Remote, host: &str) -> Result<Audit, RemoteError> {
     let h = inv.host(host)?;
-    let ids = management_identities(remote.identity.as_ref(), &bound_private_keys(inv, &h, None));
+    let ids = management_for(inv, remote, &h, None);
     let (session, file) = Session::open(&remote.ssh, &endpoint(&h), &ids, &h.authorized_keys)
         .map_err(|f| RemoteError::Host { host: h.name.clone(), failure: f })?;
     session.keep().map_err(|f| RemoteError::Host { host: h.name.clone(), failure: f })?;
@@ -576,8 +581,8 @@ pub fn reset_key(
 ) -> Result<Vec<HostOutcome>, RemoteError> {
     let hosts = resolve_hosts(inv, &[host.to_string()])?;
     let old: Vec<KeyPair> = hosts[0].keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).collect();
-    let ids = management_identities(remote.identity.as_ref(), &bound_private_keys(inv, &hosts[0], None));
-    let work = |h: &Host| match replace_on_host(remote, h, new, &old, &ids) {
+    let ids = management(inv, remote, &hosts, None);
+    let work = |i: usize, h: &Host| match replace_on_host(remote, h, new, &old, &ids[i]) {
         Ok(n) => (
             HostOutcome::ok(h, "rotated", format!("{} logs in; {} of the old key pairs removed", new.name, lines(n))),
             true,
@@ -593,8 +598,7 @@ pub fn reset_key(
                 let _ = inv.log_remote("reset key", &new.name, &format!("on {}", h.name));
             }
             Err(e) => {
-                o.ok = false;
-                o.message = format!("{}; but the bindings were not saved: {e}", o.message);
+                o.inventory_failed("the bindings were not saved", e);
             }
         }
     };
@@ -620,19 +624,12 @@ pub fn rotate(
         return Err(RemoteError::Setup(no_private_key(new).message));
     }
     let hosts = resolve_hosts(inv, &old.hosts)?;
-    let ids: Vec<Identities> = hosts
-        .iter()
-        .map(|h| management_identities(remote.identity.as_ref(), &bound_private_keys(inv, h, Some(old))))
-        .collect();
-    let work = |h: &Host| {
-        let i = hosts.iter().position(|x| x.id == h.id).unwrap_or(0);
-        match replace_on_host(remote, h, new, std::slice::from_ref(old), &ids[i]) {
-            Ok(n) => (
-                HostOutcome::ok(h, "rotated", format!("{} logs in; {} of {} removed", new.name, lines(n), old.name)),
-                true,
-            ),
-            Err(f) => (HostOutcome::failed(h, &f), false),
+    let ids = management(inv, remote, &hosts, Some(old));
+    let work = |i: usize, h: &Host| match replace_on_host(remote, h, new, std::slice::from_ref(old), &ids[i]) {
+        Ok(n) => {
+            (HostOutcome::ok(h, "rotated", format!("{} logs in; {} of {} removed", new.name, lines(n), old.name)), true)
         }
+        Err(f) => (HostOutcome::failed(h, &f), false),
     };
     let apply = |h: &Host, o: &mut HostOutcome, done: bool| {
         if !done {
@@ -646,8 +643,7 @@ pub fn rotate(
                 let _ = inv.log_remote("rotate", &old.name, &format!("to {} on {}", new.name, h.name));
             }
             Err(e) => {
-                o.ok = false;
-                o.message = format!("{}; but the bindings were not saved: {e}", o.message);
+                o.inventory_failed("the bindings were not saved", e);
             }
         }
     };

@@ -17,7 +17,6 @@
 //!    the old file or the new one, never a part.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -264,15 +263,6 @@ impl Drop for Session {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-    }
-}
-
-/// Where the management connection looks for keys: `--identity`, else the private key
-/// files of the key pairs bound to the host that exist.
-pub fn management_identities(identity: Option<&PathBuf>, bound_private_keys: &[PathBuf]) -> Identities {
-    match identity {
-        Some(i) => Identities::Prefer(vec![i.clone()]),
-        None => Identities::Prefer(bound_private_keys.iter().filter(|p| p.is_file()).cloned().collect()),
     }
 }
 

@@ -12,6 +12,8 @@ use super::remote_run::RemoteAction;
 #[derive(Default)]
 pub struct HostsState {
     pub selected: Option<String>,
+    /// The ssh command Keyshelf runs, as the user would type it (read once, not per frame).
+    ssh_program: Option<String>,
 }
 
 pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Command>) {
@@ -32,7 +34,7 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
     ui.weak(format!(
         "The servers your key pairs are bound to. Keyshelf reaches them with your own ssh ({}), so your ssh config, \
          agent and known_hosts apply.",
-        ssh_program()
+        st.ssh_program.get_or_insert_with(ssh_program)
     ));
     ui.add_space(6.0);
     if model.hosts.is_empty() {

@@ -346,15 +346,15 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             writeln!(out, "  This changes the inventory only; `keyshelf key deploy` puts the key on the servers.")?;
             Ok(())
         }
-        KeyCommand::Deploy { key, hosts, scope: s, remote } => {
+        KeyCommand::Deploy(on) => {
             let mut inv = open(db)?;
-            let k = inv.resolve_key(&key, &scope(&s))?;
-            super::remote::deploy(&mut inv, &k, &hosts, &remote, out)
+            let k = inv.resolve_key(&on.key, &scope(&on.scope))?;
+            super::remote::deploy(&mut inv, &k, &on.hosts, &on.remote, out)
         }
-        KeyCommand::Undeploy { key, hosts, scope: s, remote, force } => {
+        KeyCommand::Undeploy { on, force } => {
             let mut inv = open(db)?;
-            let k = inv.resolve_key(&key, &scope(&s))?;
-            super::remote::undeploy(&mut inv, &k, &hosts, force, &remote, out)
+            let k = inv.resolve_key(&on.key, &scope(&on.scope))?;
+            super::remote::undeploy(&mut inv, &k, &on.hosts, force, &on.remote, out)
         }
         KeyCommand::Rotate { old, to, scope: s, remote, delete_old } => {
             let mut inv = open(db)?;

@@ -157,24 +157,11 @@ pub enum KeyCommand {
         force: bool,
     },
     /// Put a key pair on servers: add it to each host's authorized_keys, bind it, prove a login
-    Deploy {
-        key: String,
-        #[arg(required = true)]
-        hosts: Vec<String>,
-        #[command(flatten)]
-        scope: ScopeArgs,
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
+    Deploy(KeyOnHosts),
     /// Take a key pair off servers: remove its lines from each host's authorized_keys, unbind it
     Undeploy {
-        key: String,
-        #[arg(required = true)]
-        hosts: Vec<String>,
         #[command(flatten)]
-        scope: ScopeArgs,
-        #[command(flatten)]
-        remote: RemoteArgs,
+        on: KeyOnHosts,
         /// Remove it even when Keyshelf is logged in with it and no other login was proved
         #[arg(long)]
         force: bool,
@@ -270,6 +257,18 @@ pub struct ImportArgs {
     pub description: String,
     #[arg(long = "tag", value_name = "K=V")]
     pub tags: Vec<String>,
+}
+
+/// A key pair and the hosts to work on (`key deploy`, `key undeploy`).
+#[derive(Args, Debug)]
+pub struct KeyOnHosts {
+    pub key: String,
+    #[arg(required = true)]
+    pub hosts: Vec<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// How to reach servers (the SSH commands).

@@ -46,13 +46,19 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
         } else if failed == 0 {
             ui.label(if total == 1 { "Done.".to_string() } else { format!("Done: {}, all succeeded.", hosts(total)) });
         } else {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!(
-                    "{failed} of {} failed; the others succeeded. Nothing was removed from a host that failed.",
-                    hosts(total)
-                ),
-            );
+            let mut text = match (total, failed == total) {
+                (1, _) => "It failed; the reason is below.".to_string(),
+                (_, true) => format!("All {} failed; the reasons are below.", hosts(total)),
+                _ => format!("{failed} of {} failed; the others succeeded.", hosts(total)),
+            };
+            // Only these remove keys: say that a failure never did.
+            if matches!(
+                run.action,
+                RemoteAction::Undeploy { .. } | RemoteAction::ResetKey { .. } | RemoteAction::Rotate { .. }
+            ) {
+                text.push_str(" Nothing was removed from a host that failed.");
+            }
+            ui.colored_label(ui.visuals().error_fg_color, text);
         }
         ui.add_space(6.0);
         egui::ScrollArea::vertical().max_height(300.0).id_salt("run-rows").show(ui, |ui| {

@@ -32,7 +32,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 const SSHD: &str = "/usr/sbin/sshd";
-const PORTS: usize = 14;
+const PORTS: usize = 15;
 
 /// The shared sshd. It is started through `sh`, which kills it when this test process
 /// ends (its standard input, held here, closes), so no sshd outlives the tests.
@@ -512,6 +512,17 @@ fn step_until(h: &mut Harness<'_, KeyshelfApp>, what: &str, done: impl Fn(&Keysh
     h.run_steps(3);
 }
 
+/// Steps the app until a widget labelled `label` shows.
+fn wait_for_label(h: &mut Harness<'_, KeyshelfApp>, label: &str) {
+    let start = Instant::now();
+    while h.query_by_label(label).is_none() {
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {label} to show");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+}
+
 fn settle(h: &mut Harness<'_, KeyshelfApp>) {
     step_until(h, "background work", |a| !a.busy());
 }
@@ -631,6 +642,41 @@ fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
     assert!(h.query_by_label("ok").is_some(), "the login with the passphrase key worked");
     button(&mut h, "Close");
     assert_eq!(host_json(&env, "u13")["last_check"]["status"], "ok");
+
+    // Cancel while ssh waits for an answer: the question goes away, ssh is told no, the
+    // run ends and nothing was trusted.
+    srv.add_host(&env, "u14", 14);
+    env.ok(["key", "bind", "ub", "u14"]);
+    // Added by another process (the CLI): the app notices and shows it by itself.
+    h.get_by_label_contains("Hosts  (").click();
+    wait_for_label(&mut h, "u14");
+    click_row(&mut h, "u14");
+    button(&mut h, "Check login");
+    step_until(&mut h, "the host key question", |a| a.remote_question().is_some());
+    button(&mut h, "Cancel");
+    settle(&mut h);
+    assert!(h.state().remote_question().is_none());
+    assert!(h.query_by_label("host key unknown").is_some(), "the cancelled question left the host unknown");
+    let port = format!("]:{}", srv.ports[14]);
+    assert!(!fs::read_to_string(env.path("known_hosts")).unwrap().contains(&port), "nothing was trusted");
+    button(&mut h, "Close");
+
+    // Deleting a deployed key pair offers to take it off its hosts first, over ssh.
+    let c = create(&env, "uc", None);
+    let (ok, v) = run_json(&env, &["key", "deploy", "uc", "u9"]);
+    assert!(ok, "{v:?}");
+    assert!(srv.logs_in(&env, 9, &c));
+    h.get_by_label_contains("All key pairs  (").click();
+    wait_for_label(&mut h, "uc");
+    click_row(&mut h, "uc");
+    h.key_press(egui::Key::Delete);
+    step_until(&mut h, "the delete dialog", |a| a.open_dialog() == Some("delete"));
+    button(&mut h, "Remove it from its hosts first…");
+    settle(&mut h);
+    assert!(h.query_by_label("removed").is_some(), "uc came off u9");
+    button(&mut h, "Close");
+    assert!(!srv.logs_in(&env, 9, &c) && srv.logs_in(&env, 9, &b), "uc is gone from u9, ub still logs in");
+    assert_eq!(host_json(&env, "u9")["keys"], serde_json::json!(["ub"]));
 }
 
 /// Waits until the server side of an interrupted run is gone: its temporary file next to

@@ -589,3 +589,39 @@ fn a_locked_inventory_never_freezes_the_window() {
     settle(&mut h);
     assert!(f.inventory().resolve_key("bob-renamed", &Default::default()).is_ok());
 }
+
+#[test]
+fn a_change_made_by_another_program_shows_without_a_restart() {
+    let f = Fixture::new();
+    let mut h = f.harness();
+    assert!(h.state().visible_key_names().is_empty());
+    let public = f.ssh_keygen_key("from-cli");
+    let out = Command::new(env!("CARGO_BIN_EXE_keyshelf"))
+        .arg("--db")
+        .arg(&f.db)
+        .args(["key", "import", "from-cli", "--file"])
+        .arg(&public)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    step_until(&mut h, "the key pair the CLI imported", |a| a.visible_key_names() == ["from-cli"]);
+    assert!(h.query_by_label("from-cli").is_some(), "the table shows it");
+}
+
+#[test]
+fn settings_show_the_ssh_command_and_the_inventory_file() {
+    let f = Fixture::new();
+    let mut h = f.harness();
+    h.get_by_label("Settings").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("ssh command").is_some());
+    // The command the host work runs: KEYSHELF_SSH_COMMAND when this process has it.
+    let expected = match std::env::var("KEYSHELF_SSH_COMMAND") {
+        Ok(v) if !v.trim().is_empty() => keyshelf::remote::SshCommand::parse(&v).unwrap().display(),
+        _ => "ssh".to_string(),
+    };
+    assert!(h.query_by_label(&expected).is_some(), "shows {expected}");
+    // The status bar names it too.
+    let db = f.db.display().to_string();
+    assert_eq!(h.query_all_by_label(&db).count(), 2, "the settings show the inventory file");
+}

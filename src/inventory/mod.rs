@@ -261,6 +261,13 @@ impl Inventory {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
+    /// A number that changes whenever *another* connection (another Keyshelf process,
+    /// a CLI run, a run on servers) committed a change to the file; this connection's
+    /// own commits leave it as it is (`PRAGMA data_version`).
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// A write transaction that takes the lock up front, so two processes never
     /// deadlock upgrading read locks (busy_timeout then retries for us).
     ///

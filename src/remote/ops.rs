@@ -69,8 +69,12 @@ pub struct Remote {
 }
 
 impl Remote {
+    /// Hosts worked on at once unless told otherwise: enough to hide network latency,
+    /// few enough not to trip sshd's `MaxStartups` on a shared bastion.
+    pub const DEFAULT_PARALLEL: usize = 8;
+
     pub fn new(ssh: Ssh) -> Remote {
-        Remote { ssh, identity: None, parallel: 8, cancel: Arc::new(AtomicBool::new(false)) }
+        Remote { ssh, identity: None, parallel: Self::DEFAULT_PARALLEL, cancel: Arc::new(AtomicBool::new(false)) }
     }
 }
 

@@ -19,8 +19,9 @@ use super::import::ReadInput;
 use super::known_hosts_view::KnownHostsView;
 use super::model::{Model, Snapshot};
 use super::platform::{Picked, Platform};
+use super::settings::SettingsState;
 use super::worker::Jobs;
-use super::{activity, details, hosts, key_table, sidebar, widgets};
+use super::{activity, details, hosts, key_table, settings, sidebar, widgets};
 use crate::keys::GeneratedKey;
 
 pub const SHORTCUT_CREATE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
@@ -76,6 +77,7 @@ pub struct KeyshelfApp {
     pub(crate) hosts_state: HostsState,
     pub(crate) known_hosts: KnownHostsView,
     pub(crate) activity: activity::ActivityState,
+    pub(crate) settings: SettingsState,
     pub(super) jobs: Jobs<JobResult>,
     pub(crate) platform: Arc<dyn Platform>,
     pub status: Option<Status>,
@@ -109,6 +111,7 @@ impl KeyshelfApp {
             hosts_state: HostsState::default(),
             known_hosts: KnownHostsView::default(),
             activity: activity::ActivityState::default(),
+            settings: SettingsState::default(),
             jobs: Jobs::default(),
             platform,
             status: None,
@@ -364,6 +367,10 @@ impl KeyshelfApp {
                     self.load_activity(filter);
                 }
                 egui::CentralPanel::default().show(ui, |ui| activity::show(ui, &mut self.activity));
+            }
+            View::Settings => {
+                let (db, askpass) = (self.db_path.as_deref(), self.askpass_program.as_deref());
+                egui::CentralPanel::default().show(ui, |ui| settings::show(ui, &mut self.settings, db, askpass));
             }
         }
         self.dialogs(&ctx);

@@ -17,6 +17,7 @@ pub enum View {
     Hosts,
     KnownHosts,
     Activity,
+    Settings,
 }
 
 /// Everything a view can ask the app to do.

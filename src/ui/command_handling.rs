@@ -289,7 +289,12 @@ impl KeyshelfApp {
 
     pub(super) fn apply(&mut self, ctx: &egui::Context, c: Command) {
         match c {
-            Command::ShowView(v) => self.view = v,
+            Command::ShowView(v) => {
+                if v == View::Settings && self.view != View::Settings {
+                    self.settings.refresh();
+                }
+                self.view = v;
+            }
             Command::SelectScope(s) => {
                 self.view = View::Keys;
                 self.model.scope = s;

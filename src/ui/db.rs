@@ -6,12 +6,17 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use super::app::KeyshelfApp;
 use super::worker::panic_message;
 use crate::inventory::Inventory;
+
+/// How often the thread looks for changes other processes made (the CLI, another
+/// window): one cheap `PRAGMA` while idle.
+const EXTERNAL_CHANGE_POLL: Duration = Duration::from_secs(2);
 
 /// What a task hands back to the UI thread.
 pub(crate) type Apply = Box<dyn FnOnce(&mut KeyshelfApp) + Send>;
@@ -21,6 +26,8 @@ type Task = Box<dyn FnOnce(&mut Inventory) -> Apply + Send>;
 pub(crate) struct Db {
     tx: Sender<Task>,
     rx: Receiver<Apply>,
+    /// Reloads after another process changed the file, applied like task results.
+    reloads: Receiver<Apply>,
     pending: usize,
     repaint: Arc<OnceLock<egui::Context>>,
 }
@@ -34,8 +41,10 @@ impl Db {
     ) -> Db {
         let (tx, tasks) = channel::<Task>();
         let (done, rx) = channel::<Apply>();
+        let (reload_tx, reloads) = channel::<Apply>();
         let repaint: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
         let wake = repaint.clone();
+        let reload_wake = repaint.clone();
         let send = move |a: Apply| {
             let _ = done.send(a);
             if let Some(ctx) = wake.get() {
@@ -53,14 +62,29 @@ impl Db {
                     }
                 };
                 send(guarded(|| on_open(Ok(&mut inv))));
-                for task in tasks {
-                    send(guarded(|| task(&mut inv)));
+                let mut seen = inv.data_version().ok();
+                loop {
+                    match tasks.recv_timeout(EXTERNAL_CHANGE_POLL) {
+                        Ok(task) => send(guarded(|| task(&mut inv))),
+                        Err(RecvTimeoutError::Timeout) => {
+                            let now = inv.data_version().ok();
+                            if now != seen {
+                                seen = now;
+                                // Not counted as pending: nobody asked for it.
+                                let _ = reload_tx.send(guarded(|| reload(&mut inv)));
+                                if let Some(ctx) = reload_wake.get() {
+                                    ctx.request_repaint();
+                                }
+                            }
+                        }
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
                 }
             })
             .map(|_| ())
             .unwrap_or_else(|e| eprintln!("keyshelf: cannot start the inventory thread: {e}"));
         // The open counts as pending work until it lands.
-        Db { tx, rx, pending: 1, repaint }
+        Db { tx, rx, reloads, pending: 1, repaint }
     }
 
     /// Lets the thread wake the UI when a result lands.
@@ -77,8 +101,9 @@ impl Db {
 
     /// What finished since the last call, in the order it was asked for.
     pub fn poll(&mut self) -> Vec<Apply> {
-        let v: Vec<Apply> = self.rx.try_iter().collect();
+        let mut v: Vec<Apply> = self.rx.try_iter().collect();
         self.pending = self.pending.saturating_sub(v.len());
+        v.extend(self.reloads.try_iter());
         v
     }
 
@@ -86,6 +111,15 @@ impl Db {
     pub fn busy(&self) -> bool {
         self.pending > 0
     }
+}
+
+/// Reads the whole inventory again after another process changed it.
+fn reload(inv: &mut Inventory) -> Apply {
+    let snapshot = super::model::Snapshot::load(inv);
+    Box::new(move |app: &mut KeyshelfApp| match snapshot {
+        Ok(s) => app.install(s),
+        Err(e) => app.error(format!("Could not read the inventory after another program changed it: {e}")),
+    })
 }
 
 /// Runs a task; a panic becomes an error in the status line instead of a task that

@@ -12,8 +12,6 @@ use super::remote_run::RemoteAction;
 #[derive(Default)]
 pub struct HostsState {
     pub selected: Option<String>,
-    /// The ssh command Keyshelf runs, as the user would type it (read once, not per frame).
-    ssh_program: Option<String>,
 }
 
 pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Command>) {
@@ -31,11 +29,10 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
             }));
         }
     });
-    ui.weak(format!(
-        "The servers your key pairs are bound to. Keyshelf reaches them with your own ssh ({}), so your ssh config, \
-         agent and known_hosts apply.",
-        st.ssh_program.get_or_insert_with(ssh_program)
-    ));
+    ui.label(
+        "The servers your key pairs are bound to. Keyshelf reaches them with your own ssh, so your ssh config, agent \
+         and known_hosts apply (see Settings).",
+    );
     ui.add_space(6.0);
     if model.hosts.is_empty() {
         ui.add_space(40.0);
@@ -46,8 +43,12 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
         return;
     }
     let selected = st.selected.as_ref().and_then(|n| model.hosts.iter().find(|h| &h.name == n));
+    // The action bar and the hint that replaces it are the same height, so the table
+    // does not jump when a host is selected.
+    let bar_height = ui.spacing().interact_size.y + 2.0;
     if let Some(h) = selected {
         ui.horizontal(|ui| {
+            ui.set_min_height(bar_height);
             ui.label(RichText::new(&h.name).strong());
             if ui.button("Edit…").clicked() {
                 cmds.push(Command::OpenHost(Some(h.name.clone())));
@@ -104,7 +105,11 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
         });
         ui.add_space(4.0);
     } else {
-        ui.weak("Select a host to check it, deploy or remove keys, audit it, reset its key, edit or remove it.");
+        ui.horizontal(|ui| {
+            ui.set_min_height(bar_height);
+            ui.label("Select a host to check it, deploy or remove keys, audit it, reset its key, edit or remove it.");
+        });
+        ui.add_space(4.0);
     }
     let row_height = ui.spacing().interact_size.y;
     TableBuilder::new(ui)
@@ -171,12 +176,4 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
                 }
             });
         });
-}
-
-/// The ssh command Keyshelf runs, as the user would type it.
-fn ssh_program() -> String {
-    match crate::remote::SshCommand::from_env() {
-        Ok(c) => c.display(),
-        Err(e) => e.to_string(),
-    }
 }

@@ -26,6 +26,7 @@ mod platform;
 mod remote_commands;
 mod remote_run;
 mod remote_view;
+mod settings;
 mod sidebar;
 mod widgets;
 mod worker;

@@ -94,5 +94,8 @@ pub fn show(ui: &mut Ui, model: &Model, view: View, cmds: &mut Vec<Command>) {
         if item(ui, view == View::Activity, "Activity".into(), None).clicked() {
             cmds.push(Command::ShowView(View::Activity));
         }
+        if item(ui, view == View::Settings, "Settings".into(), None).clicked() {
+            cmds.push(Command::ShowView(View::Settings));
+        }
     });
 }

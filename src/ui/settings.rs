@@ -1,0 +1,140 @@
+//! The Settings view: how Keyshelf reaches servers (the ssh command, where it comes
+//! from, how ssh's questions are asked) and where the inventory lives. What it shows is
+//! read once when the view opens, never per frame.
+
+use std::path::{Path, PathBuf};
+
+use egui::{RichText, Ui};
+
+use crate::remote::SshCommand;
+
+/// What the view shows, read once.
+#[derive(Default)]
+pub struct SettingsState {
+    loaded: Option<Loaded>,
+}
+
+struct Loaded {
+    /// The command line Keyshelf runs, or why it cannot run one.
+    ssh: Result<String, String>,
+    /// Whether it comes from `KEYSHELF_SSH_COMMAND`.
+    from_env: bool,
+    /// The ssh program found in PATH (None: not found).
+    program: Option<PathBuf>,
+}
+
+impl SettingsState {
+    /// Forgets what was read, so the next time the view shows reads it again.
+    pub fn refresh(&mut self) {
+        self.loaded = None;
+    }
+}
+
+fn load() -> Loaded {
+    let from_env = std::env::var_os(crate::remote::SSH_COMMAND_VAR).is_some_and(|v| !v.is_empty());
+    match SshCommand::from_env() {
+        Ok(c) => {
+            let program = find_program(&c.program);
+            Loaded { ssh: Ok(c.display()), from_env, program }
+        }
+        Err(e) => Loaded { ssh: Err(e.to_string()), from_env, program: None },
+    }
+}
+
+/// `program` as the shell would find it: a path as is, a bare name in PATH.
+fn find_program(program: &str) -> Option<PathBuf> {
+    let p = Path::new(program);
+    if p.components().count() > 1 {
+        return p.is_file().then(|| p.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(program)).find(|c| c.is_file())
+}
+
+fn section(ui: &mut Ui, title: &str) {
+    ui.add_space(14.0);
+    ui.label(RichText::new(title).strong().size(15.0));
+    ui.separator();
+}
+
+fn row(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui)) {
+    ui.horizontal_wrapped(|ui| {
+        ui.add_sized([170.0, ui.spacing().interact_size.y], egui::Label::new(label));
+        add(ui);
+    });
+}
+
+pub fn show(ui: &mut Ui, st: &mut SettingsState, db_path: Option<&Path>, askpass: Option<&Path>) {
+    let loaded = st.loaded.get_or_insert_with(load);
+    ui.heading("Settings");
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        ui.set_max_width(760.0);
+        section(ui, "Servers");
+        row(ui, "ssh command", |ui| match &loaded.ssh {
+            Ok(c) => {
+                ui.label(RichText::new(c).monospace());
+            }
+            Err(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+        });
+        row(ui, "", |ui| {
+            if loaded.from_env {
+                ui.label("From KEYSHELF_SSH_COMMAND.");
+            } else {
+                ui.label(
+                    "Your own OpenSSH client, so your ssh config, agent and known_hosts apply. To run another \
+                     program or add options, start Keyshelf with KEYSHELF_SSH_COMMAND set (like git's \
+                     GIT_SSH_COMMAND).",
+                );
+            }
+        });
+        if loaded.ssh.is_ok() {
+            row(ui, "Program", |ui| match &loaded.program {
+                Some(p) => {
+                    ui.label(RichText::new(p.display().to_string()).monospace());
+                }
+                None => {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "Not found in PATH: install OpenSSH's client to work on servers.",
+                    );
+                }
+            });
+        }
+        row(ui, "Questions from ssh", |ui| {
+            if askpass.is_some() {
+                ui.label("Passphrases, passwords and new host keys are asked in Keyshelf's own dialogs.");
+            } else {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "Keyshelf cannot answer ssh's questions here: logins that need a passphrase or a password fail \
+                     with a message saying so.",
+                );
+            }
+        });
+        row(ui, "Host keys", |ui| {
+            ui.label(
+                "Never trusted blindly: a new host is a question, a changed host key is refused with the known_hosts \
+                 cleanup offered.",
+            );
+        });
+        row(ui, "Hosts at a time", |ui| {
+            ui.label(format!("{}", crate::remote::Remote::DEFAULT_PARALLEL));
+        });
+        section(ui, "Inventory");
+        row(ui, "File", |ui| match db_path {
+            Some(p) => {
+                ui.label(RichText::new(p.display().to_string()).monospace());
+            }
+            None => {
+                ui.weak("none");
+            }
+        });
+        row(ui, "", |ui| {
+            ui.label(
+                "Public keys, names, tags, hosts and the activity log. Private keys never enter it: only where you \
+                 saved them. Start Keyshelf with --db PATH or KEYSHELF_DB to use another file.",
+            );
+        });
+    });
+}

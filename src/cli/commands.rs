@@ -28,6 +28,8 @@ pub enum CliError {
     Key(#[from] KeyError),
     #[error(transparent)]
     KnownHosts(#[from] crate::known_hosts::KnownHostsError),
+    #[error(transparent)]
+    Scan(#[from] crate::ssh_dir::ScanError),
     #[error("{0}")]
     Usage(String),
     #[error("cannot read {}: {source}", path.display())]
@@ -96,6 +98,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
         Command::Key(c) => key(db, c, input, out),
         Command::Host(c) => host(open(db)?, c, out),
         Command::KnownHosts(c) => Ok(super::known_hosts::run(c, out)?),
+        Command::Scan(a) => super::scan::run(open(db)?, a, out),
         Command::Desktop(super::DesktopCommand::Install) => {
             let home =
                 crate::desktop::data_home().ok_or_else(|| CliError::Usage("cannot find your home folder".into()))?;

@@ -9,6 +9,7 @@ mod commands;
 pub mod known_hosts;
 mod output;
 mod remote;
+mod scan;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use commands::run_command;
+pub use scan::ScanArgs;
 
 /// Keyshelf: a local inventory of SSH key pairs for all your cloud accounts.
 #[derive(Parser, Debug)]
@@ -42,6 +44,8 @@ pub enum Command {
     /// Clean stale known_hosts lines after a server's key changed
     #[command(subcommand, name = "known-hosts")]
     KnownHosts(known_hosts::KnownHostsCommand),
+    /// Find the keys of an SSH folder (~/.ssh) and import them
+    Scan(ScanArgs),
     /// Desktop integration
     #[command(subcommand)]
     Desktop(DesktopCommand),

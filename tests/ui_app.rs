@@ -625,3 +625,80 @@ fn settings_show_the_ssh_command_and_the_inventory_file() {
     let db = f.db.display().to_string();
     assert_eq!(h.query_all_by_label(&db).count(), 2, "the settings show the inventory file");
 }
+
+/// `ssh-keygen -t ed25519` in `dir`, returning the private key path.
+fn keygen_in(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let key = dir.join(name);
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-C", &format!("{name}@laptop"), "-f"])
+        .arg(&key)
+        .args(extra)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "ssh-keygen failed");
+    key
+}
+
+#[test]
+fn the_first_run_offers_the_ssh_folder_and_imports_what_is_ticked() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new();
+    let ssh = f.dir.path().join("dot-ssh");
+    std::fs::create_dir(&ssh).unwrap();
+    let work = keygen_in(&ssh, "id_work", &["-N", ""]);
+    let locked = keygen_in(&ssh, "id_locked", &["-N", "secret words"]);
+    // Without its .pub: the public half comes from the passphrase-protected file itself.
+    std::fs::remove_file(locked.with_extension("pub")).unwrap();
+    let loose = keygen_in(&ssh, "id_loose", &["-N", ""]);
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(ssh.join("config"), "Host x\n  User y\n").unwrap();
+    let app = KeyshelfApp::new(Some(f.db.clone()), f.dialogs.clone()).with_ssh_dir(Some(ssh.clone()));
+    let mut h = f.harness_of(app);
+
+    // An empty inventory opens on the offer.
+    h.get_by_label("Import your keys from ~/.ssh…").click_accesskit();
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), Some("ssh-import"));
+    settle(&mut h);
+    // The comment of a passphrase-protected key is inside its encrypted part: the file
+    // name stands for it.
+    for title in ["id_work@laptop", "id_locked", "id_loose@laptop"] {
+        assert!(h.query_by_label(title).is_some(), "{title} is listed");
+    }
+    assert!(h.query_by_label("id_locked  (passphrase)").is_some());
+    assert!(h.query_by_label_contains("others can read it (mode 644)").is_some());
+    assert!(h.query_by_label("1 other files skipped").is_some(), "config is skipped and said so");
+    // Untick the loose one; import the other two.
+    h.get_by_label("Import id_loose@laptop").click();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::Button, "Import 2 key pairs").click_accesskit();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Imported 2 key pairs").is_some());
+    h.get_by_role_and_label(Role::Button, "Close").click_accesskit();
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), None);
+
+    let inv = f.inventory();
+    let keys = inv.list_keys(&KeyFilter::default()).unwrap();
+    let mut got: Vec<(String, Option<String>)> =
+        keys.iter().map(|k| (k.comment.clone(), k.private_key_path.clone())).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (String::new(), Some(locked.display().to_string())),
+            ("id_work@laptop".to_string(), Some(work.display().to_string())),
+        ]
+    );
+    // The fingerprints are ssh-keygen's own.
+    for k in &keys {
+        let file = PathBuf::from(k.private_key_path.as_ref().unwrap());
+        let fp = if file == work {
+            ssh_keygen_fingerprint(&["-l"], &work.with_extension("pub"))
+        } else {
+            ssh_keygen_fingerprint(&["-l"], &locked)
+        };
+        assert_eq!(k.fingerprint_sha256, fp);
+    }
+}

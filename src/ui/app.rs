@@ -90,6 +90,8 @@ pub struct KeyshelfApp {
     pub(crate) remote: Option<super::remote_run::RemoteRun>,
     /// The program ssh runs to ask its questions (this keyshelf binary), if any.
     pub(crate) askpass_program: Option<PathBuf>,
+    /// The user's SSH folder (`~/.ssh`): where "Import from ~/.ssh" looks.
+    pub(crate) ssh_dir: Option<PathBuf>,
 }
 
 impl KeyshelfApp {
@@ -121,6 +123,7 @@ impl KeyshelfApp {
             private_key_lifetime: PRIVATE_KEY_LIFETIME,
             remote: None,
             askpass_program: default_askpass(),
+            ssh_dir: super::platform::ssh_dir(),
         };
         app.open();
         app
@@ -132,6 +135,12 @@ impl KeyshelfApp {
     /// binary); `None`: ssh never asks.
     pub fn with_askpass_program(mut self, program: Option<PathBuf>) -> KeyshelfApp {
         self.askpass_program = program;
+        self
+    }
+
+    /// Uses another SSH folder than `~/.ssh` (tests; never the real one there).
+    pub fn with_ssh_dir(mut self, dir: Option<PathBuf>) -> KeyshelfApp {
+        self.ssh_dir = dir;
         self
     }
 
@@ -289,6 +298,7 @@ impl KeyshelfApp {
             Dialog::Host(_) => "host",
             Dialog::ResetKey(_) => "reset-key",
             Dialog::Rotate(_) => "rotate",
+            Dialog::SshImport(_) => "ssh-import",
             Dialog::Notice(_) => "notice",
             Dialog::Confirm(_) => "confirm",
         })
@@ -456,6 +466,12 @@ impl KeyshelfApp {
             if import.clicked() {
                 self.send(Command::OpenImport(Vec::new()));
             }
+            let scan = ui
+                .add(egui::Button::new("Import from ~/.ssh…"))
+                .on_hover_text("Find the keys you already have in your SSH folder and import them");
+            if scan.clicked() {
+                self.send(Command::OpenSshImport);
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 widgets::theme_switch(ui);
             });
@@ -556,6 +572,7 @@ impl KeyshelfApp {
             Dialog::Host(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::ResetKey(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::Rotate(d) => d.show(ctx, &self.model, &mut cmds),
+            Dialog::SshImport(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::Notice(d) => d.show(ctx, &mut cmds),
             Dialog::Confirm(d) => d.show(ctx, &mut cmds),
         };

@@ -72,6 +72,11 @@ pub enum Command {
     /// Reads pasted text for the import preview (off the UI thread).
     ParseImportText(zeroize::Zeroizing<String>),
     ImportKeys(ImportRequest),
+    /// "Import from ~/.ssh": open the dialog and scan the SSH folder.
+    OpenSshImport,
+    /// Scans the folder the open SSH import dialog names.
+    ScanSshDir,
+    ImportScanned(super::ssh_import::SshImportRequest),
     EditKey {
         id: i64,
         edit: KeyEdit,

@@ -13,8 +13,10 @@ use super::dialogs::{AccountDialog, BindDialog, Confirm, DeleteDialog, Dialog, H
 use super::import::{read_files, read_text, ImportDialog, ImportRequest};
 use super::model::{ScopeSel, Side};
 use super::platform::Picked;
+use super::ssh_import::SshImportDialog;
 use crate::inventory::{Inventory, KeyPair, NewKeyPair, Origin, Scope};
 use crate::keys::GeneratedKey;
+use crate::ssh_dir::ImportOutcome;
 
 /// What a write hands back: the key pairs it changed, the ones it removed, and the
 /// small tables read again.
@@ -373,6 +375,12 @@ impl KeyshelfApp {
                 });
             }
             Command::ImportKeys(req) => self.import_keys(req),
+            Command::OpenSshImport => {
+                self.dialog = Some(Dialog::SshImport(SshImportDialog::new(self.ssh_dir.clone())));
+                self.scan_ssh_dir();
+            }
+            Command::ScanSshDir => self.scan_ssh_dir(),
+            Command::ImportScanned(req) => self.import_scanned(req),
             Command::EditKey { id, edit } => self.write_keys(
                 move |inv| {
                     let k = inv.edit_key(id, &edit)?;
@@ -567,6 +575,52 @@ impl KeyshelfApp {
                 });
             })
         });
+    }
+
+    /// Scans the folder the SSH import dialog names, on the inventory's thread (it also
+    /// looks every key up there).
+    fn scan_ssh_dir(&mut self) {
+        let Some(Dialog::SshImport(d)) = &mut self.dialog else { return };
+        let Some(dir) = d.start_scan() else { return };
+        self.db_run(move |inv| {
+            let r = crate::ssh_dir::scan(&dir, &crate::ssh_dir::ScanOptions::default())
+                .map_err(|e| e.to_string())
+                .and_then(|mut s| s.look_up(inv).map(|_| s).map_err(|e| e.to_string()));
+            Box::new(move |app: &mut KeyshelfApp| {
+                if let Some(Dialog::SshImport(d)) = &mut app.dialog {
+                    d.scanned(r);
+                }
+            })
+        });
+    }
+
+    /// Imports the ticked keys through the same core call as `keyshelf scan --import`.
+    fn import_scanned(&mut self, req: super::ssh_import::SshImportRequest) {
+        let fingerprints: Vec<String> = req.keys.iter().map(|k| k.fingerprint_sha256().to_string()).collect();
+        let (keys, account) = (req.keys, req.account);
+        self.write_all(
+            move |inv| crate::ssh_dir::import(inv, &keys, account.as_deref()),
+            move |app, r| {
+                let r = r.map(|o| fingerprints.into_iter().zip(o).collect::<Vec<_>>());
+                if let Ok(o) = &r {
+                    let new = o.iter().filter(|(_, x)| x.imported_name().is_some()).count();
+                    let failed = o.iter().filter(|(_, x)| matches!(x, ImportOutcome::Failed { .. })).count();
+                    let text = match (new, failed) {
+                        (1, 0) => "Imported 1 key pair from the SSH folder".to_string(),
+                        (n, 0) => format!("Imported {n} key pairs from the SSH folder"),
+                        (n, f) => format!("Imported {n} key pairs from the SSH folder; {f} failed (see the dialog)"),
+                    };
+                    if failed > 0 {
+                        app.error(text);
+                    } else {
+                        app.info(text);
+                    }
+                }
+                if let Some(Dialog::SshImport(d)) = &mut app.dialog {
+                    d.imported(r);
+                }
+            },
+        );
     }
 
     /// Imports through the same core call as `keyshelf key import --all`: one

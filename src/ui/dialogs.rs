@@ -21,6 +21,7 @@ pub enum Dialog {
     Host(HostDialog),
     ResetKey(ResetKeyDialog),
     Rotate(super::remote_view::RotateDialog),
+    SshImport(super::ssh_import::SshImportDialog),
     Notice(Notice),
     Confirm(Confirm),
 }

@@ -49,9 +49,16 @@ pub fn empty_state(ui: &mut Ui, cmds: &mut Vec<Command>) {
     ui.vertical_centered(|ui| {
         ui.label(RichText::new("No key pairs yet").size(22.0).strong());
         ui.add_space(8.0);
-        ui.label("Create a key pair here (you save its private key once), or import the public keys you already use.");
+        ui.label("You probably have keys already: Keyshelf can find them in your SSH folder and import them.");
+        ui.add_space(10.0);
+        let b = egui::Button::new(RichText::new("Import your keys from ~/.ssh…").strong());
+        if ui.add_sized([2.0 * 190.0 + ui.spacing().item_spacing.x, 36.0], b).clicked() {
+            cmds.push(Command::OpenSshImport);
+        }
+        ui.add_space(18.0);
+        ui.label("Or create a key pair here (you save its private key once), or import the public keys you use.");
         ui.label("You can also drop .pub files or an authorized_keys file anywhere on this window.");
-        ui.add_space(16.0);
+        ui.add_space(12.0);
         ui.horizontal(|ui| {
             let w = 2.0 * 190.0 + ui.spacing().item_spacing.x;
             ui.add_space(((ui.available_width() - w) / 2.0).max(0.0));

@@ -28,6 +28,7 @@ mod remote_run;
 mod remote_view;
 mod settings;
 mod sidebar;
+mod ssh_import;
 mod widgets;
 mod worker;
 

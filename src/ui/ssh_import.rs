@@ -1,0 +1,240 @@
+//! "Import from ~/.ssh": the first thing a new user is offered. The folder is scanned on
+//! the inventory's thread (a few small files); the dialog shows every key found with
+//! what the inventory already holds, weak keys and private key files others can read,
+//! and imports what the user ticks through the same core call as `keyshelf scan
+//! --import`, remembering each private key file's path.
+
+use std::path::PathBuf;
+
+use egui::RichText;
+
+use super::command::Command;
+use super::create::account_row;
+use super::model::{shorten_fingerprint, Model};
+use super::widgets::{error_text, warn_text};
+use crate::ssh_dir::{FoundKey, ImportOutcome, Scan};
+
+pub struct SshImportDialog {
+    /// The folder to scan, as typed.
+    pub dir: String,
+    scanning: bool,
+    scan: Option<Result<Scan, String>>,
+    ticks: Vec<bool>,
+    account: Option<String>,
+    show_skipped: bool,
+    importing: bool,
+    /// What the last import did, per ticked key.
+    outcomes: Option<Vec<(String, ImportOutcome)>>,
+}
+
+/// What the user confirmed.
+#[derive(Debug, Clone)]
+pub struct SshImportRequest {
+    pub keys: Vec<FoundKey>,
+    pub account: Option<String>,
+}
+
+impl SshImportDialog {
+    pub fn new(dir: Option<PathBuf>) -> SshImportDialog {
+        SshImportDialog {
+            dir: dir.map(|d| d.display().to_string()).unwrap_or_default(),
+            scanning: false,
+            scan: None,
+            ticks: Vec::new(),
+            account: None,
+            show_skipped: false,
+            importing: false,
+            outcomes: None,
+        }
+    }
+
+    /// The folder to scan now (the command the app runs), marking the dialog busy.
+    pub fn start_scan(&mut self) -> Option<PathBuf> {
+        let dir = self.dir.trim();
+        if dir.is_empty() {
+            return None;
+        }
+        self.scanning = true;
+        Some(crate::paths::expand_home(dir))
+    }
+
+    /// A scan landed: keys not in the inventory yet are ticked.
+    pub fn scanned(&mut self, r: Result<Scan, String>) {
+        self.scanning = false;
+        self.ticks = match &r {
+            Ok(s) => s.keys.iter().map(|k| k.in_inventory.is_empty()).collect(),
+            Err(_) => Vec::new(),
+        };
+        self.scan = Some(r);
+    }
+
+    /// The import landed (`Err`: nothing was imported).
+    pub fn imported(&mut self, r: Result<Vec<(String, ImportOutcome)>, String>) {
+        self.importing = false;
+        match r {
+            Ok(o) => self.outcomes = Some(o),
+            Err(e) => self.scan = Some(Err(format!("Nothing was imported: {e}"))),
+        }
+    }
+
+    pub fn busy(&self) -> bool {
+        self.scanning || self.importing
+    }
+
+    fn request(&self) -> Option<SshImportRequest> {
+        let Some(Ok(scan)) = &self.scan else { return None };
+        let keys: Vec<FoundKey> =
+            scan.keys.iter().zip(&self.ticks).filter(|(_, t)| **t).map(|(k, _)| k.clone()).collect();
+        (!keys.is_empty()).then(|| SshImportRequest { keys, account: self.account.clone() })
+    }
+
+    /// Draws the dialog; returns true when it should close.
+    pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
+        let mut close = false;
+        let modal = egui::Modal::new(egui::Id::unique("ssh-import-dialog")).show(ctx, |ui| {
+            ui.set_width(860.0);
+            ui.heading("Import your keys from an SSH folder");
+            ui.label(
+                "Keyshelf reads the public half of every key it finds (a passphrase is never needed for that) and \
+                 remembers where each private key file is. Private keys stay where they are and never enter the \
+                 inventory.",
+            );
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                let l = ui.label("Folder");
+                let r = ui.add(egui::TextEdit::singleline(&mut self.dir).desired_width(360.0)).labelled_by(l.id);
+                let scan = ui.add_enabled(!self.busy(), egui::Button::new("Scan"));
+                if scan.clicked() || super::widgets::submitted(ui, &r) {
+                    self.outcomes = None;
+                    cmds.push(Command::ScanSshDir);
+                }
+                if self.scanning {
+                    ui.spinner();
+                    ui.label("Scanning…");
+                }
+            });
+            ui.add_space(4.0);
+            egui::Grid::new("ssh-import-scope").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+                account_row(ui, model, &mut self.account);
+            });
+            ui.separator();
+            match &self.scan {
+                None => {
+                    ui.weak("Nothing scanned yet.");
+                }
+                Some(Err(e)) => error_text(ui, e),
+                Some(Ok(scan)) => {
+                    if scan.keys.is_empty() {
+                        ui.label(format!("No keys in {}.", scan.dir.display()));
+                    } else {
+                        keys_table(ui, scan, &mut self.ticks, self.outcomes.as_deref());
+                    }
+                    if !scan.skipped.is_empty() {
+                        let label = format!("{} other files skipped", scan.skipped.len());
+                        ui.toggle_value(&mut self.show_skipped, label);
+                        if self.show_skipped {
+                            egui::ScrollArea::vertical().id_salt("ssh-import-skipped").max_height(110.0).show(
+                                ui,
+                                |ui| {
+                                    for s in &scan.skipped {
+                                        let name = s.path.file_name().map(|n| n.to_string_lossy().into_owned());
+                                        ui.horizontal_wrapped(|ui| {
+                                            ui.label(RichText::new(name.unwrap_or_default()).monospace());
+                                            ui.weak(s.reason.to_string());
+                                        });
+                                    }
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            ui.separator();
+            let count = self.ticks.iter().filter(|t| **t).count();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let label = match count {
+                    1 => "Import 1 key pair".to_string(),
+                    n => format!("Import {n} key pairs"),
+                };
+                let can = count > 0 && !self.busy() && self.outcomes.is_none();
+                if ui.add_enabled(can, egui::Button::new(label)).clicked() {
+                    if let Some(req) = self.request() {
+                        self.importing = true;
+                        cmds.push(Command::ImportScanned(req));
+                    }
+                }
+                let done = if self.outcomes.is_some() { "Close" } else { "Cancel" };
+                if ui.add_enabled(!self.importing, egui::Button::new(done)).clicked() {
+                    close = true;
+                }
+                if self.importing {
+                    ui.spinner();
+                    ui.label("Importing…");
+                }
+            });
+        });
+        (modal.should_close() && !self.importing) || close
+    }
+}
+
+/// One row per key found: tick, name it will get or has, type, fingerprint, private key
+/// file and what to know about it.
+fn keys_table(ui: &mut egui::Ui, scan: &Scan, ticks: &mut [bool], outcomes: Option<&[(String, ImportOutcome)]>) {
+    let room = (ui.ctx().content_rect().height() - 420.0).clamp(120.0, 340.0);
+    egui::ScrollArea::vertical().id_salt("ssh-import-keys").max_height(room).auto_shrink([false, true]).show(
+        ui,
+        |ui| {
+            egui::Grid::new("ssh-import-grid").num_columns(5).spacing([12.0, 6.0]).striped(true).show(ui, |ui| {
+                for t in ["", "Key", "Type", "Fingerprint", "Private key file"] {
+                    ui.strong(t);
+                }
+                ui.end_row();
+                for (k, tick) in scan.keys.iter().zip(ticks.iter_mut()) {
+                    let file = k.private_key_path.as_ref().unwrap_or(&k.path);
+                    let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let known = !k.in_inventory.is_empty();
+                    let title = if k.info.comment.is_empty() { file_name.clone() } else { k.info.comment.clone() };
+                    ui.add_enabled(outcomes.is_none(), egui::Checkbox::new(tick, ""))
+                        .on_hover_text(format!("Import {title}"));
+                    ui.add(egui::Label::new(title).truncate());
+                    ui.label(RichText::new(k.type_label()).strong());
+                    ui.label(RichText::new(shorten_fingerprint(k.fingerprint_sha256())).monospace())
+                        .on_hover_text(k.fingerprint_sha256());
+                    ui.vertical(|ui| {
+                        match &k.private_key_path {
+                            Some(p) => {
+                                let lock = if k.encrypted { "  (passphrase)" } else { "" };
+                                ui.label(format!("{file_name}{lock}")).on_hover_text(p.display().to_string());
+                            }
+                            None => {
+                                ui.weak("public key only");
+                            }
+                        }
+                        let outcome = outcomes.and_then(|o| o.iter().find(|(fp, _)| fp == k.fingerprint_sha256()));
+                        if let Some((_, o)) = outcome {
+                            match o {
+                                ImportOutcome::Failed { .. } => error_text(ui, &o.to_string()),
+                                _ => {
+                                    ui.colored_label(super::remote_view::status_color(ui, "ok"), o.to_string());
+                                }
+                            }
+                        } else if known {
+                            ui.weak(format!("already in the inventory as {}", k.in_inventory.join(", ")));
+                        }
+                        if k.weak() {
+                            warn_text(ui, &format!("{} is weak: replace it with an Ed25519 key", k.type_label()));
+                        }
+                        if !k.mode_ok {
+                            let mode = k.private_key_mode.map(|m| format!("{:o}", m & 0o777)).unwrap_or_default();
+                            warn_text(
+                                ui,
+                                &format!("others can read it (mode {mode}); ssh refuses it: chmod 600 {file_name}"),
+                            );
+                        }
+                    });
+                    ui.end_row();
+                }
+            });
+        },
+    );
+}

@@ -5,7 +5,7 @@
 //! `scan --json` prints an array, one object per key found:
 //!
 //! ```text
-//! {"path": "/home/u/.ssh/id_ed25519.pub", "private_key_path": "/home/u/.ssh/id_ed25519" | null,
+//! {"path": "/home/u/.ssh/id_ed25519.pub", "line": null, "private_key_path": "/home/u/.ssh/id_ed25519" | null,
 //!  "fingerprint_sha256": "SHA256:...", "type": "ED25519", "algorithm": "ssh-ed25519",
 //!  "bits": 256, "comment": "u@laptop", "public_key": "ssh-ed25519 AAAA... u@laptop",
 //!  "encrypted": false, "weak": false, "mode": "0600" | null, "mode_ok": true,
@@ -14,7 +14,9 @@
 //!  "import_error": "..." | null}
 //! ```
 //!
-//! `imported`, `import_status` and `import_error` are there with `--import` only;
+//! `line` is the line of `path` for a key of `authorized_keys` (with
+//! `--include-authorized-keys`). `imported`, `import_status` and `import_error` are
+//! there with `--import` only;
 //! `in_inventory` is read after the import.
 
 use std::io::Write;
@@ -89,6 +91,7 @@ pub fn run(mut inv: Inventory, a: ScanArgs, out: &mut dyn Write) -> Result<()> {
 #[derive(Serialize)]
 struct ScanJson<'a> {
     path: String,
+    line: Option<usize>,
     private_key_path: Option<String>,
     fingerprint_sha256: &'a str,
     #[serde(rename = "type")]
@@ -121,6 +124,7 @@ impl<'a> ScanJson<'a> {
     fn new(k: &'a FoundKey, outcome: Option<&'a ImportOutcome>) -> ScanJson<'a> {
         ScanJson {
             path: lossy(&k.path),
+            line: k.line,
             private_key_path: k.private_key_path.as_deref().map(lossy),
             fingerprint_sha256: k.fingerprint_sha256(),
             type_label: k.type_label(),

@@ -75,7 +75,14 @@ pub fn run(mut inv: Inventory, a: ScanArgs, out: &mut dyn Write) -> Result<()> {
             .collect();
         print_json(out, &rows)?;
     } else {
-        print_text(&scan, outcomes.as_deref(), &dir, out)?;
+        let mut again = String::new();
+        if Some(&dir) != ssh_dir::default_dir().as_ref() {
+            again = format!(" --dir {}", shell_word(&dir.to_string_lossy()));
+        }
+        if options.authorized_keys {
+            again.push_str(" --include-authorized-keys");
+        }
+        print_text(&scan, outcomes.as_deref(), &again, out)?;
     }
     let failed = outcomes.iter().flatten().filter(|o| matches!(o, ImportOutcome::Failed { .. })).count();
     if failed > 0 {
@@ -155,7 +162,8 @@ fn shown(p: &Path, dir: &Path) -> String {
     rel.to_string_lossy().chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
-fn print_text(scan: &Scan, outcomes: Option<&[ImportOutcome]>, typed: &Path, out: &mut dyn Write) -> Result<()> {
+/// `again`: the arguments that scan the same way (` --dir DIR`), for the hint to import.
+fn print_text(scan: &Scan, outcomes: Option<&[ImportOutcome]>, again: &str, out: &mut dyn Write) -> Result<()> {
     let dir = &scan.dir;
     if scan.keys.is_empty() {
         writeln!(out, "No keys in {}.", dir.display())?;
@@ -226,13 +234,7 @@ fn print_text(scan: &Scan, outcomes: Option<&[ImportOutcome]>, typed: &Path, out
         None => {
             let new = scan.keys.iter().filter(|k| k.in_inventory.is_empty()).count();
             if new > 0 {
-                let dir_arg = match typed.to_str() {
-                    Some(t) if Some(typed.to_path_buf()) != ssh_dir::default_dir() => {
-                        format!(" --dir {}", shell_word(t))
-                    }
-                    _ => String::new(),
-                };
-                writeln!(out, "{new} key(s) not in the inventory; add them with: keyshelf scan{dir_arg} --import")?;
+                writeln!(out, "{new} key(s) not in the inventory; add them with: keyshelf scan{again} --import")?;
             }
         }
     }

@@ -42,6 +42,8 @@ pub struct FoundKey {
     /// The file the public key was read from: the `.pub` when there is one, else the
     /// private key file (or `authorized_keys`).
     pub path: PathBuf,
+    /// The line of `path` the key is on, for a file of several keys (`authorized_keys`).
+    pub line: Option<usize>,
     /// The private key file, if there is one.
     pub private_key_path: Option<PathBuf>,
     /// The permission bits of the private key file (e.g. `0o600`).
@@ -80,9 +82,14 @@ impl FoundKey {
     }
 
     /// The name an import falls back to when the comment gives none: the private key
-    /// file's name, else the public key file's without `.pub`.
+    /// file's name, else the public key file's without `.pub` (not `authorized_keys`:
+    /// it names no key).
     pub fn name_hint(&self) -> Option<String> {
-        let file = self.private_key_path.as_ref().unwrap_or(&self.path);
+        let file = match (&self.private_key_path, self.line) {
+            (Some(p), _) => p,
+            (None, None) => &self.path,
+            (None, Some(_)) => return None,
+        };
         let name = file.file_name()?.to_string_lossy().into_owned();
         Some(name.strip_suffix(".pub").map(str::to_string).unwrap_or(name))
     }
@@ -134,7 +141,7 @@ impl fmt::Display for SkipReason {
                     "a PEM DSA private key Keyshelf cannot read"
                 }
             ),
-            SkipReason::NotAKey(e) => write!(f, "not a key: {e}"),
+            SkipReason::NotAKey(e) => write!(f, "not a key file ({e})"),
         }
     }
 }
@@ -211,8 +218,8 @@ enum FileKeys {
     Private { info: Option<KeyInfo>, encrypted: bool, mode: Option<u32> },
     /// One public key (a `.pub`).
     Public(KeyInfo),
-    /// The keys of an `authorized_keys` file.
-    Authorized(Vec<KeyInfo>),
+    /// The keys of an `authorized_keys` file, with their line numbers.
+    Authorized(Vec<(usize, KeyInfo)>),
 }
 
 /// Skips by name what is never a key file of one's own.
@@ -300,7 +307,9 @@ fn read_small(path: &Path, len: u64) -> Result<Zeroizing<Vec<u8>>, SkipReason> {
 
 fn parse_authorized(bytes: &[u8]) -> Result<FileKeys, SkipReason> {
     match keys::parse_bulk(bytes) {
-        Ok((found, _)) if !found.is_empty() => Ok(FileKeys::Authorized(found.into_iter().map(|e| e.info).collect())),
+        Ok((found, _)) if !found.is_empty() => {
+            Ok(FileKeys::Authorized(found.into_iter().map(|e| (e.line, e.info)).collect()))
+        }
         Ok((_, bad)) => Err(SkipReason::NotAKey(
             bad.first().map_or_else(|| "no key in it".to_string(), |b| format!("no readable key ({b})")),
         )),
@@ -353,6 +362,8 @@ fn pub_of(p: &Path) -> PathBuf {
 /// A public key read from a file, waiting to be paired.
 struct PublicFile {
     path: PathBuf,
+    /// Its line, in a file of several keys.
+    line: Option<usize>,
     info: KeyInfo,
     /// A `.pub`-style file of one key (an `authorized_keys` line never is the `.pub` of a
     /// private key: it only counts as another file holding it).
@@ -370,9 +381,10 @@ fn pair_up(files: Vec<(PathBuf, FileKeys)>) -> (Vec<FoundKey>, Vec<SkippedFile>)
     let mut privates = Vec::new();
     for (path, found) in files {
         match found {
-            FileKeys::Public(info) => publics.push(PublicFile { path, info, single: true, claimed: false }),
-            FileKeys::Authorized(infos) => publics.extend(infos.into_iter().map(|info| PublicFile {
+            FileKeys::Public(info) => publics.push(PublicFile { path, line: None, info, single: true, claimed: false }),
+            FileKeys::Authorized(infos) => publics.extend(infos.into_iter().map(|(line, info)| PublicFile {
                 path: path.clone(),
+                line: Some(line),
                 info,
                 single: false,
                 claimed: false,
@@ -382,6 +394,7 @@ fn pair_up(files: Vec<(PathBuf, FileKeys)>) -> (Vec<FoundKey>, Vec<SkippedFile>)
     }
     let private_key = |path: &Path, info: KeyInfo, encrypted: bool, mode: Option<u32>| FoundKey {
         path: path.to_path_buf(),
+        line: None,
         private_key_path: Some(path.to_path_buf()),
         private_key_mode: mode,
         info,
@@ -424,8 +437,10 @@ fn pair_up(files: Vec<(PathBuf, FileKeys)>) -> (Vec<FoundKey>, Vec<SkippedFile>)
             keys[i] = with_public(keys[i].clone(), p);
         }
     }
-    // The rest: another file holding a key already found, or a key of its own.
-    for p in publics.into_iter().filter(|p| !p.claimed) {
+    // The rest: another file holding a key already found, or a key of its own. A `.pub`
+    // comes before an `authorized_keys` line holding the same key, and gives its path.
+    let (singles, lines): (Vec<_>, Vec<_>) = publics.into_iter().filter(|p| !p.claimed).partition(|p| p.single);
+    for p in singles.into_iter().chain(lines) {
         match keys.iter_mut().find(|k| k.info.fingerprint_sha256 == p.info.fingerprint_sha256) {
             Some(k) => {
                 if k.path != p.path && !k.also_in_files.contains(&p.path) {
@@ -434,6 +449,7 @@ fn pair_up(files: Vec<(PathBuf, FileKeys)>) -> (Vec<FoundKey>, Vec<SkippedFile>)
             }
             None => keys.push(FoundKey {
                 path: p.path,
+                line: p.line,
                 private_key_path: None,
                 private_key_mode: None,
                 info: p.info,
@@ -445,7 +461,7 @@ fn pair_up(files: Vec<(PathBuf, FileKeys)>) -> (Vec<FoundKey>, Vec<SkippedFile>)
             }),
         }
     }
-    keys.sort_by(|a, b| a.path.cmp(&b.path));
+    keys.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     (keys, skipped)
 }
 
@@ -676,7 +692,7 @@ mod tests {
             (p("m2"), private(Some(info(ED_B, "")), 0o644)),
             // m1's key in a .pub of another name, and m2's in authorized_keys.
             (p("copy.pub"), FileKeys::Public(a.clone())),
-            (p("authorized_keys"), FileKeys::Authorized(vec![b.clone()])),
+            (p("authorized_keys"), FileKeys::Authorized(vec![(1, b.clone())])),
         ];
         let (keys, skipped) = pair_up(files);
         assert!(skipped.is_empty(), "{skipped:?}");
@@ -705,25 +721,42 @@ mod tests {
     #[test]
     fn a_sealed_private_key_needs_the_pub_of_its_name() {
         let a = info(ED_A, "alice@laptop");
+        let other = KeyInfo::from_public(&ssh_key::PublicKey::new(
+            ssh_key::public::KeyData::Ed25519(ssh_key::public::Ed25519PublicKey([7; 32])),
+            "carol",
+        ))
+        .unwrap();
         let files = vec![
             (p("sealed.pem"), private(None, 0o600)),
             (p("sealed.pem.pub"), FileKeys::Public(a.clone())),
             (p("lost.pem"), private(None, 0o600)),
             (p("lone.pub"), FileKeys::Public(info(ED_B, "b"))),
-            (p("authorized_keys"), FileKeys::Authorized(vec![info(ED_B, "b"), info(ED_B, "again")])),
+            // Before lone.pub in path order, but the .pub gives the key its path.
+            (
+                p("authorized_keys"),
+                FileKeys::Authorized(vec![
+                    (2, info(ED_B, "b")),
+                    (3, info(ED_A, "x")),
+                    (4, other.clone()),
+                    (5, info(ED_B, "y")),
+                ]),
+            ),
         ];
         let (keys, skipped) = pair_up(files);
         assert_eq!(skipped.len(), 1, "{skipped:?}");
         assert_eq!(skipped[0].path, p("lost.pem"));
         assert_eq!(skipped[0].reason, SkipReason::NoPublicHalf { encrypted: true });
-        let paths: Vec<_> = keys.iter().map(|k| k.path.clone()).collect();
-        assert_eq!(paths, vec![p("lone.pub"), p("sealed.pem.pub")]);
-        assert_eq!(keys[0].private_key_path, None);
-        assert!(keys[0].mode_ok);
-        assert_eq!(keys[0].also_in_files, vec![p("authorized_keys")], "one entry, however many lines");
-        assert_eq!(keys[0].name_hint().as_deref(), Some("lone"));
-        assert_eq!(keys[1].private_key_path, Some(p("sealed.pem")));
-        assert!(keys[1].encrypted);
-        assert_eq!(keys[1].info, a);
+        let paths: Vec<_> = keys.iter().map(|k| (k.path.clone(), k.line)).collect();
+        assert_eq!(paths, vec![(p("authorized_keys"), Some(4)), (p("lone.pub"), None), (p("sealed.pem.pub"), None)]);
+        assert_eq!(keys[0].info, other);
+        assert_eq!(keys[0].name_hint(), None);
+        assert_eq!(keys[1].private_key_path, None);
+        assert!(keys[1].mode_ok);
+        assert_eq!(keys[1].also_in_files, vec![p("authorized_keys")], "one entry, however many lines");
+        assert_eq!(keys[1].name_hint().as_deref(), Some("lone"));
+        assert_eq!(keys[2].private_key_path, Some(p("sealed.pem")));
+        assert!(keys[2].encrypted);
+        assert_eq!(keys[2].info, a);
+        assert_eq!(keys[2].also_in_files, vec![p("authorized_keys")]);
     }
 }

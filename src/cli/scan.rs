@@ -5,7 +5,7 @@
 //! `scan --json` prints an array, one object per key found:
 //!
 //! ```text
-//! {"path": "/home/u/.ssh/id_ed25519.pub", "private_key_path": "/home/u/.ssh/id_ed25519" | null,
+//! {"path": "/home/u/.ssh/id_ed25519.pub", "line": null, "private_key_path": "/home/u/.ssh/id_ed25519" | null,
 //!  "fingerprint_sha256": "SHA256:...", "type": "ED25519", "algorithm": "ssh-ed25519",
 //!  "bits": 256, "comment": "u@laptop", "public_key": "ssh-ed25519 AAAA... u@laptop",
 //!  "encrypted": false, "weak": false, "mode": "0600" | null, "mode_ok": true,
@@ -14,7 +14,9 @@
 //!  "import_error": "..." | null}
 //! ```
 //!
-//! `imported`, `import_status` and `import_error` are there with `--import` only;
+//! `line` is the line of `path` for a key of `authorized_keys` (with
+//! `--include-authorized-keys`). `imported`, `import_status` and `import_error` are
+//! there with `--import` only;
 //! `in_inventory` is read after the import.
 
 use std::io::Write;
@@ -73,7 +75,14 @@ pub fn run(mut inv: Inventory, a: ScanArgs, out: &mut dyn Write) -> Result<()> {
             .collect();
         print_json(out, &rows)?;
     } else {
-        print_text(&scan, outcomes.as_deref(), &dir, out)?;
+        let mut again = String::new();
+        if Some(&dir) != ssh_dir::default_dir().as_ref() {
+            again = format!(" --dir {}", shell_word(&dir.to_string_lossy()));
+        }
+        if options.authorized_keys {
+            again.push_str(" --include-authorized-keys");
+        }
+        print_text(&scan, outcomes.as_deref(), &again, out)?;
     }
     let failed = outcomes.iter().flatten().filter(|o| matches!(o, ImportOutcome::Failed { .. })).count();
     if failed > 0 {
@@ -89,6 +98,7 @@ pub fn run(mut inv: Inventory, a: ScanArgs, out: &mut dyn Write) -> Result<()> {
 #[derive(Serialize)]
 struct ScanJson<'a> {
     path: String,
+    line: Option<usize>,
     private_key_path: Option<String>,
     fingerprint_sha256: &'a str,
     #[serde(rename = "type")]
@@ -121,6 +131,7 @@ impl<'a> ScanJson<'a> {
     fn new(k: &'a FoundKey, outcome: Option<&'a ImportOutcome>) -> ScanJson<'a> {
         ScanJson {
             path: lossy(&k.path),
+            line: k.line,
             private_key_path: k.private_key_path.as_deref().map(lossy),
             fingerprint_sha256: k.fingerprint_sha256(),
             type_label: k.type_label(),
@@ -151,7 +162,8 @@ fn shown(p: &Path, dir: &Path) -> String {
     rel.to_string_lossy().chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
-fn print_text(scan: &Scan, outcomes: Option<&[ImportOutcome]>, typed: &Path, out: &mut dyn Write) -> Result<()> {
+/// `again`: the arguments that scan the same way (` --dir DIR`), for the hint to import.
+fn print_text(scan: &Scan, outcomes: Option<&[ImportOutcome]>, again: &str, out: &mut dyn Write) -> Result<()> {
     let dir = &scan.dir;
     if scan.keys.is_empty() {
         writeln!(out, "No keys in {}.", dir.display())?;
@@ -222,13 +234,7 @@ fn print_text(scan: &Scan, outcomes: Option<&[ImportOutcome]>, typed: &Path, out
         None => {
             let new = scan.keys.iter().filter(|k| k.in_inventory.is_empty()).count();
             if new > 0 {
-                let dir_arg = match typed.to_str() {
-                    Some(t) if Some(typed.to_path_buf()) != ssh_dir::default_dir() => {
-                        format!(" --dir {}", shell_word(t))
-                    }
-                    _ => String::new(),
-                };
-                writeln!(out, "{new} key(s) not in the inventory; add them with: keyshelf scan{dir_arg} --import")?;
+                writeln!(out, "{new} key(s) not in the inventory; add them with: keyshelf scan{again} --import")?;
             }
         }
     }

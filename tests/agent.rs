@@ -175,7 +175,7 @@ fn add_with_a_lifetime_or_confirm_on_each_use() {
     // A long lifetime: held, with the lifetime said back.
     let said = ok(&env, &a, &["agent", "add", "web", "--lifetime", "1h"]);
     assert!(said.contains("for 1h"), "{said}");
-    assert_eq!(a.held(), [web.clone()]);
+    assert_eq!(a.held(), std::slice::from_ref(&web));
 
     // A short one: held, then forgotten by the agent itself, while a key without a
     // lifetime stays.
@@ -188,7 +188,7 @@ fn add_with_a_lifetime_or_confirm_on_each_use() {
         assert!(held.contains(&web), "{held:?}");
     }
     wait_for("the agent to forget the key with a 2s lifetime", || !a.held().contains(&web));
-    assert_eq!(a.held(), [ci.clone()]);
+    assert_eq!(a.held(), std::slice::from_ref(&ci));
 
     // --confirm: the agent asks before each use of that key, and only that key.
     ok(&env, &a, &["agent", "add", "web", "--confirm"]);

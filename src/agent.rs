@@ -158,7 +158,10 @@ pub struct AgentKey {
 pub struct Agent {
     /// The agent's socket; `None`: `SSH_AUTH_SOCK` as it is at each call.
     pub socket: Option<PathBuf>,
-    /// How ssh-add asks for a passphrase.
+    /// How ssh-add asks for a passphrase: on the terminal (the CLI), through Keyshelf's
+    /// askpass (the app; the question comes with the key pair's name where ssh's come
+    /// with the host's), or never (a key with a passphrase is refused before ssh-add
+    /// runs). A person who cancels the question ends the add.
     pub prompts: Prompts,
     /// The ssh-add program.
     pub program: String,

@@ -154,10 +154,10 @@ pub fn open_in_terminal(cmd: &ConnectCommand) -> Result<String, ConnectError> {
     }
 }
 
-/// How to run `inner` in a terminal: `$TERMINAL -e`, else `x-terminal-emulator -e`, else
-/// the first common terminal found by `found` (each with its own way to take a command).
+/// How to run `inner` in a terminal: `$TERMINAL -e` (its words split at blanks, so it
+/// may carry options), else `x-terminal-emulator -e`, else the first common terminal
+/// found by `found` (each with its own way to take a command).
 pub fn terminal_argv(terminal: Option<&str>, found: impl Fn(&str) -> bool, inner: &[String]) -> Option<Vec<String>> {
-    let from_env = terminal.map(str::trim).filter(|t| !t.is_empty()).map(|t| (t, "-e"));
     let known = [
         ("x-terminal-emulator", "-e"),
         ("gnome-terminal", "--"),
@@ -165,8 +165,14 @@ pub fn terminal_argv(terminal: Option<&str>, found: impl Fn(&str) -> bool, inner
         ("xfce4-terminal", "-x"),
         ("xterm", "-e"),
     ];
-    let (program, flag) = from_env.into_iter().chain(known.into_iter().filter(|(p, _)| found(p))).next()?;
-    let mut argv = vec![program.to_string(), flag.to_string()];
+    let mut argv: Vec<String> = terminal.unwrap_or("").split_whitespace().map(str::to_string).collect();
+    if argv.is_empty() {
+        let (program, flag) = known.into_iter().find(|(p, _)| found(p))?;
+        argv.push(program.to_string());
+        argv.push(flag.to_string());
+    } else {
+        argv.push("-e".into());
+    }
     argv.extend(inner.iter().cloned());
     Some(argv)
 }
@@ -229,6 +235,10 @@ mod tests {
         let all = |_: &str| true;
         let none = |_: &str| false;
         assert_eq!(terminal_argv(Some("alacritty"), none, &inner()).unwrap(), ["alacritty", "-e", "sh", "-c", "ssh x"]);
+        assert_eq!(
+            terminal_argv(Some("kitty  --single-instance"), none, &inner()).unwrap()[..3],
+            ["kitty", "--single-instance", "-e"]
+        );
         assert_eq!(terminal_argv(Some(" "), all, &inner()).unwrap()[..2], ["x-terminal-emulator", "-e"]);
         assert_eq!(terminal_argv(None, |p| p == "gnome-terminal", &inner()).unwrap()[..2], ["gnome-terminal", "--"]);
         assert_eq!(terminal_argv(None, |p| p == "konsole", &inner()).unwrap()[..2], ["konsole", "-e"]);

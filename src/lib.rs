@@ -1,7 +1,9 @@
 //! Keyshelf: a local inventory of SSH key pairs for people who run servers on several
 //! clouds. The library holds the whole product; `main.rs` only picks CLI or desktop app.
 
+pub mod agent;
 pub mod cli;
+pub mod connect;
 pub mod desktop;
 pub mod inventory;
 pub mod keys;

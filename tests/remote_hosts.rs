@@ -32,7 +32,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 const SSHD: &str = "/usr/sbin/sshd";
-const PORTS: usize = 15;
+const PORTS: usize = 16;
 
 /// The shared sshd. It is started through `sh`, which kills it when this test process
 /// ends (its standard input, held here, closes), so no sshd outlives the tests.
@@ -645,19 +645,19 @@ fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
 
     // Cancel while ssh waits for an answer: the question goes away, ssh is told no, the
     // run ends and nothing was trusted.
-    srv.add_host(&env, "u14", 14);
-    env.ok(["key", "bind", "ub", "u14"]);
+    srv.add_host(&env, "u15", 15);
+    env.ok(["key", "bind", "ub", "u15"]);
     // Added by another process (the CLI): the app notices and shows it by itself.
     h.get_by_label_contains("Hosts  (").click();
-    wait_for_label(&mut h, "u14");
-    click_row(&mut h, "u14");
+    wait_for_label(&mut h, "u15");
+    click_row(&mut h, "u15");
     button(&mut h, "Check login");
     step_until(&mut h, "the host key question", |a| a.remote_question().is_some());
     button(&mut h, "Cancel");
     settle(&mut h);
     assert!(h.state().remote_question().is_none());
     assert!(h.query_by_label("host key unknown").is_some(), "the cancelled question left the host unknown");
-    let port = format!("]:{}", srv.ports[14]);
+    let port = format!("]:{}", srv.ports[15]);
     assert!(!fs::read_to_string(env.path("known_hosts")).unwrap().contains(&port), "nothing was trusted");
     button(&mut h, "Close");
 
@@ -791,4 +791,113 @@ fn cut_connections_and_killed_runs_leave_the_old_or_the_new_file_never_a_part() 
     let (ok, v) = run_json(&env, &["key", "rotate", "k1", "--to", "k2"]);
     assert!(ok, "{v:?}");
     assert_eq!(fs::read_to_string(&file).unwrap(), k2_only);
+}
+
+/// The key ssh logged in with, from its `-v` output (`Server accepts key: ... SHA256:...`).
+fn accepted_key(stderr: &[u8]) -> Option<String> {
+    keyshelf::remote::ssh::Said::new(stderr).accepted_key()
+}
+
+#[test]
+fn connect_logs_in_with_the_bound_key_alone_and_its_command_line_round_trips() {
+    let Some(srv) = server() else { return };
+    let mut env = srv.env();
+    srv.add_host(&env, "term", 14);
+    // A key file whose path a shell must quote.
+    let dir = env.path("it's here");
+    fs::create_dir(&dir).unwrap();
+    let key = dir.join("bound key");
+    env.ok(["key", "create", "bound", "--out", s(&key)]);
+    let bound = ssh_keygen_fingerprint(&pub_of(&key), false);
+    let admin = ssh_keygen_fingerprint(&pub_of(&srv.admin), false);
+    let err = env.fails(["connect", "term", "--", "true"]);
+    assert!(err.contains("host 'term' has no bound key pair") && err.contains("--any-key"), "{err}");
+    let (ok, v) = run_json(&env, &["key", "deploy", "bound", "term", "--identity", srv.admin(), "--accept-new"]);
+    assert!(ok, "{v:?}");
+
+    // An agent of this test's own holds the admin key, which every port trusts; ssh as
+    // the user has it (agent on, no IdentitiesOnly) offers that key first.
+    let agent_dir = tempfile::tempdir().unwrap();
+    let sock = agent_dir.path().join("agent.sock");
+    let mut agent = Command::new("sh")
+        .args(["-c", r#"ssh-agent -D -a "$0" & p=$!; cat >/dev/null; kill $p; wait $p"#, s(&sock)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let ssh_add = |args: &[&str]| Command::new("ssh-add").args(args).env("SSH_AUTH_SOCK", &sock).output().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ssh_add(&["-l"]).status.code() != Some(1) {
+        assert!(Instant::now() < deadline, "the test's ssh-agent does not answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(ssh_add(&[srv.admin()]).status.success());
+    let kh = env.path("known_hosts");
+    let user_ssh = format!(
+        "ssh -F /dev/null -o UserKnownHostsFile='{}' -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes",
+        kh.display()
+    );
+    env.vars.retain(|(k, _)| k != "KEYSHELF_SSH_COMMAND");
+    env.vars.push(("KEYSHELF_SSH_COMMAND".into(), user_ssh.clone()));
+    env.vars.push(("SSH_AUTH_SOCK".into(), s(&sock).into()));
+    let port = srv.ports[14].to_string();
+    let plain = Command::new("sh")
+        .args(["-c", &format!("{user_ssh} -v -p {port} {}@127.0.0.1 true", srv.user)])
+        .env("SSH_AUTH_SOCK", &sock)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(accepted_key(&plain.stderr), Some(admin.clone()), "the oracle: plain ssh uses the agent's key");
+
+    // connect: the bound key alone; ssh options after the destination, then the command,
+    // and ssh's exit status.
+    let out = env.run(["connect", "term", "--", "-v", "echo", "connected-MARKER"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "connected-MARKER");
+    assert_eq!(accepted_key(&out.stderr), Some(bound.clone()), "{}", text(&out.stderr));
+    assert_eq!(env.run(["connect", "term", "--", "exit", "7"]).status.code(), Some(7));
+
+    // The command line, as argv and as one shell string that sh splits back into it.
+    let extra = ["echo", "two  words", "it's", "$HOME", "a\\b"];
+    let mut args = vec!["connect", "term", "--print", "--json", "--"];
+    args.extend(extra);
+    let printed: Value = serde_json::from_str(&env.ok(&args)).unwrap();
+    let argv: Vec<&str> = printed["argv"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert!(argv.ends_with(&extra), "{argv:?}");
+    assert!(argv.windows(2).any(|w| w == ["-i", s(&key)]) && argv.contains(&"IdentitiesOnly=yes"), "{argv:?}");
+    assert_eq!(printed["key_pair"], "bound");
+    let line = field(&printed, "command");
+    let split = Command::new("sh").args(["-c", &format!("printf '%s\\0' {line}")]).output().unwrap();
+    let words: Vec<String> = text(&split.stdout).split_terminator('\0').map(str::to_string).collect();
+    assert_eq!(words, argv);
+    let copied = env.ok(["connect", "term", "--print", "--", "-v", "echo", "via-sh-MARKER"]);
+    let out = Command::new("sh").args(["-c", copied.trim_end()]).env("SSH_AUTH_SOCK", &sock).output().unwrap();
+    assert_eq!(text(&out.stdout).trim(), "via-sh-MARKER", "{}", text(&out.stderr));
+    assert_eq!(accepted_key(&out.stderr), Some(bound.clone()));
+
+    // In a terminal: $TERMINAL -e runs it (here a stand-in that writes what it shows).
+    let shown = env.path("terminal.out");
+    let terminal = env.path("terminal.sh");
+    fs::write(&terminal, format!("#!/bin/sh\n[ \"$1\" = -e ] && shift\nexec \"$@\" > '{}' 2>&1\n", shown.display()))
+        .unwrap();
+    fs::set_permissions(&terminal, fs::Permissions::from_mode(0o755)).unwrap();
+    env.vars.push(("TERMINAL".into(), s(&terminal).into()));
+    let said = env.ok(["connect", "term", "--terminal", "--", "echo", "terminal-MARKER"]);
+    assert!(said.contains("Opened term in"), "{said}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !fs::read_to_string(&shown).unwrap_or_default().contains("terminal-MARKER") {
+        assert!(Instant::now() < deadline, "the terminal showed: {:?}", fs::read_to_string(&shown));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // Without a usable bound key, --any-key leaves the choice to the user's setup.
+    fs::rename(&key, dir.join("moved")).unwrap();
+    let err = env.fails(["connect", "term", "--", "true"]);
+    assert!(err.contains("is missing"), "{err}");
+    let out = env.run(["connect", "term", "--any-key", "--", "-v", "true"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(accepted_key(&out.stderr), Some(admin));
+    drop(agent.stdin.take());
+    let _ = agent.wait();
 }

@@ -18,6 +18,10 @@ use crate::keys::{self, GeneratedKey, KeyError, KeyKind, KeySpec, PrivateFormat,
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
+    Agent(#[from] crate::agent::AgentError),
+    #[error(transparent)]
+    Connect(#[from] crate::connect::ConnectError),
+    #[error(transparent)]
     Remote(#[from] crate::remote::RemoteError),
     /// Some hosts failed; the per-host results were printed.
     #[error("{0}")]
@@ -42,14 +46,14 @@ pub enum CliError {
 
 pub(super) type Result<T> = std::result::Result<T, CliError>;
 
-fn open(db: Option<PathBuf>) -> Result<Inventory> {
+pub(super) fn open(db: Option<PathBuf>) -> Result<Inventory> {
     let path = db.or_else(crate::inventory::default_path).ok_or_else(|| {
         CliError::Usage("cannot find a data folder for the inventory; pass --db PATH or set KEYSHELF_DB".into())
     })?;
     Ok(Inventory::open(&path)?)
 }
 
-fn scope(s: &ScopeArgs) -> Scope {
+pub(super) fn scope(s: &ScopeArgs) -> Scope {
     Scope { account: s.account.clone(), region: s.region.clone() }
 }
 
@@ -99,6 +103,8 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
         Command::Host(c) => host(open(db)?, c, out),
         Command::KnownHosts(c) => Ok(super::known_hosts::run(c, out)?),
         Command::Scan(a) => super::scan::run(open(db)?, a, out),
+        Command::Agent(c) => super::agent::agent(open(db)?, c, out),
+        Command::Connect(a) => super::agent::connect(open(db)?, a, out),
         Command::Desktop(super::DesktopCommand::Install) => {
             let home =
                 crate::desktop::data_home().ok_or_else(|| CliError::Usage("cannot find your home folder".into()))?;

@@ -5,6 +5,7 @@
 // stderr and exit code 1, never a panic.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod agent;
 mod commands;
 pub mod known_hosts;
 mod output;
@@ -46,6 +47,11 @@ pub enum Command {
     KnownHosts(known_hosts::KnownHostsCommand),
     /// Find the keys of an SSH folder (~/.ssh) and import them
     Scan(ScanArgs),
+    /// The ssh-agent of SSH_AUTH_SOCK: add a key pair's key, list what it holds, remove
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Log in to a host with its bound key pair, through your own ssh
+    Connect(ConnectArgs),
     /// Desktop integration
     #[command(subcommand)]
     Desktop(DesktopCommand),
@@ -59,6 +65,60 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCommand {
+    /// Add a key pair's private key file to the agent (ssh-add asks for its passphrase)
+    Add {
+        key: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Forget it after this long: seconds, or 90s, 30m, 1h, 2d, 1w (as ssh-add -t)
+        #[arg(long, value_name = "DURATION")]
+        lifetime: Option<String>,
+        /// The agent asks before each use of the key (ssh-add -c)
+        #[arg(long)]
+        confirm: bool,
+    },
+    /// List the keys the agent holds and the key pairs they are
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a key pair's key from the agent, or every key with --all
+    Rm {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        key: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ConnectArgs {
+    pub host: String,
+    /// Log in with this key pair instead of the host's first bound one
+    #[arg(long)]
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// When no bound key pair has a private key file, let ssh use your own setup (agent, config)
+    #[arg(long, conflicts_with = "key")]
+    pub any_key: bool,
+    /// Print the ssh command instead of running it (--json: its argv too)
+    #[arg(long)]
+    pub print: bool,
+    #[arg(long, requires = "print")]
+    pub json: bool,
+    /// Open it in a new terminal window ($TERMINAL, else the desktop's)
+    #[arg(long, conflicts_with = "print")]
+    pub terminal: bool,
+    /// After `--`: ssh options, then the remote command
+    #[arg(last = true, value_name = "SSH ARGS")]
+    pub ssh_args: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -99,19 +99,23 @@ impl SshCommand {
 
     /// The command as the user would type it.
     pub fn display(&self) -> String {
-        let quote = |w: &str| {
-            if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c)) {
-                w.to_string()
-            } else {
-                format!("'{}'", w.replace('\'', r"'\''"))
-            }
-        };
-        std::iter::once(self.program.as_str())
-            .chain(self.args.iter().map(String::as_str))
-            .map(quote)
-            .collect::<Vec<_>>()
-            .join(" ")
+        shell_line(std::iter::once(self.program.as_str()).chain(self.args.iter().map(String::as_str)))
     }
+}
+
+/// One word as a POSIX shell reads it back: as it is when it holds only safe
+/// characters, else in single quotes (a `'` inside becomes `'\''`).
+pub fn shell_quote(w: &str) -> String {
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c)) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+/// Words joined into one command line that `sh -c` splits back into the same words.
+pub fn shell_line<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    words.into_iter().map(shell_quote).collect::<Vec<_>>().join(" ")
 }
 
 /// How ssh asks for a passphrase, a password or whether to trust a new host key.
@@ -124,6 +128,16 @@ pub enum Prompts {
     Askpass { program: PathBuf, socket: PathBuf },
     /// Never ask (`BatchMode=yes`): tests and scripts.
     Never,
+}
+
+impl Prompts {
+    /// Points the questions of an OpenSSH program (ssh, ssh-add) at the askpass helper
+    /// when these prompts are [`Prompts::Askpass`]; the other kinds leave `c` as it is.
+    pub fn set_askpass_env(&self, c: &mut Command) {
+        if let Prompts::Askpass { program, socket } = self {
+            c.env("SSH_ASKPASS", program).env("SSH_ASKPASS_REQUIRE", "force").env("KEYSHELF_ASKPASS_SOCKET", socket);
+        }
+    }
 }
 
 /// Where to connect: what ssh takes as destination and port.
@@ -171,11 +185,9 @@ impl Ssh {
         o(&mut c, "ServerAliveCountMax=2");
         let proof = matches!(ids, Identities::Only(_));
         match &self.prompts {
-            Prompts::Askpass { program, socket } => {
+            Prompts::Askpass { .. } => {
                 o(&mut c, "BatchMode=no");
-                c.env("SSH_ASKPASS", program)
-                    .env("SSH_ASKPASS_REQUIRE", "force")
-                    .env("KEYSHELF_ASKPASS_SOCKET", socket);
+                self.prompts.set_askpass_env(&mut c);
             }
             // A proof never waits on a question: a key that needs a passphrase the agent
             // does not hold is reported, not asked for on the terminal.

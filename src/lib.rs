@@ -9,4 +9,5 @@ pub mod known_hosts;
 pub mod paths;
 pub mod remote;
 pub mod secure_file;
+pub mod ssh_config;
 pub mod ui;

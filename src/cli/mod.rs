@@ -9,6 +9,7 @@ mod commands;
 pub mod known_hosts;
 mod output;
 mod remote;
+mod ssh_config;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -42,6 +43,9 @@ pub enum Command {
     /// Clean stale known_hosts lines after a server's key changed
     #[command(subcommand, name = "known-hosts")]
     KnownHosts(known_hosts::KnownHostsCommand),
+    /// A managed ssh config: `ssh HOST` uses exactly the key pair bound to it
+    #[command(subcommand, name = "ssh-config")]
+    SshConfig(ssh_config::SshConfigCommand),
     /// Desktop integration
     #[command(subcommand)]
     Desktop(DesktopCommand),
@@ -347,6 +351,15 @@ pub enum HostCommand {
         import: bool,
         #[command(flatten)]
         remote: RemoteArgs,
+    },
+    /// Add the hosts of your ssh config (every concrete Host alias, as `ssh -G` resolves it)
+    ImportSshConfig {
+        /// The ssh config to read (default: ~/.ssh/config)
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+        /// Print one JSON object per alias
+        #[arg(long)]
+        json: bool,
     },
     /// Make KEY the only key pair of HOST: deploy it, prove it, then remove the old ones
     ResetKey {

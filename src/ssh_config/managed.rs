@@ -202,7 +202,7 @@ fn render(p: &Plan) -> String {
         s.push_str(&format!("    IdentityFile {}\n    IdentitiesOnly yes\n", quoted(&file)));
     }
     for l in &p.left_to_user {
-        s.push_str(&format!("\n# {}: left to {} (line {})", l.name, l.file.display(), l.line));
+        s.push_str(&format!("\n# {}: left to {}", l.name, l.file.display()));
     }
     for k in &p.skipped {
         s.push_str(&format!("\n# {}: skipped, {}", k.name, k.reason));

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::commands::{print_json, refresh_managed_config, CliError, Result};
+use super::commands::{print_json, CliError, Result};
 use super::output::table;
 use crate::inventory::Inventory;
 use crate::remote::SshCommand;
@@ -116,8 +116,8 @@ pub fn run(inv: &mut Inventory, c: SshConfigCommand, out: &mut dyn Write) -> Res
 pub fn import(inv: &mut Inventory, file: Option<PathBuf>, json: bool, out: &mut dyn Write) -> Result<()> {
     let config = user_config(file)?;
     let ssh = SshCommand::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
+    // The caller refreshes the managed config afterwards, as after any host command.
     let (entries, problems) = ssh_config::import_hosts(inv, &ssh, &config)?;
-    refresh_managed_config(inv);
     for p in &problems {
         let _ = writeln!(std::io::stderr(), "keyshelf: warning: an included file was not read: {p}");
     }

@@ -11,5 +11,6 @@ pub mod known_hosts;
 pub mod paths;
 pub mod remote;
 pub mod secure_file;
+pub mod ssh_config;
 pub mod ssh_dir;
 pub mod ui;

@@ -418,16 +418,16 @@ fn refused_untouched(db: &Path, expected: &str) {
 fn inventory_files_it_cannot_use_are_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
 
-    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema (3).
+    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema (4).
     let fresh = dir.path().join("new/nested/inv.sqlite3");
     let out = Env::at(&fresh).ok(["key", "list", "--json"]);
     assert_eq!(out.trim(), "[]");
     let conn = rusqlite::Connection::open(&fresh).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     let mode_: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode_, "wal");
-    for table in ["accounts", "key_pairs", "tags", "hosts", "bindings", "activity"] {
+    for table in ["accounts", "key_pairs", "tags", "hosts", "bindings", "activity", "settings"] {
         let n: i64 =
             conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = ?1", [table], |r| r.get(0)).unwrap();
         assert_eq!(n, 1, "table {table}");

@@ -34,6 +34,8 @@ pub enum CliError {
     KnownHosts(#[from] crate::known_hosts::KnownHostsError),
     #[error(transparent)]
     Scan(#[from] crate::ssh_dir::ScanError),
+    #[error(transparent)]
+    SshConfig(#[from] crate::ssh_config::SshConfigError),
     #[error("{0}")]
     Usage(String),
     #[error("cannot read {}: {source}", path.display())]
@@ -100,9 +102,28 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
     match command {
         Command::Account(c) => account(open(db)?, c, out),
         Command::Key(c) => key(db, c, input, out),
-        Command::Host(c) => host(open(db)?, c, out),
+        Command::Host(c) => {
+            let mut inv = open(db)?;
+            let changes =
+                !matches!(c, HostCommand::List { .. } | HostCommand::Audit { .. } | HostCommand::Check { .. });
+            let res = host(&mut inv, c, out);
+            if changes {
+                refresh_managed_config(&inv);
+            }
+            res
+        }
+        Command::SshConfig(c) => super::ssh_config::run(&mut open(db)?, c, out),
         Command::KnownHosts(c) => Ok(super::known_hosts::run(c, out)?),
-        Command::Scan(a) => super::scan::run(open(db)?, a, out),
+        Command::Scan(a) => {
+            let import = a.import;
+            let mut inv = open(db)?;
+            let res = super::scan::run(&mut inv, a, out);
+            if import {
+                // New key pairs, or ones that learnt their private key file.
+                refresh_managed_config(&inv);
+            }
+            res
+        }
         Command::Agent(c) => super::agent::agent(open(db)?, c, out),
         Command::Connect(a) => super::agent::connect(open(db)?, a, out),
         Command::Desktop(super::DesktopCommand::Install) => {
@@ -162,7 +183,16 @@ fn account(mut inv: Inventory, c: AccountCommand, out: &mut dyn Write) -> Result
     Ok(())
 }
 
-fn host(mut inv: Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
+/// Keeps the managed ssh config in step after a command changed hosts, bindings or
+/// private key paths (nothing at all unless the user enabled it). The change itself
+/// succeeded, so a failure here is a warning on stderr, not the command's error.
+pub(super) fn refresh_managed_config(inv: &Inventory) {
+    if let Err(e) = crate::ssh_config::refresh_managed_config(inv) {
+        let _ = writeln!(io::stderr(), "keyshelf: warning: the managed ssh config was not updated: {e}");
+    }
+}
+
+fn host(inv: &mut Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
     match c {
         HostCommand::Add { name, addresses, port, user, account, region, authorized_keys } => {
             let h = inv.add_host(&NewHost { name, addresses, port, user, account, region, authorized_keys })?;
@@ -187,13 +217,12 @@ fn host(mut inv: Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
             let h = inv.update_host(&name, &new)?;
             writeln!(out, "Saved host {} ({}, authorized_keys {})", h.name, h.addresses.join(", "), h.authorized_keys)?;
         }
-        HostCommand::Check { hosts, remote } => return super::remote::check(&mut inv, &hosts, &remote, out),
-        HostCommand::Audit { host, import, remote } => {
-            return super::remote::audit(&mut inv, &host, import, &remote, out)
-        }
+        HostCommand::Check { hosts, remote } => return super::remote::check(inv, &hosts, &remote, out),
+        HostCommand::Audit { host, import, remote } => return super::remote::audit(inv, &host, import, &remote, out),
+        HostCommand::ImportSshConfig { file, json } => return super::ssh_config::import(inv, file, json, out),
         HostCommand::ResetKey { host, key, scope: s, remote } => {
             let k = inv.resolve_key(&key, &scope(&s))?;
-            return super::remote::reset_key(&mut inv, &host, &k, &remote, out);
+            return super::remote::reset_key(inv, &host, &k, &remote, out);
         }
         HostCommand::List { json } => {
             let hosts = inv.hosts()?;
@@ -308,7 +337,9 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
                     ids.push(id);
                 }
             }
-            for d in inv.delete_keys(&ids, unbind)? {
+            let deleted = inv.delete_keys(&ids, unbind)?;
+            refresh_managed_config(&inv);
+            for d in deleted {
                 writeln!(out, "Deleted key pair {}", d.name)?;
                 if let Some(p) = &d.private_key_path {
                     if Path::new(p).exists() {
@@ -343,6 +374,7 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             let mut inv = open(db)?;
             let k = inv.resolve_key(&key, &scope(&s))?;
             let added = inv.bind(k.id, &hosts)?;
+            refresh_managed_config(&inv);
             writeln!(out, "Bound {} to {}", k.name, hosts.join(", "))?;
             if added.len() < hosts.len() {
                 let already: Vec<&String> = hosts.iter().filter(|h| !added.contains(h)).collect();
@@ -358,24 +390,31 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
         KeyCommand::Deploy(on) => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&on.key, &scope(&on.scope))?;
-            super::remote::deploy(&mut inv, &k, &on.hosts, &on.remote, out)
+            let res = super::remote::deploy(&mut inv, &k, &on.hosts, &on.remote, out);
+            refresh_managed_config(&inv);
+            res
         }
         KeyCommand::Undeploy { on, force } => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&on.key, &scope(&on.scope))?;
-            super::remote::undeploy(&mut inv, &k, &on.hosts, force, &on.remote, out)
+            let res = super::remote::undeploy(&mut inv, &k, &on.hosts, force, &on.remote, out);
+            refresh_managed_config(&inv);
+            res
         }
         KeyCommand::Rotate { old, to, scope: s, remote, delete_old } => {
             let mut inv = open(db)?;
             let old = inv.resolve_key(&old, &scope(&s))?;
             let new = inv.resolve_key(&to, &scope(&s))?;
-            super::remote::rotate(&mut inv, &old, &new, delete_old, &remote, out)
+            let res = super::remote::rotate(&mut inv, &old, &new, delete_old, &remote, out);
+            refresh_managed_config(&inv);
+            res
         }
         KeyCommand::Unbind { key, hosts, scope: s } => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&key, &scope(&s))?;
             let unbound = inv.unbind(k.id, &hosts)?;
             writeln!(out, "Unbound {} from {}", k.name, hosts.join(", "))?;
+            refresh_managed_config(&inv);
             let names: Vec<String> = unbound.iter().flat_map(|h| h.known_hosts_names()).collect();
             known_hosts_hint(out, &names)?;
             Ok(())

@@ -11,6 +11,7 @@ pub mod known_hosts;
 mod output;
 mod remote;
 mod scan;
+mod ssh_config;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -52,6 +53,9 @@ pub enum Command {
     Agent(AgentCommand),
     /// Log in to a host with its bound key pair, through your own ssh
     Connect(ConnectArgs),
+    /// A managed ssh config: `ssh HOST` uses exactly the key pair bound to it
+    #[command(subcommand, name = "ssh-config")]
+    SshConfig(ssh_config::SshConfigCommand),
     /// Desktop integration
     #[command(subcommand)]
     Desktop(DesktopCommand),
@@ -411,6 +415,15 @@ pub enum HostCommand {
         import: bool,
         #[command(flatten)]
         remote: RemoteArgs,
+    },
+    /// Add the hosts of your ssh config (every concrete Host alias, as `ssh -G` resolves it)
+    ImportSshConfig {
+        /// The ssh config to read (default: ~/.ssh/config)
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+        /// Print one JSON object per alias
+        #[arg(long)]
+        json: bool,
     },
     /// Make KEY the only key pair of HOST: deploy it, prove it, then remove the old ones
     ResetKey {

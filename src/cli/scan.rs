@@ -60,12 +60,12 @@ fn folder(dir: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-pub fn run(mut inv: Inventory, a: ScanArgs, out: &mut dyn Write) -> Result<()> {
+pub fn run(inv: &mut Inventory, a: ScanArgs, out: &mut dyn Write) -> Result<()> {
     let dir = folder(a.dir)?;
     let options = ScanOptions { authorized_keys: a.include_authorized_keys };
     let mut scan = ssh_dir::scan(&dir, &options)?;
-    let outcomes = if a.import { Some(ssh_dir::import(&mut inv, &scan.keys, a.account.as_deref())?) } else { None };
-    scan.look_up(&inv)?;
+    let outcomes = if a.import { Some(ssh_dir::import(inv, &scan.keys, a.account.as_deref())?) } else { None };
+    scan.look_up(inv)?;
     if a.json {
         let rows: Vec<ScanJson> = scan
             .keys

@@ -11,6 +11,7 @@ mod key_pairs;
 mod listing;
 mod rules;
 mod schema;
+mod settings;
 mod types;
 
 pub use accounts::ScopeCount;

@@ -98,6 +98,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE hosts ADD COLUMN check_message TEXT NOT NULL DEFAULT '';
     ALTER TABLE hosts ADD COLUMN checked_at INTEGER;
     "#,
+    // 4: small preferences that belong with the inventory rather than with one machine's
+    // app state, such as whether Keyshelf keeps a managed ssh config and for which file.
+    r#"
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -164,5 +172,36 @@ mod tests {
         inv.bind(2, &["web".to_string()]).unwrap();
         let names: Vec<String> = inv.host("web").unwrap().keys.into_iter().map(|k| k.1).collect();
         assert_eq!(names, ["k1", "k2"]);
+    }
+
+    #[test]
+    fn a_version_3_inventory_gains_settings_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.sqlite3");
+        {
+            let c = rusqlite::Connection::open(&path).unwrap();
+            for m in &MIGRATIONS[..3] {
+                c.execute_batch(m).unwrap();
+            }
+            c.execute_batch(
+                "PRAGMA user_version = 3;
+                 INSERT INTO key_pairs (id, name, algorithm, bits, public_key, fingerprint_sha256, fingerprint_md5,
+                     origin, created_at, updated_at)
+                     VALUES (1, 'k1', 'ssh-ed25519', 256, 'x', 'f1', 'm1', 'imported', 0, 0);
+                 INSERT INTO hosts (id, name, port, user, created_at, updated_at) VALUES (1, 'web', 2222, 'u', 0, 0);
+                 INSERT INTO host_addresses VALUES (1, 0, 'web.example');
+                 INSERT INTO bindings VALUES (1, 1, 10);",
+            )
+            .unwrap();
+        }
+        let mut inv = crate::inventory::Inventory::open(&path).unwrap();
+        assert_eq!(inv.schema_version().unwrap(), LATEST);
+        let web = inv.host("web").unwrap();
+        assert_eq!((web.port, web.user.as_str(), web.addresses.clone()), (2222, "u", vec!["web.example".to_string()]));
+        assert_eq!(web.keys, vec![(1, "k1".to_string())]);
+        assert_eq!(inv.setting("anything").unwrap(), None);
+        inv.set_setting("a", "1").unwrap();
+        inv.set_setting("a", "2").unwrap();
+        assert_eq!(inv.setting("a").unwrap().as_deref(), Some("2"));
     }
 }

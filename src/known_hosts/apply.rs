@@ -71,7 +71,7 @@ pub(crate) fn resolve_target(path: &Path) -> Result<PathBuf, KnownHostsError> {
 ///
 /// Stale temp files for the same `target` (left by a killed run) are swept once the new
 /// temp file exists, and errors never mention the temp file: the caller names `target`.
-pub(super) fn write_atomic(target: &Path, bytes: &[u8], like: &fs::Metadata) -> io::Result<()> {
+pub(crate) fn write_atomic(target: &Path, bytes: &[u8], like: &fs::Metadata) -> io::Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -92,6 +92,11 @@ pub struct KeyshelfApp {
     pub(crate) askpass_program: Option<PathBuf>,
     /// The user's SSH folder (`~/.ssh`): where "Import from ~/.ssh" looks.
     pub(crate) ssh_dir: Option<PathBuf>,
+    /// The agent's socket; None: `SSH_AUTH_SOCK`.
+    pub(crate) agent_socket: Option<PathBuf>,
+    pub(crate) agent: super::agent_view::AgentState,
+    /// Whether the managed ssh config is on (None: not read yet).
+    pub(crate) ssh_config_status: Option<Result<super::ssh_config_view::ManagedStatus, String>>,
 }
 
 impl KeyshelfApp {
@@ -124,6 +129,9 @@ impl KeyshelfApp {
             remote: None,
             askpass_program: default_askpass(),
             ssh_dir: super::platform::ssh_dir(),
+            agent_socket: None,
+            agent: Default::default(),
+            ssh_config_status: None,
         };
         app.open();
         app
@@ -135,6 +143,12 @@ impl KeyshelfApp {
     /// binary); `None`: ssh never asks.
     pub fn with_askpass_program(mut self, program: Option<PathBuf>) -> KeyshelfApp {
         self.askpass_program = program;
+        self
+    }
+
+    /// Talks to the agent on `socket` instead of `SSH_AUTH_SOCK`'s (tests).
+    pub fn with_agent_socket(mut self, socket: Option<PathBuf>) -> KeyshelfApp {
+        self.agent_socket = socket;
         self
     }
 
@@ -299,6 +313,7 @@ impl KeyshelfApp {
             Dialog::ResetKey(_) => "reset-key",
             Dialog::Rotate(_) => "rotate",
             Dialog::SshImport(_) => "ssh-import",
+            Dialog::SshConfig(_) => "ssh-config",
             Dialog::Notice(_) => "notice",
             Dialog::Confirm(_) => "confirm",
         })
@@ -380,7 +395,11 @@ impl KeyshelfApp {
             }
             View::Settings => {
                 let (db, askpass) = (self.db_path.as_deref(), self.askpass_program.as_deref());
-                egui::CentralPanel::default().show(ui, |ui| settings::show(ui, &mut self.settings, db, askpass));
+                let mut cmds = Vec::new();
+                let (agent, managed) = (&self.agent, self.ssh_config_status.as_ref());
+                egui::CentralPanel::default()
+                    .show(ui, |ui| settings::show(ui, &mut self.settings, db, askpass, agent, managed, &mut cmds));
+                self.commands.extend(cmds);
             }
         }
         self.dialogs(&ctx);
@@ -573,6 +592,7 @@ impl KeyshelfApp {
             Dialog::ResetKey(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::Rotate(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::SshImport(d) => d.show(ctx, &self.model, &mut cmds),
+            Dialog::SshConfig(d) => d.show(ctx, &mut cmds),
             Dialog::Notice(d) => d.show(ctx, &mut cmds),
             Dialog::Confirm(d) => d.show(ctx, &mut cmds),
         };

@@ -77,6 +77,21 @@ pub enum Command {
     /// Scans the folder the open SSH import dialog names.
     ScanSshDir,
     ImportScanned(super::ssh_import::SshImportRequest),
+    /// Adds a key pair's private key to the agent, for `lifetime` seconds (None: until
+    /// removed), optionally confirming each use.
+    AgentAdd {
+        key: i64,
+        lifetime: Option<u32>,
+        confirm: bool,
+    },
+    /// Asks the agent which keys it holds.
+    AgentRefresh,
+    /// Previews the managed ssh config (and turns it on from there).
+    OpenSshConfig,
+    ApplySshConfig(Box<crate::ssh_config::Plan>),
+    SshConfigOff,
+    /// Removes the key with this fingerprint from the agent (None: every key).
+    AgentRemove(Option<String>),
     EditKey {
         id: i64,
         edit: KeyEdit,

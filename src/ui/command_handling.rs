@@ -74,10 +74,14 @@ impl KeyshelfApp {
     ) {
         self.db_run(move |inv| {
             let r = write(inv).and_then(|(ids, msg)| Ok((Changed::edited(inv, &ids)?, msg)));
+            let managed = if r.is_ok() { refresh_managed_config(inv) } else { None };
             Box::new(move |app: &mut KeyshelfApp| match r {
                 Ok((c, msg)) => {
                     app.apply_changed(c);
                     app.info(msg);
+                    if let Some(w) = managed {
+                        app.error(w);
+                    }
                     done(app, Ok(()));
                 }
                 Err(e) => {
@@ -98,6 +102,7 @@ impl KeyshelfApp {
     ) {
         self.db_run(move |inv| {
             let r = write(inv).map_err(|e| e.to_string());
+            let managed = if r.is_ok() { refresh_managed_config(inv) } else { None };
             let snapshot = r.is_ok().then(|| super::model::Snapshot::load(inv));
             Box::new(move |app: &mut KeyshelfApp| {
                 match snapshot {
@@ -109,6 +114,9 @@ impl KeyshelfApp {
                     app.error(e.clone());
                 }
                 done(app, r);
+                if let Some(w) = managed {
+                    app.error(w);
+                }
             })
         });
     }
@@ -260,9 +268,12 @@ impl KeyshelfApp {
                 inv.set_private_key_path(key_id, &path.to_string_lossy())?;
                 Ok((vec![key_id], format!("Private key saved to {shown}")))
             },
-            |app, r| {
-                if let Err(e) = r {
-                    app.error(format!("The key was saved, but the inventory could not record where: {e}"));
+            |app, r| match r {
+                Err(e) => app.error(format!("The key was saved, but the inventory could not record where: {e}")),
+                Ok(_) => {
+                    if let Some(Dialog::PrivateKey(d)) = &mut app.dialog {
+                        d.path_recorded = true;
+                    }
                 }
             },
         );
@@ -294,6 +305,8 @@ impl KeyshelfApp {
             Command::ShowView(v) => {
                 if v == View::Settings && self.view != View::Settings {
                     self.settings.refresh();
+                    self.agent_run(None);
+                    self.load_ssh_config_status();
                 }
                 self.view = v;
             }
@@ -380,6 +393,41 @@ impl KeyshelfApp {
                 self.scan_ssh_dir();
             }
             Command::ScanSshDir => self.scan_ssh_dir(),
+            Command::AgentAdd { key, lifetime, confirm } => {
+                let socket = self.agent_socket.clone();
+                let action = super::remote_run::RemoteAction::AgentAdd { key, lifetime, confirm, socket };
+                self.start_remote(ctx, action, false);
+            }
+            Command::AgentRefresh => self.agent_run(None),
+            Command::OpenSshConfig => self.open_ssh_config(),
+            Command::ApplySshConfig(plan) => {
+                self.db_run(move |inv| {
+                    let r = crate::ssh_config::apply_and_enable(inv, &plan).map_err(|e| e.to_string());
+                    Box::new(move |app: &mut KeyshelfApp| {
+                        match &r {
+                            Ok(a) => app.info(format!("Managed ssh config written to {}", a.managed_path.display())),
+                            Err(e) => app.error(format!("The managed ssh config was not written: {e}")),
+                        }
+                        if let Some(Dialog::SshConfig(d)) = &mut app.dialog {
+                            d.applied(r);
+                        }
+                        app.load_ssh_config_status();
+                    })
+                });
+            }
+            Command::SshConfigOff => {
+                self.db_run(move |inv| {
+                    let r = crate::ssh_config::disable(inv).map_err(|e| e.to_string());
+                    Box::new(move |app: &mut KeyshelfApp| {
+                        match r {
+                            Ok(_) => app.info("Managed ssh config turned off; your config is as it was"),
+                            Err(e) => app.error(format!("The managed ssh config could not be turned off: {e}")),
+                        }
+                        app.load_ssh_config_status();
+                    })
+                });
+            }
+            Command::AgentRemove(which) => self.agent_run(Some(which)),
             Command::ImportScanned(req) => self.import_scanned(req),
             Command::EditKey { id, edit } => self.write_keys(
                 move |inv| {
@@ -577,18 +625,103 @@ impl KeyshelfApp {
         });
     }
 
+    /// Lists the agent's keys, after removing one (`Some(Some(fingerprint))`) or all
+    /// (`Some(None)`) first. Quick `ssh-add` runs: on the inventory's thread, which also
+    /// names the keys.
+    pub(super) fn agent_run(&mut self, remove: Option<Option<String>>) {
+        use crate::agent::Agent;
+        use crate::remote::Prompts;
+        let agent = match &self.agent_socket {
+            Some(s) => Agent::at(s, Prompts::Never),
+            None => Agent::new(Prompts::Never),
+        };
+        self.agent.loading = true;
+        self.db_run(move |inv| {
+            let removed = match remove {
+                None => Ok(None),
+                Some(None) => agent.remove_all().map(|_| Some("Removed every key from the agent".to_string())),
+                Some(Some(fp)) => {
+                    let filter = crate::inventory::KeyFilter { search: Some(fp.clone()), ..Default::default() };
+                    match inv.list_keys(&filter).map(|v| v.into_iter().find(|k| k.fingerprint_sha256 == fp)) {
+                        Ok(Some(k)) => agent.remove(&k).map(|_| Some(format!("Removed {} from the agent", k.name))),
+                        Ok(None) => Ok(Some("That key is not in the inventory; use ssh-add -d".to_string())),
+                        Err(e) => Ok(Some(e.to_string())),
+                    }
+                }
+            };
+            let list = agent.list(inv).map_err(|e| e.to_string());
+            Box::new(move |app: &mut KeyshelfApp| {
+                app.agent.loading = false;
+                match removed {
+                    Ok(Some(text)) => app.info(text),
+                    Ok(None) => {}
+                    Err(e) => app.error(e.to_string()),
+                }
+                app.details.held = super::agent_view::held(&list);
+                app.agent.keys = Some(list);
+            })
+        });
+    }
+
+    /// Reads whether the managed ssh config is on, for Settings.
+    pub(super) fn load_ssh_config_status(&mut self) {
+        use crate::ssh_config::{SETTING_ENABLED, SETTING_USER_CONFIG};
+        self.db_run(move |inv| {
+            let r = (|| {
+                Ok(super::ssh_config_view::ManagedStatus {
+                    enabled: inv.setting(SETTING_ENABLED)?.as_deref() == Some("1"),
+                    user_config: inv.setting(SETTING_USER_CONFIG)?.map(PathBuf::from),
+                })
+            })()
+            .map_err(|e: crate::inventory::InventoryError| e.to_string());
+            Box::new(move |app: &mut KeyshelfApp| app.ssh_config_status = Some(r))
+        });
+    }
+
+    /// Opens the managed ssh config preview: for the config it is on for, else the SSH
+    /// folder's `config`.
+    fn open_ssh_config(&mut self) {
+        use crate::ssh_config::{SETTING_ENABLED, SETTING_USER_CONFIG};
+        let default = self.ssh_dir.as_ref().map(|d| d.join("config"));
+        let enabled = matches!(&self.ssh_config_status, Some(Ok(s)) if s.enabled);
+        self.dialog = Some(Dialog::SshConfig(super::ssh_config_view::SshConfigDialog::new(enabled)));
+        self.db_run(move |inv| {
+            let r = (|| {
+                let setting = |k| inv.setting(k).map_err(|e| e.to_string());
+                let on = setting(SETTING_ENABLED)?.as_deref() == Some("1");
+                let config = match setting(SETTING_USER_CONFIG)? {
+                    Some(c) if on => PathBuf::from(c),
+                    _ => default.ok_or_else(|| "cannot find your home folder".to_string())?,
+                };
+                crate::ssh_config::plan(inv, &config).map_err(|e| e.to_string())
+            })();
+            Box::new(move |app: &mut KeyshelfApp| {
+                if let Some(Dialog::SshConfig(d)) = &mut app.dialog {
+                    d.planned(r);
+                }
+            })
+        });
+    }
+
     /// Scans the folder the SSH import dialog names, on the inventory's thread (it also
     /// looks every key up there).
     fn scan_ssh_dir(&mut self) {
         let Some(Dialog::SshImport(d)) = &mut self.dialog else { return };
         let Some(dir) = d.start_scan() else { return };
         self.db_run(move |inv| {
-            let r = crate::ssh_dir::scan(&dir, &crate::ssh_dir::ScanOptions::default())
+            let scan = crate::ssh_dir::scan(&dir, &crate::ssh_dir::ScanOptions::default())
                 .map_err(|e| e.to_string())
                 .and_then(|mut s| s.look_up(inv).map(|_| s).map_err(|e| e.to_string()));
+            let config = dir.join("config");
+            let aliases = if config.exists() {
+                crate::ssh_config::aliases(&config, None).map(|(a, _)| a).map_err(|e| e.to_string())
+            } else {
+                Ok(Vec::new())
+            };
+            let scanned = super::ssh_import::Scanned { scan, config, aliases };
             Box::new(move |app: &mut KeyshelfApp| {
                 if let Some(Dialog::SshImport(d)) = &mut app.dialog {
-                    d.scanned(r);
+                    d.scanned(scanned);
                 }
             })
         });
@@ -597,19 +730,36 @@ impl KeyshelfApp {
     /// Imports the ticked keys through the same core call as `keyshelf scan --import`.
     fn import_scanned(&mut self, req: super::ssh_import::SshImportRequest) {
         let fingerprints: Vec<String> = req.keys.iter().map(|k| k.fingerprint_sha256().to_string()).collect();
-        let (keys, account) = (req.keys, req.account);
+        let (keys, account, hosts_from) = (req.keys, req.account, req.hosts_from);
         self.write_all(
-            move |inv| crate::ssh_dir::import(inv, &keys, account.as_deref()),
+            move |inv| {
+                let keys = crate::ssh_dir::import(inv, &keys, account.as_deref())?;
+                // Keys first, so that the hosts can be bound to them; ssh -G resolves each
+                // alias (a few at a time).
+                let hosts = hosts_from.map(|config| {
+                    let ssh = crate::remote::SshCommand::from_env().map_err(|e| e.to_string())?;
+                    crate::ssh_config::import_hosts(inv, &ssh, &config).map(|(h, _)| h).map_err(|e| e.to_string())
+                });
+                Ok((keys, hosts))
+            },
             move |app, r| {
+                let (r, hosts) = match r {
+                    Ok((k, h)) => (Ok(k), h),
+                    Err(e) => (Err(e), None),
+                };
                 let r = r.map(|o| fingerprints.into_iter().zip(o).collect::<Vec<_>>());
                 if let Ok(o) = &r {
                     let new = o.iter().filter(|(_, x)| x.imported_name().is_some()).count();
                     let failed = o.iter().filter(|(_, x)| matches!(x, ImportOutcome::Failed { .. })).count();
-                    let text = match (new, failed) {
+                    let mut text = match (new, failed) {
                         (1, 0) => "Imported 1 key pair from the SSH folder".to_string(),
                         (n, 0) => format!("Imported {n} key pairs from the SSH folder"),
                         (n, f) => format!("Imported {n} key pairs from the SSH folder; {f} failed (see the dialog)"),
                     };
+                    if let Some(Ok(h)) = &hosts {
+                        let added = h.iter().filter(|x| x.status == crate::ssh_config::ImportStatus::Added).count();
+                        text.push_str(&format!(", and added {added} host{}", if added == 1 { "" } else { "s" }));
+                    }
                     if failed > 0 {
                         app.error(text);
                     } else {
@@ -617,7 +767,7 @@ impl KeyshelfApp {
                     }
                 }
                 if let Some(Dialog::SshImport(d)) = &mut app.dialog {
-                    d.imported(r);
+                    d.imported(r, hosts);
                 }
             },
         );
@@ -722,4 +872,12 @@ impl KeyshelfApp {
             Box::new(move |app: &mut KeyshelfApp| app.activity.loaded(filter, generation, rows)) as Apply
         });
     }
+}
+
+/// Rewrites the managed ssh config after a change, when the user turned it on; a
+/// warning when that failed (the change itself is saved).
+fn refresh_managed_config(inv: &Inventory) -> Option<String> {
+    crate::ssh_config::refresh_managed_config(inv)
+        .err()
+        .map(|e| format!("Saved, but the managed ssh config was not updated: {e}"))
 }

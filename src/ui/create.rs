@@ -251,6 +251,8 @@ pub struct PrivateKeyDialog {
     pub typed_path: String,
     pub saving: bool,
     pub saved_to: Option<PathBuf>,
+    /// The inventory knows where it was saved (the agent loads it from there).
+    pub path_recorded: bool,
     pub error: Option<String>,
     confirm_discard: bool,
     pub dialog_unavailable: bool,
@@ -272,6 +274,7 @@ impl PrivateKeyDialog {
             typed_path: typed,
             saving: false,
             saved_to: None,
+            path_recorded: false,
             error: None,
             confirm_discard: false,
             dialog_unavailable: false,
@@ -406,6 +409,13 @@ impl PrivateKeyDialog {
                 if ui.add_enabled(enabled, egui::Button::new(RichText::new("Save private key…").strong())).clicked() {
                     self.error = None;
                     cmds.push(Command::SavePrivateKey { path: None, overwrite: true });
+                }
+                let agent = ui
+                    .add_enabled(self.path_recorded, egui::Button::new("Add to agent for 1 hour"))
+                    .on_hover_text("ssh can then use it without asking for its passphrase for an hour")
+                    .on_disabled_hover_text("Save the private key first: the agent loads it from its file");
+                if agent.clicked() {
+                    cmds.push(Command::AgentAdd { key: self.key_id, lifetime: Some(3600), confirm: false });
                 }
                 if self.saving {
                     ui.spinner();

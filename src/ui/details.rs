@@ -40,6 +40,10 @@ pub struct DetailsState {
     tag_error: Option<String>,
     extras: Option<Extras>,
     bind_host: Option<String>,
+    /// Fingerprints the ssh-agent held when last asked.
+    pub held: std::collections::HashSet<String>,
+    /// "Ask before each use" in the Add to agent menu.
+    pub agent_confirm: bool,
 }
 
 impl DetailsState {
@@ -200,6 +204,15 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds
                     Some(Err(e)) => ui.colored_label(ui.visuals().warn_fg_color, e.as_str()),
                     None => ui.spinner(),
                 };
+                ui.horizontal(|ui| {
+                    super::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds);
+                    if st.held.contains(&k.fingerprint_sha256) {
+                        ui.label("In the agent");
+                        if ui.small_button("Remove from agent").clicked() {
+                            cmds.push(Command::AgentRemove(Some(k.fingerprint_sha256.clone())));
+                        }
+                    }
+                });
             }
             _ if k.origin == Origin::Generated => warn_text(ui, "Private key not saved (Keyshelf never stores it)"),
             _ => {

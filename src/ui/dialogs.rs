@@ -22,6 +22,7 @@ pub enum Dialog {
     ResetKey(ResetKeyDialog),
     Rotate(super::remote_view::RotateDialog),
     SshImport(super::ssh_import::SshImportDialog),
+    SshConfig(super::ssh_config_view::SshConfigDialog),
     Notice(Notice),
     Confirm(Confirm),
 }

@@ -7,6 +7,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod activity;
+mod agent_view;
 mod app;
 mod command;
 mod command_handling;
@@ -28,6 +29,7 @@ mod remote_run;
 mod remote_view;
 mod settings;
 mod sidebar;
+mod ssh_config_view;
 mod ssh_import;
 mod widgets;
 mod worker;

@@ -19,6 +19,10 @@ impl KeyshelfApp {
             RemoteAction::Rotate { old, new, hosts, .. } => {
                 format!("Rotate {} to {} on {}", key(old), key(new), n(hosts.len()))
             }
+            RemoteAction::AgentAdd { key: k, lifetime, .. } => match lifetime {
+                Some(s) => format!("Add {} to the agent for {}", key(k), super::agent_view::spoken_seconds(*s)),
+                None => format!("Add {} to the agent", key(k)),
+            },
         }
     }
 
@@ -54,6 +58,17 @@ impl KeyshelfApp {
             RemoteAction::ResetKey { host, .. } if failed == 0 && error.is_none() => Some(host.clone()),
             _ => None,
         };
+        if matches!(run.action, RemoteAction::AgentAdd { .. }) {
+            // Nothing in the inventory changed; what the agent holds did.
+            let failed = if failed == 0 { None } else { Some(format!("{title}: it failed")) };
+            if let Some(e) = error.or(failed) {
+                self.error(e);
+            } else {
+                self.info(format!("{title}: done"));
+            }
+            self.agent_run(None);
+            return;
+        }
         self.write_all(
             |_| Ok(()),
             move |app, _| {

@@ -18,13 +18,45 @@ use crate::remote::{self, Audit, HostOutcome, Progress, Prompts, Remote, Ssh, Ss
 /// What to do on servers. Key pairs by id, hosts by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteAction {
-    Deploy { key: i64, hosts: Vec<String> },
-    Undeploy { key: i64, hosts: Vec<String>, force: bool },
-    Check { hosts: Vec<String> },
-    Audit { host: String, import: bool },
-    ResetKey { host: String, key: i64 },
-    Rotate { old: i64, new: i64, hosts: Vec<String>, delete_old: bool },
+    Deploy {
+        key: i64,
+        hosts: Vec<String>,
+    },
+    Undeploy {
+        key: i64,
+        hosts: Vec<String>,
+        force: bool,
+    },
+    Check {
+        hosts: Vec<String>,
+    },
+    Audit {
+        host: String,
+        import: bool,
+    },
+    ResetKey {
+        host: String,
+        key: i64,
+    },
+    Rotate {
+        old: i64,
+        new: i64,
+        hosts: Vec<String>,
+        delete_old: bool,
+    },
+    /// Adds a key pair's private key to the ssh-agent (`socket`: None for
+    /// `SSH_AUTH_SOCK`). Not a server, but ssh-add asks for the passphrase the same way
+    /// ssh does, so it runs (and asks) in the same window, as one row.
+    AgentAdd {
+        key: i64,
+        lifetime: Option<u32>,
+        confirm: bool,
+        socket: Option<PathBuf>,
+    },
 }
+
+/// The one row of an agent run.
+pub const AGENT_ROW: &str = "ssh-agent";
 
 impl RemoteAction {
     /// The hosts it works on, in the order shown.
@@ -35,6 +67,7 @@ impl RemoteAction {
             | RemoteAction::Check { hosts }
             | RemoteAction::Rotate { hosts, .. } => hosts.clone(),
             RemoteAction::Audit { host, .. } | RemoteAction::ResetKey { host, .. } => vec![host.clone()],
+            RemoteAction::AgentAdd { .. } => vec![AGENT_ROW.to_string()],
         }
     }
 
@@ -46,7 +79,7 @@ impl RemoteAction {
             | RemoteAction::Undeploy { hosts: h, .. }
             | RemoteAction::Check { hosts: h }
             | RemoteAction::Rotate { hosts: h, .. } => *h = hosts,
-            RemoteAction::Audit { .. } | RemoteAction::ResetKey { .. } => {}
+            RemoteAction::Audit { .. } | RemoteAction::ResetKey { .. } | RemoteAction::AgentAdd { .. } => {}
         }
         a
     }
@@ -322,6 +355,30 @@ fn work(
                 o.hosts.retain(|h| hosts.contains(h));
                 remote::rotate(&mut inv, &r, &o, &n, *delete_old, &progress).map(|(v, _)| v).map_err(|e| e.to_string())
             }),
+            RemoteAction::AgentAdd { key: k, lifetime, confirm, socket } => {
+                progress(Progress::Started(AGENT_ROW.to_string()));
+                let agent = match socket {
+                    Some(s) => crate::agent::Agent::at(s, r.ssh.prompts.clone()),
+                    None => crate::agent::Agent::new(r.ssh.prompts.clone()),
+                };
+                let lifetime = lifetime.map(crate::agent::Lifetime::from_seconds).transpose();
+                let o = key(&inv, *k).and_then(|k| {
+                    let lifetime = lifetime.map_err(|e| e.to_string())?;
+                    let options = crate::agent::AddOptions { lifetime, confirm: *confirm };
+                    agent.add(&k, &options).map_err(|e| e.to_string())?;
+                    let until = match lifetime {
+                        Some(l) => format!("for {}", super::agent_view::spoken_seconds(l.seconds())),
+                        None => "until it is removed or the agent stops".to_string(),
+                    };
+                    let ask = if *confirm { "; each use asks first" } else { "" };
+                    Ok(format!("{} is in the agent {until}{ask}", k.name))
+                });
+                let outcome = match o {
+                    Ok(message) => HostOutcome { host: AGENT_ROW.into(), ok: true, status: "added".into(), message },
+                    Err(message) => HostOutcome { host: AGENT_ROW.into(), ok: false, status: "failed".into(), message },
+                };
+                Ok(vec![outcome])
+            }
             RemoteAction::Audit { host, import } => {
                 progress(Progress::Started(host.clone()));
                 let res = remote::audit(&inv, &r, host).map_err(|e| e.to_string()).and_then(|mut a| {

@@ -144,10 +144,11 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
                 .filter(|(_, s)| matches!(s, HostState::Done(o) if !o.ok) || matches!(s, HostState::Waiting))
                 .map(|(h, _)| h.clone())
                 .collect();
-            if !failed.is_empty()
-                && !matches!(run.action, RemoteAction::Audit { .. })
-                && ui.button(format!("Retry {}", hosts(failed.len()))).clicked()
-            {
+            let retry = match run.action {
+                RemoteAction::AgentAdd { .. } => "Try again".to_string(),
+                _ => format!("Retry {}", hosts(failed.len())),
+            };
+            if !failed.is_empty() && !matches!(run.action, RemoteAction::Audit { .. }) && ui.button(retry).clicked() {
                 cmds.push(Command::RetryRemote { hosts: failed, accept_new: run.accept_new });
             }
             if let (Some(a), RemoteAction::Audit { host, import: false }) = (&run.audit, &run.action) {

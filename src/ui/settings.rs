@@ -63,7 +63,15 @@ fn row(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui)) {
     });
 }
 
-pub fn show(ui: &mut Ui, st: &mut SettingsState, db_path: Option<&Path>, askpass: Option<&Path>) {
+pub fn show(
+    ui: &mut Ui,
+    st: &mut SettingsState,
+    db_path: Option<&Path>,
+    askpass: Option<&Path>,
+    agent: &super::agent_view::AgentState,
+    ssh_config: Option<&Result<super::ssh_config_view::ManagedStatus, String>>,
+    cmds: &mut Vec<super::command::Command>,
+) {
     let loaded = st.loaded.get_or_insert_with(load);
     ui.heading("Settings");
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
@@ -121,6 +129,10 @@ pub fn show(ui: &mut Ui, st: &mut SettingsState, db_path: Option<&Path>, askpass
         row(ui, "Hosts at a time", |ui| {
             ui.label(format!("{}", crate::remote::Remote::DEFAULT_PARALLEL));
         });
+        section(ui, "Managed ssh config");
+        super::ssh_config_view::section(ui, ssh_config, cmds);
+        section(ui, "ssh-agent");
+        super::agent_view::section(ui, agent, cmds);
         section(ui, "Inventory");
         row(ui, "File", |ui| match db_path {
             Some(p) => {

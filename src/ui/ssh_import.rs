@@ -12,7 +12,16 @@ use super::command::Command;
 use super::create::account_row;
 use super::model::{shorten_fingerprint, Model};
 use super::widgets::{error_text, warn_text};
+use crate::ssh_config::{Alias, ImportedAlias};
 use crate::ssh_dir::{FoundKey, ImportOutcome, Scan};
+
+/// What the scan found: the keys, and the concrete host aliases of the folder's `config`
+/// (with the inventory's host names, to say which are there already).
+pub struct Scanned {
+    pub scan: Result<Scan, String>,
+    pub config: PathBuf,
+    pub aliases: Result<Vec<Alias>, String>,
+}
 
 pub struct SshImportDialog {
     /// The folder to scan, as typed.
@@ -25,6 +34,12 @@ pub struct SshImportDialog {
     importing: bool,
     /// What the last import did, per ticked key.
     outcomes: Option<Vec<(String, ImportOutcome)>>,
+    /// The folder's ssh config and its aliases (None: not read yet).
+    config: Option<(PathBuf, Result<Vec<Alias>, String>)>,
+    /// Add the config's hosts too.
+    pub with_hosts: bool,
+    /// What the host import did.
+    host_outcomes: Option<Result<Vec<ImportedAlias>, String>>,
 }
 
 /// What the user confirmed.
@@ -32,6 +47,8 @@ pub struct SshImportDialog {
 pub struct SshImportRequest {
     pub keys: Vec<FoundKey>,
     pub account: Option<String>,
+    /// The ssh config whose hosts to add (after the keys, so that they can be bound).
+    pub hosts_from: Option<PathBuf>,
 }
 
 impl SshImportDialog {
@@ -45,6 +62,9 @@ impl SshImportDialog {
             show_skipped: false,
             importing: false,
             outcomes: None,
+            config: None,
+            with_hosts: true,
+            host_outcomes: None,
         }
     }
 
@@ -59,33 +79,52 @@ impl SshImportDialog {
     }
 
     /// A scan landed: keys not in the inventory yet are ticked.
-    pub fn scanned(&mut self, r: Result<Scan, String>) {
+    pub fn scanned(&mut self, s: Scanned) {
         self.scanning = false;
-        self.ticks = match &r {
+        self.ticks = match &s.scan {
             Ok(s) => s.keys.iter().map(|k| k.in_inventory.is_empty()).collect(),
             Err(_) => Vec::new(),
         };
-        self.scan = Some(r);
+        self.scan = Some(s.scan);
+        self.with_hosts = matches!(&s.aliases, Ok(a) if !a.is_empty());
+        self.config = Some((s.config, s.aliases));
     }
 
     /// The import landed (`Err`: nothing was imported).
-    pub fn imported(&mut self, r: Result<Vec<(String, ImportOutcome)>, String>) {
+    pub fn imported(
+        &mut self,
+        keys: Result<Vec<(String, ImportOutcome)>, String>,
+        hosts: Option<Result<Vec<ImportedAlias>, String>>,
+    ) {
         self.importing = false;
-        match r {
+        match keys {
             Ok(o) => self.outcomes = Some(o),
             Err(e) => self.scan = Some(Err(format!("Nothing was imported: {e}"))),
         }
+        self.host_outcomes = hosts;
     }
 
     pub fn busy(&self) -> bool {
         self.scanning || self.importing
     }
 
+    fn hosts_to_add(&self) -> Option<PathBuf> {
+        match &self.config {
+            Some((config, Ok(a))) if self.with_hosts && !a.is_empty() => Some(config.clone()),
+            _ => None,
+        }
+    }
+
     fn request(&self) -> Option<SshImportRequest> {
         let Some(Ok(scan)) = &self.scan else { return None };
         let keys: Vec<FoundKey> =
             scan.keys.iter().zip(&self.ticks).filter(|(_, t)| **t).map(|(k, _)| k.clone()).collect();
-        (!keys.is_empty()).then(|| SshImportRequest { keys, account: self.account.clone() })
+        let hosts_from = self.hosts_to_add();
+        (!keys.is_empty() || hosts_from.is_some()).then(|| SshImportRequest {
+            keys,
+            account: self.account.clone(),
+            hosts_from,
+        })
     }
 
     /// Draws the dialog; returns true when it should close.
@@ -149,14 +188,19 @@ impl SshImportDialog {
                     }
                 }
             }
+            self.hosts_section(ui);
             ui.separator();
             let count = self.ticks.iter().filter(|t| **t).count();
+            let hosts = self.hosts_to_add().is_some();
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let label = match count {
-                    1 => "Import 1 key pair".to_string(),
-                    n => format!("Import {n} key pairs"),
+                let label = match (count, hosts) {
+                    (0, true) => "Add the hosts".to_string(),
+                    (1, false) => "Import 1 key pair".to_string(),
+                    (1, true) => "Import 1 key pair and the hosts".to_string(),
+                    (n, false) => format!("Import {n} key pairs"),
+                    (n, true) => format!("Import {n} key pairs and the hosts"),
                 };
-                let can = count > 0 && !self.busy() && self.outcomes.is_none();
+                let can = (count > 0 || hosts) && !self.busy() && self.outcomes.is_none();
                 if ui.add_enabled(can, egui::Button::new(label)).clicked() {
                     if let Some(req) = self.request() {
                         self.importing = true;
@@ -174,6 +218,53 @@ impl SshImportDialog {
             });
         });
         (modal.should_close() && !self.importing) || close
+    }
+}
+
+impl SshImportDialog {
+    /// The hosts of the folder's ssh config: how many, and, once added, what happened.
+    fn hosts_section(&mut self, ui: &mut egui::Ui) {
+        let Some((config, aliases)) = &self.config else { return };
+        ui.add_space(6.0);
+        match aliases {
+            Err(e) => warn_text(ui, &format!("The hosts of {} cannot be read: {e}", config.display())),
+            Ok(a) if a.is_empty() => {
+                ui.weak(format!("{} names no hosts (Host lines without patterns).", config.display()));
+            }
+            Ok(a) => {
+                let names: Vec<&str> = a.iter().map(|x| x.name.as_str()).collect();
+                let label = format!(
+                    "Also add the {} host{} of {} (as ssh -G resolves them; each bound to its IdentityFile's key                      pair)",
+                    a.len(),
+                    if a.len() == 1 { "" } else { "s" },
+                    config.display()
+                );
+                ui.add_enabled(self.outcomes.is_none(), egui::Checkbox::new(&mut self.with_hosts, label));
+                ui.add(egui::Label::new(RichText::new(names.join(", ")).weak()).wrap());
+            }
+        }
+        match &self.host_outcomes {
+            None => {}
+            Some(Err(e)) => error_text(ui, &format!("The hosts were not added: {e}")),
+            Some(Ok(done)) => {
+                egui::ScrollArea::vertical().id_salt("ssh-import-hosts").max_height(120.0).show(ui, |ui| {
+                    for h in done {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(RichText::new(&h.alias).strong());
+                            let text = match &h.bound_key {
+                                Some(k) => format!("{}: {} (bound to {k})", h.status.as_str(), h.message),
+                                None => format!("{}: {}", h.status.as_str(), h.message),
+                            };
+                            if h.status == crate::ssh_config::ImportStatus::Failed {
+                                error_text(ui, &text);
+                            } else {
+                                ui.label(text);
+                            }
+                        });
+                    }
+                });
+            }
+        }
     }
 }
 

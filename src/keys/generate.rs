@@ -73,7 +73,8 @@ impl PrivateFormat {
         self.check_passphrase(passphrase)
     }
 
-    fn check_passphrase(self, passphrase: Option<&str>) -> Result<(), KeyError> {
+    /// Checks a passphrase choice: not empty, and only for formats that take one.
+    pub fn check_passphrase(self, passphrase: Option<&str>) -> Result<(), KeyError> {
         match passphrase {
             Some("") => Err(KeyError::EmptyPassphrase),
             Some(_) if !self.takes_passphrase() => Err(KeyError::PassphraseNeedsOpenssh(self.label())),

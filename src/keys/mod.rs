@@ -23,7 +23,7 @@ pub use info::{
 pub use parse::{
     parse_authorized_line, parse_bulk, parse_key, BulkEntry, BulkLineError, KeySource, ParsedKey, MAX_SINGLE_KEY_BYTES,
 };
-pub use private::{convert, PrivateKeyFile};
+pub use private::{convert, Conversion, Converted, PrivateKeyFile};
 
 use std::fmt;
 
@@ -141,6 +141,8 @@ pub enum KeyError {
     /// A private key file holds another key than the key pair it was read for.
     #[error("the private key file holds the key {found}, not {expected}")]
     KeyMismatch { expected: String, found: String },
+    #[error("{} already exists; a converted key is never written over a file: choose another name", .0.display())]
+    OutExists(std::path::PathBuf),
     #[error("cannot read {}: {source}", path.display())]
     Read { path: std::path::PathBuf, source: std::io::Error },
     #[error("the passphrase is empty")]

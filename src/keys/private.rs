@@ -314,3 +314,59 @@ pub(crate) fn dsa_keypair(public: &DsaPublicKey, x: &[u8]) -> Result<KeypairData
     let key = PrivateKey::from_bytes(&whole).map_err(|e| err(format!("unusable DSA key ({e})")))?;
     Ok(key.key_data().clone())
 }
+
+/// Converting a key pair's private key file: everything the app or the CLI has to say.
+#[derive(Debug, Clone, Copy)]
+pub struct Conversion<'a> {
+    /// The private key file to read; it is only read.
+    pub source: &'a Path,
+    /// Opens `source` if it is encrypted.
+    pub passphrase: Option<&'a str>,
+    /// The key pair's `SHA256:` fingerprint: `source` must hold that key.
+    pub fingerprint: &'a str,
+    /// Written with the key when `source` holds no comment (PEM files hold none).
+    pub comment: &'a str,
+    pub format: PrivateFormat,
+    /// Protects the new file (OpenSSH and PPK only).
+    pub new_passphrase: Option<&'a str>,
+    /// The new file: written with mode 0600 from the first byte, never over a file.
+    pub out: &'a Path,
+}
+
+/// What a finished [`Conversion`] read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Converted {
+    /// The source's format: "OpenSSH", "PKCS#8 PEM", "PuTTY PPK v2", ...
+    pub from_format: &'static str,
+    /// Whether the source was protected by a passphrase.
+    pub was_encrypted: bool,
+}
+
+impl Conversion<'_> {
+    /// Reads, checks and writes. Everything that can be refused (format and passphrase
+    /// choice, an existing `out`) is refused before the source is read; a wrong
+    /// passphrase or another key in `source` leaves no file behind.
+    pub fn run(&self) -> Result<Converted, KeyError> {
+        self.format.check_passphrase(self.new_passphrase)?;
+        if self.passphrase == Some("") {
+            return Err(KeyError::EmptyPassphrase);
+        }
+        if std::fs::symlink_metadata(self.out).is_ok() {
+            return Err(KeyError::OutExists(self.out.to_path_buf()));
+        }
+        let mut key = PrivateKeyFile::read(self.source, self.passphrase)?;
+        let found = key.fingerprint();
+        if found != self.fingerprint {
+            return Err(KeyError::KeyMismatch { expected: self.fingerprint.to_string(), found });
+        }
+        if key.comment().is_empty() {
+            key.set_comment(self.comment);
+        }
+        let text = key.encode(self.format, self.new_passphrase)?;
+        match crate::secure_file::write_secret(self.out, text.as_bytes(), false) {
+            Err(crate::secure_file::SecureFileError::Exists(p)) => Err(KeyError::OutExists(p)),
+            other => other.map_err(KeyError::from),
+        }?;
+        Ok(Converted { from_format: key.format(), was_encrypted: key.was_encrypted() })
+    }
+}

@@ -332,7 +332,7 @@ fn hmac_tag<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Result<V
 
 fn decrypt(key: &[u8], iv: &[u8], buf: &mut [u8]) -> Result<(), KeyError> {
     cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
-        .map_err(|e| bad(e))?
+        .map_err(bad)?
         .decrypt_padded_mut::<NoPadding>(buf)
         .map_err(|_| bad("its encrypted private part is not a whole number of AES blocks"))?;
     Ok(())
@@ -373,7 +373,7 @@ pub(crate) fn read_private(text: &str, passphrase: Option<&str>) -> Result<(Priv
     let public = public_key(&file)?;
     let blob = open(&file, passphrase)?;
     let data = keypair(public.key_data(), &blob)?;
-    let key = PrivateKey::new(data, file.comment).map_err(|e| bad(e))?;
+    let key = PrivateKey::new(data, file.comment).map_err(bad)?;
     Ok((key, file.version, file.encrypted))
 }
 

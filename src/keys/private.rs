@@ -370,3 +370,121 @@ impl Conversion<'_> {
         Ok(Converted { from_format: key.format(), was_encrypted: key.was_encrypted() })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{GeneratedKey, KeyKind, KeySpec};
+
+    /// A throwaway P-521 key from `ssh-keygen -t ecdsa -b 521 -N ""` whose scalar has a
+    /// leading zero byte OpenSSH left out (65 bytes): ssh-key alone cannot read it.
+    const P521_SHORT: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAArAAAABNlY2RzYS
+1zaGEyLW5pc3RwNTIxAAAACG5pc3RwNTIxAAAAhQQAq0B8KTDV6sXYritnavq20M2XPkd6
+SSP2ftRBphKqEPEJCA12S556tqYQVdaz/1LOuYPgHh0bkuxs52N8qP3n/AwB1R/MIaK6mM
+ajIwjfID9RuXEZwhnSPiRCdKOWLhooOHhl1sfps4bBd7voTtKEaEbLdufTuIBy7lf4kGp7
+ymW3EZAAAAEIlgkMRZYJDEUAAAATZWNkc2Etc2hhMi1uaXN0cDUyMQAAAAhuaXN0cDUyMQ
+AAAIUEAKtAfCkw1erF2K4rZ2r6ttDNlz5Hekkj9n7UQaYSqhDxCQgNdkueeramEFXWs/9S
+zrmD4B4dG5LsbOdjfKj95/wMAdUfzCGiupjGoyMI3yA/UblxGcIZ0j4kQnSjli4aKDh4Zd
+bH6bOGwXe76E7ShGhGy3bn07iAcu5X+JBqe8pltxGQAAAAQUzQUwpwXQpKaRO4QgzRa2jD
+BFn7U2t6P3+e+TlpQytOc1lAAjOLNfetNZ77ki322/tzdP1boLUL2bWLoFkiojKdAAAABX
+Nob3J0AQIDBAUG
+-----END OPENSSH PRIVATE KEY-----
+";
+    /// `ssh-keygen -l` of its public key.
+    const P521_SHORT_FP: &str = "SHA256:w7IIF4rtL7woE79yHX8nsuELsbhdj74qlGC/QLHOjf8";
+
+    #[test]
+    fn an_ecdsa_key_with_a_short_scalar_converts() {
+        assert!(PrivateKey::from_openssh(P521_SHORT).is_err(), "ssh-key reads it now: drop the workaround?");
+        let key = PrivateKeyFile::parse(P521_SHORT.as_bytes(), None).unwrap();
+        assert_eq!((key.fingerprint().as_str(), key.comment(), key.format()), (P521_SHORT_FP, "short", "OpenSSH"));
+        for format in [PrivateFormat::Ppk, PrivateFormat::OpenSsh, PrivateFormat::Pkcs8] {
+            let text = key.encode(format, None).unwrap();
+            let back = PrivateKeyFile::parse(text.as_bytes(), None).unwrap();
+            assert_eq!(back.fingerprint(), P521_SHORT_FP, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn every_format_reads_back_as_the_same_key() {
+        for (kind, bits) in [(KeyKind::Ed25519, None), (KeyKind::Ecdsa, Some(384)), (KeyKind::Rsa, Some(2048))] {
+            let generated = GeneratedKey::generate(KeySpec::new(kind, bits).unwrap(), "c").unwrap();
+            let fp = generated.info().fingerprint_sha256.clone();
+            for format in PrivateFormat::ALL {
+                if format == PrivateFormat::Pkcs1 && kind != KeyKind::Rsa {
+                    continue;
+                }
+                let pass = format.takes_passphrase().then_some("pw");
+                let text = generated.encode_private(format, pass).unwrap();
+                let what = format!("{kind} {format:?}");
+                if pass.is_some() {
+                    assert!(matches!(PrivateKeyFile::parse(text.as_bytes(), None), Err(KeyError::NeedsPassphrase)));
+                    let wrong = PrivateKeyFile::parse(text.as_bytes(), Some("wp"));
+                    assert!(matches!(wrong, Err(KeyError::WrongPassphrase)), "{what}: {wrong:?}");
+                }
+                let read = PrivateKeyFile::parse(text.as_bytes(), pass).unwrap();
+                assert_eq!(read.fingerprint(), fp, "{what}");
+                assert_eq!(read.was_encrypted(), pass.is_some(), "{what}");
+                // Written again in every other format, it is still the same key.
+                for to in PrivateFormat::ALL {
+                    if to == PrivateFormat::Pkcs1 && kind != KeyKind::Rsa {
+                        continue;
+                    }
+                    let again = read.encode(to, None).unwrap();
+                    assert_eq!(
+                        PrivateKeyFile::parse(again.as_bytes(), None).unwrap().fingerprint(),
+                        fp,
+                        "{what} to {to:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_readable_private_key_is_named() {
+        let cases: [(&str, &str); 4] = [
+            ("ssh-ed25519 AAAA x", "not a private key file"),
+            ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", "encrypted"),
+            ("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "not a private key block"),
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+                "legacy",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = PrivateKeyFile::parse(text.as_bytes(), None).unwrap_err().to_string();
+            assert!(e.contains(expected), "{text}: {e}");
+        }
+        // Debug output never shows the key.
+        let key = PrivateKeyFile::parse(P521_SHORT.as_bytes(), None).unwrap();
+        assert!(!format!("{key:?}").contains("private"), "{key:?}");
+    }
+
+    #[test]
+    fn conversion_checks_the_key_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("id");
+        std::fs::write(&source, P521_SHORT).unwrap();
+        let out = dir.path().join("id.ppk");
+        let mut c = Conversion {
+            source: &source,
+            passphrase: None,
+            fingerprint: "SHA256:other",
+            comment: "unused",
+            format: PrivateFormat::Ppk,
+            new_passphrase: Some("new"),
+            out: &out,
+        };
+        assert!(matches!(c.run(), Err(KeyError::KeyMismatch { .. })));
+        assert!(!out.exists());
+        c.fingerprint = P521_SHORT_FP;
+        let done = c.run().unwrap();
+        assert_eq!(done, Converted { from_format: "OpenSSH", was_encrypted: false });
+        let (key, _, encrypted) = ppk::read_private(&std::fs::read_to_string(&out).unwrap(), Some("new")).unwrap();
+        assert_eq!((key.fingerprint(HashAlg::Sha256).to_string().as_str(), encrypted), (P521_SHORT_FP, true));
+        assert!(matches!(c.run(), Err(KeyError::OutExists(_))));
+        assert_eq!(std::fs::read_to_string(&source).unwrap(), P521_SHORT);
+    }
+}

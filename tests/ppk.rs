@@ -27,6 +27,20 @@ fn puttygen_present() -> bool {
     panic!("these tests need puttygen: install putty-tools (apt-get install putty-tools), or set KEYSHELF_SKIP_PUTTY=1 to skip them");
 }
 
+/// A scratch folder with passphrase files, or `None` when the PuTTY tests are skipped.
+fn setup() -> Option<Files> {
+    puttygen_present().then(Files::new)
+}
+
+/// `args` as owned strings, then `FLAG BITS` when the type takes a size.
+fn with_size(args: &[&str], flag: &str, bits: Option<u32>) -> Vec<String> {
+    let mut v: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    if let Some(b) = bits {
+        v.extend([flag.to_string(), b.to_string()]);
+    }
+    v
+}
+
 /// The key types both tools make: (keyshelf/puttygen type, bits).
 const TYPES: [(&str, Option<u32>); 5] =
     [("ed25519", None), ("ecdsa", Some(256)), ("ecdsa", Some(384)), ("ecdsa", Some(521)), ("rsa", Some(2048))];
@@ -77,23 +91,20 @@ fn ssh_keygen_fp_of_line(env: &Env, line: &str) -> String {
 
 #[test]
 fn puttygen_reads_every_ppk_keyshelf_writes() {
-    if !puttygen_present() {
-        return;
-    }
-    let f = Files::new();
+    let Some(f) = setup() else { return };
     let env = &f.env;
     for (i, (kind, bits)) in TYPES.iter().enumerate() {
         for encrypted in [false, true] {
             let what = format!("{kind} {bits:?} encrypted={encrypted}");
             let name = format!("k{i}-{encrypted}");
             let out = env.path(&format!("{name}.ppk"));
-            let mut args = vec!["key", "create", &name, "--type", kind, "--format", "ppk", "--out", s(&out)];
-            let bits_text = bits.map(|b| b.to_string());
-            if let Some(b) = &bits_text {
-                args.extend(["--bits", b]);
-            }
+            let mut args = with_size(
+                &["key", "create", &name, "--type", kind, "--format", "ppk", "--out", s(&out)],
+                "--bits",
+                *bits,
+            );
             if encrypted {
-                args.extend(["--passphrase-file", s(&f.pass)]);
+                args.extend(["--passphrase-file".to_string(), s(&f.pass).to_string()]);
             }
             env.ok(&args);
             assert_eq!(mode(&out), 0o600, "{what}");
@@ -143,20 +154,17 @@ fn puttygen_reads_every_ppk_keyshelf_writes() {
 
 #[test]
 fn keyshelf_imports_and_converts_what_puttygen_writes() {
-    if !puttygen_present() {
-        return;
-    }
-    let f = Files::new();
+    let Some(f) = setup() else { return };
     let env = &f.env;
     for (i, (kind, bits)) in TYPES.iter().enumerate() {
         // One key per type, saved by PuTTYgen as v3 and v2, with and without a passphrase.
         let comment = format!("{kind}-from-puttygen");
         let original = env.path(&format!("p{i}.ppk"));
-        let mut args = vec!["-q", "-t", kind, "-C", &comment, "--new-passphrase", s(&f.empty), "-o", s(&original)];
-        let bits_text = bits.map(|b| b.to_string());
-        if let Some(b) = &bits_text {
-            args.extend(["-b", b]);
-        }
+        let args = with_size(
+            &["-q", "-t", kind, "-C", &comment, "--new-passphrase", s(&f.empty), "-o", s(&original)],
+            "-b",
+            *bits,
+        );
         tool_ok("puttygen", &args);
         let public = tool_ok("puttygen", [s(&original), "--old-passphrase", s(&f.empty), "-L"]);
         let expected = ssh_keygen_fp_of_line(env, &public);
@@ -225,10 +233,7 @@ fn snapshot(p: &Path) -> (Vec<u8>, u32) {
 
 #[test]
 fn key_convert_writes_what_other_tools_read_and_refuses_cleanly() {
-    if !puttygen_present() {
-        return;
-    }
-    let f = Files::new();
+    let Some(f) = setup() else { return };
     let env = &f.env;
     let new_pass = env.write("new-pass.txt", "a new one\n");
     let wrong = env.write("wrong.txt", "not it\n");
@@ -316,32 +321,11 @@ fn key_convert_writes_what_other_tools_read_and_refuses_cleanly() {
     env.ok(["key", "create", "ed", "--format", "ppk", "--passphrase-file", s(&f.pass), "--out", s(&ed)]);
     let ed_before = snapshot(&ed);
     let ed_openssh = env.path("ed.openssh");
-    let err = env.fails([
-        "key",
-        "convert",
-        "ed",
-        "--format",
-        "openssh",
-        "--out",
-        s(&ed_openssh),
-        "--passphrase-file",
-        s(&wrong),
-    ]);
+    let to_openssh = ["key", "convert", "ed", "--format", "openssh", "--out", s(&ed_openssh), "--passphrase-file"];
+    let err = env.fails(to_openssh.iter().chain(&[s(&wrong)]));
     assert!(err.contains("wrong passphrase"), "{err}");
     assert!(!ed_openssh.exists());
-    env.ok([
-        "key",
-        "convert",
-        "ed",
-        "--format",
-        "openssh",
-        "--out",
-        s(&ed_openssh),
-        "--passphrase-file",
-        s(&f.pass),
-        "--new-passphrase-file",
-        s(&new_pass),
-    ]);
+    env.ok(to_openssh.iter().chain(&[s(&f.pass), "--new-passphrase-file", s(&new_pass)]));
     let derived = tool_ok("ssh-keygen", ["-y", "-P", "a new one", "-f", s(&ed_openssh)]);
     assert_eq!(ssh_keygen_fp_of_line(env, &derived), key_fingerprint(env, "ed"));
     assert!(!tool("ssh-keygen", ["-y", "-P", "", "-f", s(&ed_openssh)]).status.success(), "it is encrypted");

@@ -62,7 +62,7 @@ const BLOCK: usize = 16;
 const MAC_KEY_LEN: usize = 32;
 
 fn bad(what: impl std::fmt::Display) -> KeyError {
-    KeyError::Import(format!("the PuTTY key file is not valid: {what}"))
+    KeyError::Import(format!("the PuTTY .ppk file is not valid: {what}"))
 }
 
 /// The Argon2 flavour and cost of a v3 file with a passphrase.

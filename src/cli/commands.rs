@@ -8,7 +8,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::output::{key_text, rfc3339, table, AccountJson, ActivityJson, HostJson, KeyJson};
-use super::{AccountCommand, Command, CreateArgs, HostCommand, ImportArgs, KeyCommand, ScopeArgs};
+use super::{AccountCommand, Command, ConvertArgs, CreateArgs, HostCommand, ImportArgs, KeyCommand, ScopeArgs};
 use crate::inventory::{
     parse_tag, Inventory, InventoryError, KeyEdit, KeyFilter, NewHost, NewKeyPair, Origin, Provider, Scope,
 };
@@ -285,6 +285,7 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
     match c {
         KeyCommand::Create(a) => create(open(db)?, a, out),
         KeyCommand::Import(a) => import(open(db)?, a, input, out),
+        KeyCommand::Convert(a) => convert(open(db)?, a, out),
         KeyCommand::List { scope: s, search, json } => {
             let inv = open(db)?;
             let filter = KeyFilter { account: s.account, region: s.region, search };
@@ -433,21 +434,21 @@ fn pub_path(out: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// The first line of a passphrase file, in memory wiped on drop.
+fn read_passphrase(file: Option<&Path>) -> Result<Option<Zeroizing<String>>> {
+    let Some(f) = file else { return Ok(None) };
+    let raw = Zeroizing::new(read_file(f)?);
+    let text = std::str::from_utf8(&raw).map_err(|_| CliError::Usage(format!("{} is not text", f.display())))?;
+    let first = text.lines().next().unwrap_or("");
+    Ok(Some(Zeroizing::new(first.to_string())))
+}
+
 fn create(mut inv: Inventory, a: CreateArgs, out: &mut dyn Write) -> Result<()> {
     // Everything that can be refused is checked before the (possibly slow) generation.
     let kind = KeyKind::parse(&a.key_type)?;
     let spec = KeySpec::new(kind, a.bits)?;
     let format = PrivateFormat::parse(&a.format)?;
-    let passphrase: Option<Zeroizing<String>> = match &a.passphrase_file {
-        None => None,
-        Some(f) => {
-            let raw = Zeroizing::new(read_file(f)?);
-            let text =
-                std::str::from_utf8(&raw).map_err(|_| CliError::Usage(format!("{} is not text", f.display())))?;
-            let first = text.lines().next().unwrap_or("");
-            Some(Zeroizing::new(first.to_string()))
-        }
-    };
+    let passphrase = read_passphrase(a.passphrase_file.as_deref())?;
     format.check(kind, passphrase.as_deref().map(String::as_str))?;
     let tag_list = tags(&a.tags)?;
     inv.check_new_key(&a.name, a.account.as_deref(), &a.region)?;
@@ -489,12 +490,62 @@ fn create(mut inv: Inventory, a: CreateArgs, out: &mut dyn Write) -> Result<()> 
     writeln!(out, "  Fingerprint: {}", k.fingerprint_sha256)?;
     writeln!(out, "  Private key: {} ({}, mode 0600)", saved.display(), format.label())?;
     writeln!(out, "  Public key:  {}", pub_file.display())?;
+    if format == PrivateFormat::Ppk {
+        writeln!(
+            out,
+            "  Note: ssh cannot read .ppk files; `keyshelf key convert {} --format openssh --out FILE` makes a copy it can.",
+            shell_word(&k.name)
+        )?;
+    }
     if format == PrivateFormat::Pkcs8 && kind == KeyKind::Ed25519 {
         writeln!(
             out,
             "  Note: OpenSSH 9.2 and older cannot read Ed25519 keys in PKCS#8; use --format openssh for ssh."
         )?;
     }
+    Ok(())
+}
+
+/// `key convert`: a copy of the key pair's private key file in another format.
+fn convert(inv: Inventory, a: ConvertArgs, out: &mut dyn Write) -> Result<()> {
+    let k = inv.resolve_key(&a.key, &scope(&a.scope))?;
+    let format = PrivateFormat::parse(&a.format)?;
+    let source = k.private_key_path.as_deref().map(PathBuf::from).ok_or_else(|| {
+        CliError::Usage(format!(
+            "Keyshelf does not know where the private key file of '{}' is (import it with `key import --file`)",
+            k.name
+        ))
+    })?;
+    let passphrase = read_passphrase(a.passphrase_file.as_deref())?;
+    let new_passphrase = read_passphrase(a.new_passphrase_file.as_deref())?;
+    let conversion = keys::Conversion {
+        source: &source,
+        passphrase: passphrase.as_deref().map(String::as_str),
+        fingerprint: &k.fingerprint_sha256,
+        comment: if k.comment.is_empty() { &k.name } else { &k.comment },
+        format,
+        new_passphrase: new_passphrase.as_deref().map(String::as_str),
+        out: &a.out,
+    };
+    let done = conversion.run().map_err(|e| match e {
+        KeyError::NeedsPassphrase => CliError::Usage(format!(
+            "{} is protected by a passphrase: give it with --passphrase-file F",
+            source.display()
+        )),
+        e => e.into(),
+    })?;
+    let saved = std::fs::canonicalize(&a.out).unwrap_or_else(|_| a.out.clone());
+    writeln!(out, "Converted the private key of {} to {}", k.name, format.label())?;
+    writeln!(
+        out,
+        "  From: {} ({}{})",
+        source.display(),
+        done.from_format,
+        if done.was_encrypted { ", with a passphrase" } else { "" }
+    )?;
+    let protected = if new_passphrase.is_some() { ", with a passphrase" } else { "" };
+    writeln!(out, "  To:   {} ({}{protected}, mode 0600)", saved.display(), format.label())?;
+    writeln!(out, "  Fingerprint: {}", k.fingerprint_sha256)?;
     Ok(())
 }
 

@@ -210,6 +210,8 @@ pub enum KeyCommand {
         #[arg(long)]
         unbind: bool,
     },
+    /// Save a copy of a key pair's private key file in another format (OpenSSH, PKCS#8, PKCS#1, PuTTY PPK)
+    Convert(ConvertArgs),
     /// Print or save the public key
     Export {
         key: String,
@@ -277,10 +279,10 @@ pub struct CreateArgs {
     /// RSA: 2048, 3072 (default) or 4096; ECDSA: 256 (default), 384 or 521
     #[arg(long)]
     pub bits: Option<u32>,
-    /// openssh, pkcs8 or pkcs1
+    /// openssh, pkcs8, pkcs1 or ppk (PuTTY)
     #[arg(long, default_value = "openssh")]
     pub format: String,
-    /// A file whose first line is the passphrase (OpenSSH format only)
+    /// A file whose first line is the passphrase (OpenSSH and PPK formats only)
     #[arg(long, value_name = "F")]
     pub passphrase_file: Option<PathBuf>,
     /// Defaults to the key pair's name
@@ -297,6 +299,26 @@ pub struct CreateArgs {
     /// Replace --out (and FILE.pub) if they exist
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The key pair (name, id or fingerprint) whose private key file is read
+    pub key: String,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// The new file (mode 0600); never replaces an existing file
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// openssh, pkcs8, pkcs1 or ppk (PuTTY)
+    #[arg(long)]
+    pub format: String,
+    /// A file whose first line opens the private key file, if it has a passphrase
+    #[arg(long, value_name = "F")]
+    pub passphrase_file: Option<PathBuf>,
+    /// A file whose first line protects the new file (openssh and ppk only)
+    #[arg(long, value_name = "F")]
+    pub new_passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -22,16 +22,21 @@ pub enum PrivateFormat {
     Pkcs8,
     /// PEM `BEGIN RSA PRIVATE KEY` (what AWS and Tencent Cloud hand out), RSA only.
     Pkcs1,
+    /// PuTTY's `.ppk` version 3 (PuTTY, WinSCP, FileZilla), optionally
+    /// passphrase-protected (aes256-cbc, Argon2id).
+    Ppk,
 }
 
 impl PrivateFormat {
-    pub const ALL: [PrivateFormat; 3] = [PrivateFormat::OpenSsh, PrivateFormat::Pkcs8, PrivateFormat::Pkcs1];
+    pub const ALL: [PrivateFormat; 4] =
+        [PrivateFormat::OpenSsh, PrivateFormat::Pkcs8, PrivateFormat::Pkcs1, PrivateFormat::Ppk];
 
     pub fn parse(s: &str) -> Result<PrivateFormat, KeyError> {
         match s.to_ascii_lowercase().as_str() {
             "openssh" => Ok(PrivateFormat::OpenSsh),
             "pkcs8" => Ok(PrivateFormat::Pkcs8),
             "pkcs1" => Ok(PrivateFormat::Pkcs1),
+            "ppk" => Ok(PrivateFormat::Ppk),
             _ => Err(KeyError::UnknownFormat(s.to_string())),
         }
     }
@@ -41,15 +46,23 @@ impl PrivateFormat {
             PrivateFormat::OpenSsh => "OpenSSH",
             PrivateFormat::Pkcs8 => "PKCS#8 PEM",
             PrivateFormat::Pkcs1 => "PKCS#1 PEM",
+            PrivateFormat::Ppk => "PuTTY PPK",
         }
     }
 
-    /// The usual file extension: none for OpenSSH (`id_ed25519`), `.pem` for PEM.
+    /// The usual file extension: none for OpenSSH (`id_ed25519`), `.pem` for PEM,
+    /// `.ppk` for PuTTY.
     pub fn extension(self) -> &'static str {
         match self {
             PrivateFormat::OpenSsh => "",
+            PrivateFormat::Ppk => "ppk",
             _ => "pem",
         }
+    }
+
+    /// Whether files of this format can be protected by a passphrase.
+    pub fn takes_passphrase(self) -> bool {
+        matches!(self, PrivateFormat::OpenSsh | PrivateFormat::Ppk)
     }
 
     /// Checks a format and passphrase choice before any slow work happens.
@@ -57,9 +70,14 @@ impl PrivateFormat {
         if self == PrivateFormat::Pkcs1 && kind != KeyKind::Rsa {
             return Err(KeyError::Pkcs1NeedsRsa(kind));
         }
+        self.check_passphrase(passphrase)
+    }
+
+    /// Checks a passphrase choice: not empty, and only for formats that take one.
+    pub fn check_passphrase(self, passphrase: Option<&str>) -> Result<(), KeyError> {
         match passphrase {
             Some("") => Err(KeyError::EmptyPassphrase),
-            Some(_) if self != PrivateFormat::OpenSsh => Err(KeyError::PassphraseNeedsOpenssh(self.label())),
+            Some(_) if !self.takes_passphrase() => Err(KeyError::PassphraseNeedsOpenssh(self.label())),
             _ => Ok(()),
         }
     }
@@ -135,60 +153,7 @@ impl GeneratedKey {
         passphrase: Option<&str>,
     ) -> Result<Zeroizing<String>, KeyError> {
         format.check(self.spec.kind, passphrase)?;
-        let enc = |e: &dyn std::fmt::Display| KeyError::Encode(e.to_string());
-        match format {
-            PrivateFormat::OpenSsh => match passphrase {
-                Some(p) => self
-                    .private
-                    .encrypt(&mut OsRng, p)
-                    .map_err(|e| enc(&e))?
-                    .to_openssh(LineEnding::LF)
-                    .map_err(|e| enc(&e)),
-                None => self.private.to_openssh(LineEnding::LF).map_err(|e| enc(&e)),
-            },
-            PrivateFormat::Pkcs8 => self.pkcs8_pem(),
-            PrivateFormat::Pkcs1 => match self.private.key_data() {
-                KeypairData::Rsa(kp) => {
-                    use rsa::pkcs1::EncodeRsaPrivateKey;
-                    rsa_private(kp)?.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).map_err(|e| enc(&e))
-                }
-                _ => Err(KeyError::Pkcs1NeedsRsa(self.spec.kind)),
-            },
-        }
-    }
-
-    fn pkcs8_pem(&self) -> Result<Zeroizing<String>, KeyError> {
-        let enc = |e: &dyn std::fmt::Display| KeyError::Encode(e.to_string());
-        let lf = pkcs8::LineEnding::LF;
-        match self.private.key_data() {
-            KeypairData::Rsa(kp) => rsa_private(kp)?.to_pkcs8_pem(lf).map_err(|e| enc(&e)),
-            KeypairData::Ecdsa(kp) => {
-                let secret = kp.private_key_bytes();
-                match kp {
-                    EcdsaKeypair::NistP256 { .. } => {
-                        p256::SecretKey::from_slice(secret).map_err(|e| enc(&e))?.to_pkcs8_pem(lf)
-                    }
-                    EcdsaKeypair::NistP384 { .. } => {
-                        p384::SecretKey::from_slice(secret).map_err(|e| enc(&e))?.to_pkcs8_pem(lf)
-                    }
-                    EcdsaKeypair::NistP521 { .. } => {
-                        p521::SecretKey::from_slice(secret).map_err(|e| enc(&e))?.to_pkcs8_pem(lf)
-                    }
-                }
-                .map_err(|e| enc(&e))
-            }
-            KeypairData::Ed25519(kp) => {
-                // PKCS#8 v1 (no embedded public key): OpenSSL 3.0 refuses the v2 form.
-                // `to_bytes` copies the secret out of ssh-key's (self-wiping) key: that
-                // copy is wiped on drop, and so is the one in `KeypairBytes` (the
-                // `ed25519` crate's `zeroize` feature, see Cargo.toml), which also wipes
-                // the DER it builds on the way to the (zeroizing) PEM.
-                let secret = Zeroizing::new(kp.private.to_bytes());
-                let bytes = ed25519_dalek::pkcs8::KeypairBytes { secret_key: *secret, public_key: None };
-                bytes.to_pkcs8_pem(lf).map_err(|e| enc(&e))
-            }
-            _ => Err(KeyError::Unsupported("PKCS#8")),
-        }
+        encode_private(&self.private, format, passphrase)
     }
 
     /// Writes the private key to `path` with mode 0600 from creation, atomically, and
@@ -219,6 +184,68 @@ impl GeneratedKey {
         let line = format!("{}\n", self.info().openssh);
         crate::secure_file::write_key_files(path, text.as_bytes(), public, line.as_bytes(), overwrite)?;
         Ok(())
+    }
+}
+
+/// Any private key (generated or read from a file) in `format`, protected by
+/// `passphrase` where the format allows one, in a buffer wiped on drop.
+pub(crate) fn encode_private(
+    key: &PrivateKey,
+    format: PrivateFormat,
+    passphrase: Option<&str>,
+) -> Result<Zeroizing<String>, KeyError> {
+    format.check_passphrase(passphrase)?;
+    let enc = |e: &dyn std::fmt::Display| KeyError::Encode(e.to_string());
+    match format {
+        PrivateFormat::OpenSsh => match passphrase {
+            Some(p) => key.encrypt(&mut OsRng, p).map_err(|e| enc(&e))?.to_openssh(LineEnding::LF).map_err(|e| enc(&e)),
+            None => key.to_openssh(LineEnding::LF).map_err(|e| enc(&e)),
+        },
+        PrivateFormat::Pkcs8 => pkcs8_pem(key.key_data()),
+        PrivateFormat::Pkcs1 => match key.key_data() {
+            KeypairData::Rsa(kp) => {
+                use rsa::pkcs1::EncodeRsaPrivateKey;
+                rsa_private(kp)?.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).map_err(|e| enc(&e))
+            }
+            KeypairData::Ed25519(_) => Err(KeyError::Pkcs1NeedsRsa(KeyKind::Ed25519)),
+            KeypairData::Ecdsa(_) => Err(KeyError::Pkcs1NeedsRsa(KeyKind::Ecdsa)),
+            _ => Err(KeyError::Unsupported("PKCS#1")),
+        },
+        PrivateFormat::Ppk => super::ppk::encode(key, passphrase),
+    }
+}
+
+fn pkcs8_pem(key: &KeypairData) -> Result<Zeroizing<String>, KeyError> {
+    let enc = |e: &dyn std::fmt::Display| KeyError::Encode(e.to_string());
+    let lf = pkcs8::LineEnding::LF;
+    match key {
+        KeypairData::Rsa(kp) => rsa_private(kp)?.to_pkcs8_pem(lf).map_err(|e| enc(&e)),
+        KeypairData::Ecdsa(kp) => {
+            let secret = kp.private_key_bytes();
+            match kp {
+                EcdsaKeypair::NistP256 { .. } => {
+                    p256::SecretKey::from_slice(secret).map_err(|e| enc(&e))?.to_pkcs8_pem(lf)
+                }
+                EcdsaKeypair::NistP384 { .. } => {
+                    p384::SecretKey::from_slice(secret).map_err(|e| enc(&e))?.to_pkcs8_pem(lf)
+                }
+                EcdsaKeypair::NistP521 { .. } => {
+                    p521::SecretKey::from_slice(secret).map_err(|e| enc(&e))?.to_pkcs8_pem(lf)
+                }
+            }
+            .map_err(|e| enc(&e))
+        }
+        KeypairData::Ed25519(kp) => {
+            // PKCS#8 v1 (no embedded public key): OpenSSL 3.0 refuses the v2 form.
+            // `to_bytes` copies the secret out of ssh-key's (self-wiping) key: that
+            // copy is wiped on drop, and so is the one in `KeypairBytes` (the
+            // `ed25519` crate's `zeroize` feature, see Cargo.toml), which also wipes
+            // the DER it builds on the way to the (zeroizing) PEM.
+            let secret = Zeroizing::new(kp.private.to_bytes());
+            let bytes = ed25519_dalek::pkcs8::KeypairBytes { secret_key: *secret, public_key: None };
+            bytes.to_pkcs8_pem(lf).map_err(|e| enc(&e))
+        }
+        _ => Err(KeyError::Unsupported("PKCS#8")),
     }
 }
 

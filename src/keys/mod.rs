@@ -10,8 +10,11 @@ mod generate;
 mod info;
 mod parse;
 mod pem;
+mod ppk;
+mod private;
 mod rfc4716;
 mod rsa_parallel;
+mod wire;
 
 pub use generate::{GeneratedKey, PrivateFormat};
 pub use info::{
@@ -20,6 +23,7 @@ pub use info::{
 pub use parse::{
     parse_authorized_line, parse_bulk, parse_key, BulkEntry, BulkLineError, KeySource, ParsedKey, MAX_SINGLE_KEY_BYTES,
 };
+pub use private::{convert, Conversion, Converted, PrivateKeyFile};
 
 use std::fmt;
 
@@ -122,12 +126,25 @@ pub enum KeyError {
     RsaTooSmall(u32),
     #[error("{kind} keys cannot be {bits} bits; choose one of {allowed}")]
     BadSize { kind: KeyKind, bits: u32, allowed: String },
-    #[error("unknown private key format '{0}': use openssh, pkcs8 or pkcs1")]
+    #[error("unknown private key format '{0}': use openssh, pkcs8, pkcs1 or ppk")]
     UnknownFormat(String),
     #[error("the PKCS#1 format holds RSA keys only; choose openssh or pkcs8 for {0} keys")]
     Pkcs1NeedsRsa(KeyKind),
-    #[error("a passphrase can only protect OpenSSH-format private keys; PEM ({0}) files would be written unencrypted. Choose the openssh format or leave the passphrase empty")]
+    #[error("a passphrase can only protect OpenSSH and PuTTY PPK private keys; {0} files would be written unencrypted. Choose the openssh or ppk format or leave the passphrase empty")]
     PassphraseNeedsOpenssh(&'static str),
+    /// The private key file is protected by a passphrase and none was given.
+    #[error("the private key file is protected by a passphrase; give its passphrase to read it")]
+    NeedsPassphrase,
+    /// The passphrase given does not open the private key file.
+    #[error("wrong passphrase: it does not open the private key file")]
+    WrongPassphrase,
+    /// A private key file holds another key than the key pair it was read for.
+    #[error("the private key file holds the key {found}, not {expected}")]
+    KeyMismatch { expected: String, found: String },
+    #[error("{} already exists; a converted key is never written over a file: choose another name", .0.display())]
+    OutExists(std::path::PathBuf),
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: std::path::PathBuf, source: std::io::Error },
     #[error("the passphrase is empty")]
     EmptyPassphrase,
     #[error("this key type cannot be written as {0}")]

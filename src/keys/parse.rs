@@ -1,12 +1,15 @@
 //! Reading keys users bring: OpenSSH lines (with `authorized_keys` options), RFC 4716
 //! blocks, PEM public keys (SubjectPublicKeyInfo, PKCS#1) and private key files
-//! (OpenSSH, PKCS#8, PKCS#1, SEC1), of which only the public half is kept. Bulk input is
+//! (OpenSSH, PKCS#8, PKCS#1, SEC1, PuTTY .ppk), of which only the public half is kept. Bulk input is
 //! an `authorized_keys`-style file, one key per line.
 
 use ssh_key::public::KeyData;
 use ssh_key::PublicKey;
 
-use super::{pem, rfc4716, KeyError, KeyInfo};
+use zeroize::Zeroizing;
+
+use super::wire::Reader;
+use super::{pem, ppk, rfc4716, KeyError, KeyInfo};
 
 /// Single-key inputs larger than this are refused: no key file is anywhere near 1 MiB.
 pub const MAX_SINGLE_KEY_BYTES: usize = 1024 * 1024;
@@ -75,8 +78,11 @@ pub fn parse_key(input: &[u8]) -> Result<ParsedKey, KeyError> {
     if first.starts_with("-----BEGIN ") {
         return parse_pem(body, first);
     }
-    if first.starts_with("PuTTY-User-Key-File") {
-        return Err(err("this is a PuTTY .ppk private key: in PuTTYgen use Conversions > Export OpenSSH key, or copy the public key it shows"));
+    if ppk::is_ppk(first) {
+        // The public half is readable without the passphrase, as with OpenSSH keys.
+        let (key, encrypted, version) = ppk::read_public(body)?;
+        let format = if version == 3 { "PuTTY PPK v3 private key" } else { "PuTTY PPK v2 private key" };
+        return finish(key, KeySource::PrivateKey { encrypted }, format);
     }
     let mut keys = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     let (n, line) = keys.next().ok_or_else(|| err("the input holds only comments, no key"))?;
@@ -187,26 +193,18 @@ fn parse_pem(body: &str, first: &str) -> Result<ParsedKey, KeyError> {
 /// keys `ssh-keygen` makes, and 1 in 256 P-256/P-384 keys. For those, read the public half
 /// from the file ourselves, after checking that the private scalar really belongs to it.
 fn openssh_ecdsa_public(body: &str) -> Option<PublicKey> {
+    openssh_ecdsa_parts(body).map(|(key, _)| key)
+}
+
+/// The public key (with its comment) and the private scalar (big-endian, wiped on drop)
+/// of an unencrypted OpenSSH ECDSA private key, read without ssh-key (see
+/// [`openssh_ecdsa_public`]); `None` unless the scalar belongs to the public key.
+pub(crate) fn openssh_ecdsa_parts(body: &str) -> Option<(PublicKey, Zeroizing<Vec<u8>>)> {
     use base64ct::{Base64, Encoding};
     use ssh_key::public::EcdsaPublicKey;
 
-    fn take_u32(r: &mut &[u8]) -> Option<u32> {
-        let (head, rest) = r.split_first_chunk::<4>()?;
-        *r = rest;
-        Some(u32::from_be_bytes(*head))
-    }
-    fn take_string<'a>(r: &mut &'a [u8]) -> Option<&'a [u8]> {
-        let len = take_u32(r)? as usize;
-        if r.len() < len {
-            return None;
-        }
-        let (s, rest) = r.split_at(len);
-        *r = rest;
-        Some(s)
-    }
-
     // The base64 of the private key file, secret scalar included: wiped on drop too.
-    let b64: zeroize::Zeroizing<String> = body
+    let b64: Zeroizing<String> = body
         .lines()
         .map(str::trim)
         .skip_while(|l| l.is_empty())
@@ -214,45 +212,41 @@ fn openssh_ecdsa_public(body: &str) -> Option<PublicKey> {
         .take_while(|l| !l.starts_with("-----END "))
         .collect::<String>()
         .into();
-    let raw = zeroize::Zeroizing::new(Base64::decode_vec(&b64).ok()?);
-    let mut r = raw.strip_prefix(b"openssh-key-v1\0".as_slice())?;
-    if take_string(&mut r)? != b"none" || take_string(&mut r)? != b"none" || !take_string(&mut r)?.is_empty() {
+    let raw = Zeroizing::new(Base64::decode_vec(&b64).ok()?);
+    let mut r = Reader(raw.strip_prefix(b"openssh-key-v1\0".as_slice())?);
+    if r.string()? != b"none" || r.string()? != b"none" || !r.string()?.is_empty() {
         return None;
     }
-    if take_u32(&mut r)? != 1 {
+    if r.u32()? != 1 {
         return None;
     }
-    let public_blob = take_string(&mut r)?;
-    let mut private = take_string(&mut r)?;
-    if !r.is_empty() || take_u32(&mut private)? != take_u32(&mut private)? {
+    let public_blob = r.string()?;
+    let mut private = Reader(r.string()?);
+    if !r.rest().is_empty() || private.u32()? != private.u32()? {
         return None;
     }
     let mut key = PublicKey::from_bytes(public_blob).ok()?;
     let KeyData::Ecdsa(ec) = key.key_data() else { return None };
     // The private section repeats the key type, curve and public point, then the scalar.
-    let mut public_fields = public_blob;
+    let mut public_fields = Reader(public_blob);
     for _ in 0..3 {
-        if take_string(&mut private)? != take_string(&mut public_fields)? {
+        if private.string()? != public_fields.string()? {
             return None;
         }
     }
-    let d = take_string(&mut private)?;
-    let d = &d[d.iter().position(|b| *b != 0)?..];
-    let derived = match ec {
-        EcdsaPublicKey::NistP256(_) => p256::SecretKey::from_slice(d).ok()?.public_key().to_sec1_bytes(),
-        EcdsaPublicKey::NistP384(_) => p384::SecretKey::from_slice(d).ok()?.public_key().to_sec1_bytes(),
-        EcdsaPublicKey::NistP521(_) => p521::SecretKey::from_slice(d).ok()?.public_key().to_sec1_bytes(),
-    };
-    if EcdsaPublicKey::from_sec1_bytes(&derived).ok()? != *ec {
+    let d = private.positive_mpint()?;
+    let kp = super::private::ecdsa_keypair(ec, d).ok()?;
+    if EcdsaPublicKey::from(&kp) != *ec {
         return None;
     }
-    let comment = std::str::from_utf8(take_string(&mut private)?).ok()?.to_string();
+    let comment = std::str::from_utf8(private.string()?).ok()?.to_string();
     // Then padding 1, 2, 3, ... up to the cipher block size.
-    if private.len() >= 16 || private.iter().enumerate().any(|(i, b)| *b as usize != i + 1) {
+    let padding = private.rest();
+    if padding.len() >= 16 || padding.iter().enumerate().any(|(i, b)| *b as usize != i + 1) {
         return None;
     }
     key.set_comment(comment);
-    Some(key)
+    Some((key, Zeroizing::new(kp.private_key_bytes().to_vec())))
 }
 
 fn check_line_text(line: &str) -> Result<(), String> {

@@ -379,6 +379,7 @@ impl PrivateKeyDialog {
                     PrivateFormat::OpenSsh => "What ssh-keygen writes; can be protected with a passphrase.",
                     PrivateFormat::Pkcs8 => "PEM \"BEGIN PRIVATE KEY\", as Alibaba Cloud hands out. No passphrase.",
                     PrivateFormat::Pkcs1 => "PEM \"BEGIN RSA PRIVATE KEY\", as AWS and Tencent Cloud hand out. No passphrase.",
+                    PrivateFormat::Ppk => "PuTTY's .ppk, for PuTTY, WinSCP and FileZilla. No passphrase.",
                 });
                 ui.end_row();
                 if self.format == PrivateFormat::Pkcs8 && self.key.as_ref().is_some_and(|k| k.spec().kind == KeyKind::Ed25519) {

@@ -118,6 +118,10 @@ pub struct KeyPair {
     pub origin: Origin,
     pub private_key_path: Option<String>,
     pub weak: bool,
+    /// Who answers for it (free text, empty when nobody was named).
+    pub owner: String,
+    /// The date it should be replaced by, if one was set.
+    pub rotate_by: Option<time::Date>,
     pub created_at: i64,
     pub updated_at: i64,
     /// `(key, value)`, sorted by key.
@@ -158,7 +162,8 @@ pub struct Scope {
 pub struct KeyFilter {
     pub account: Option<String>,
     pub region: Option<String>,
-    /// Matches name, comment, description and tags as text, and any fingerprint form.
+    /// Matches name, comment, description and tags as text, and any fingerprint form;
+    /// `owner:`, `expires:` and `expired` filter as [`SearchQuery`](super::SearchQuery) says.
     pub search: Option<String>,
 }
 

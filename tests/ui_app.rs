@@ -523,7 +523,7 @@ fn an_import_the_core_refuses_changes_nothing_and_says_what_the_cli_says() {
     let f = Fixture::new();
     {
         let mut inv = f.inventory();
-        inv.add_account("acct", keyshelf::inventory::Provider::Aws, "").unwrap();
+        inv.add_account("acct", keyshelf::inventory::Provider::Alibaba, "").unwrap();
         let spec = keyshelf::keys::KeySpec::new(keyshelf::keys::KeyKind::Ed25519, None).unwrap();
         let keys: Vec<keyshelf::inventory::ImportKey> = (0..keyshelf::inventory::MAX_KEYS_PER_SCOPE as usize - 1)
             .map(|i| {

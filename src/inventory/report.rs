@@ -173,14 +173,23 @@ pub fn report(inv: &Inventory, today: Date) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     let soon = today + Duration::days(SOON_DAYS);
     let old = (today - Duration::days(OLD_DAYS)).midnight().assume_utc().unix_timestamp();
+    // Key pairs in an account, by public key: the ones shared by several accounts.
     let mut by_fingerprint: HashMap<&str, Vec<&KeyRow>> = HashMap::new();
+    for k in keys.iter().filter(|k| k.account.is_some()) {
+        by_fingerprint.entry(k.fingerprint.as_str()).or_default().push(k);
+    }
+    by_fingerprint.retain(|_, same| same.iter().any(|o| o.account != same[0].account));
     for k in &keys {
         if k.weak {
             out.push(k.finding(
                 FindingKind::WeakKey,
-                format!("{} is weak; OpenSSH and the clouds refuse RSA under 2048 bits and DSA", type_of(k)),
                 format!(
-                    "Replace it with an Ed25519 key pair: keyshelf key create NEW --out FILE, then keyshelf key rotate {} --to NEW",
+                    "{} is weak: RSA under 2048 bits and DSA are below today's minimum, and many servers and clouds refuse them",
+                    type_of(k)
+                ),
+                format!(
+                    "Replace it with an Ed25519 key pair: keyshelf key create NEW{} --out FILE, then keyshelf key rotate {} --to NEW",
+                    k.scope_flags(),
                     k.reference()
                 ),
             ));
@@ -220,37 +229,31 @@ pub fn report(inv: &Inventory, today: Date) -> Result<Vec<Finding>> {
                 ),
             ));
         }
-        if k.account.is_some() {
-            by_fingerprint.entry(k.fingerprint.as_str()).or_default().push(k);
+        if let Some(same) = by_fingerprint.get(k.fingerprint.as_str()).filter(|_| k.account.is_some()) {
+            out.push(duplicate(k, same));
         }
         if let Some(w) = k.provider.and_then(|p| type_warning(p, &k.algorithm, k.bits)) {
             out.push(k.finding(FindingKind::TypeNotAccepted, w, accepted_instead(k)));
         }
     }
-    for same in by_fingerprint.values() {
-        let first = same.first().and_then(|k| k.account.as_deref());
-        if same.iter().all(|k| k.account.as_deref() == first) {
-            continue;
-        }
-        for k in same {
-            let others: Vec<String> =
-                same.iter().filter(|o| o.id != k.id).map(|o| format!("{} ({})", o.name, o.scope())).collect();
-            out.push(k.finding(
-                FindingKind::DuplicateKey,
-                format!("the same public key is also in {}", others.join(", ")),
-                format!(
-                    "Give each account its own key pair: create one for {} and rotate: keyshelf key rotate {} --to NEW",
-                    k.scope(),
-                    k.reference()
-                ),
-            ));
-        }
-    }
     failed_checks(inv, &mut out)?;
-    out.sort_by(|a, b| {
-        (a.kind, &a.key_pair, &a.host, a.key_pair_id).cmp(&(b.kind, &b.key_pair, &b.host, b.key_pair_id))
-    });
+    // Key pairs and hosts were read in name order: a stable sort by kind keeps it.
+    out.sort_by_key(|f| f.kind);
     Ok(out)
+}
+
+fn duplicate(k: &KeyRow, same: &[&KeyRow]) -> Finding {
+    let others: Vec<String> =
+        same.iter().filter(|o| o.id != k.id).map(|o| format!("{} ({})", o.name, o.scope())).collect();
+    k.finding(
+        FindingKind::DuplicateKey,
+        format!("the same public key is also in {}", others.join(", ")),
+        format!(
+            "Give each account its own key pair: create one for {} and rotate: keyshelf key rotate {} --to NEW",
+            k.scope(),
+            k.reference()
+        ),
+    )
 }
 
 fn key_rows(inv: &Inventory) -> Result<Vec<KeyRow>> {
@@ -258,7 +261,7 @@ fn key_rows(inv: &Inventory) -> Result<Vec<KeyRow>> {
         "SELECT k.id, k.name, a.name, a.provider, k.region, k.algorithm, k.bits, k.weak, k.private_key_path,
                 k.created_at, k.rotate_by, k.fingerprint_sha256,
                 EXISTS (SELECT 1 FROM bindings b WHERE b.key_pair_id = k.id)
-         FROM key_pairs k LEFT JOIN accounts a ON a.id = k.account_id",
+         FROM key_pairs k LEFT JOIN accounts a ON a.id = k.account_id ORDER BY k.name, k.id",
     )?;
     let rows = st.query_map([], |r| {
         Ok(KeyRow {
@@ -337,7 +340,7 @@ fn accepted_instead(k: &KeyRow) -> String {
 fn failed_checks(inv: &Inventory, out: &mut Vec<Finding>) -> Result<()> {
     let mut st = inv.conn.prepare(
         "SELECT name, check_status, check_message, checked_at FROM hosts
-         WHERE check_status IS NOT NULL AND check_status != 'ok'",
+         WHERE check_status IS NOT NULL AND check_status != 'ok' ORDER BY name",
     )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {

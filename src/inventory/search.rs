@@ -66,10 +66,9 @@ impl SearchQuery {
         if self.invalid.is_some() {
             return false;
         }
-        if let Some(b) = self.rotate_before {
-            if !k.rotate_by.is_some_and(|d| d < b) {
-                return false;
-            }
+        let dated = |b: Date| k.rotate_by.is_some_and(|d| d < b);
+        if !self.rotate_before.is_none_or(dated) {
+            return false;
         }
         if self.owners.is_empty() {
             return true;

@@ -344,28 +344,9 @@ mod tests {
     #[test]
     fn tags_are_one_object_in_key_order_whatever_order_they_come_in() {
         let mut k = KeyPair {
-            id: 1,
-            name: "k".into(),
-            description: String::new(),
-            account_id: None,
-            account: None,
-            region: String::new(),
-            algorithm: "ssh-ed25519".into(),
-            bits: 256,
-            comment: String::new(),
-            public_key: String::new(),
-            fingerprint_sha256: String::new(),
-            fingerprint_md5: String::new(),
-            aws_fingerprint: None,
-            origin: Origin::Imported,
-            private_key_path: None,
-            weak: false,
-            owner: String::new(),
-            rotate_by: None,
-            created_at: 0,
             updated_at: 1_795_000_000,
             tags: vec![("team".into(), "web".into()), ("env".into(), "old".into()), ("env".into(), "prod".into())],
-            hosts: Vec::new(),
+            ..KeyPair::blank()
         };
         let json = serde_json::to_string(&KeyJson::new(&k, None)).unwrap();
         assert!(json.contains(r#""tags":{"env":"prod","team":"web"}"#), "{json}");

@@ -106,30 +106,7 @@ mod tests {
     }
 
     fn key(owner: &str, rotate_by: Option<Date>) -> KeyPair {
-        KeyPair {
-            id: 1,
-            name: "k".into(),
-            description: String::new(),
-            account_id: None,
-            account: None,
-            region: String::new(),
-            algorithm: "ssh-ed25519".into(),
-            bits: 256,
-            comment: String::new(),
-            public_key: String::new(),
-            fingerprint_sha256: String::new(),
-            fingerprint_md5: String::new(),
-            aws_fingerprint: None,
-            origin: super::super::Origin::Imported,
-            private_key_path: None,
-            weak: false,
-            owner: owner.into(),
-            rotate_by,
-            created_at: 0,
-            updated_at: 0,
-            tags: Vec::new(),
-            hosts: Vec::new(),
-        }
+        KeyPair { owner: owner.into(), rotate_by, ..KeyPair::blank() }
     }
 
     #[test]

@@ -141,6 +141,37 @@ impl KeyPair {
     }
 }
 
+#[cfg(test)]
+impl KeyPair {
+    /// An Ed25519 key pair with nothing set, for tests that change a field or two.
+    pub(crate) fn blank() -> KeyPair {
+        KeyPair {
+            id: 1,
+            name: "k".into(),
+            description: String::new(),
+            account_id: None,
+            account: None,
+            region: String::new(),
+            algorithm: "ssh-ed25519".into(),
+            bits: 256,
+            comment: String::new(),
+            public_key: String::new(),
+            fingerprint_sha256: String::new(),
+            fingerprint_md5: String::new(),
+            aws_fingerprint: None,
+            origin: Origin::Imported,
+            private_key_path: None,
+            weak: false,
+            owner: String::new(),
+            rotate_by: None,
+            created_at: 0,
+            updated_at: 0,
+            tags: Vec::new(),
+            hosts: Vec::new(),
+        }
+    }
+}
+
 pub fn scope_label(account: Option<&str>, region: &str) -> String {
     let a = account.unwrap_or("no account");
     if region.is_empty() {

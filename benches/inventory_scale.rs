@@ -1,5 +1,6 @@
 //! The inventory at 100,000 key pairs, with criterion: open + load, the app's model
-//! load, one frame of the key table, one search keystroke. The fixture inventory is
+//! load, one frame of the key table, one search keystroke, the hygiene report and the
+//! search filters. The fixture inventory is
 //! made once in `target/bench-data/` (see `common`).
 //!
 //! `cargo bench --bench inventory_scale` (`-- --quick` to try it out). The summary
@@ -85,5 +86,29 @@ fn ui(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, load, ui);
+/// The hygiene report and the `owner:` / `expires:` search over the 100,000 key pairs,
+/// a seventh of them with a rotate-by date and every one with an owner.
+fn report_and_filters(c: &mut Criterion) {
+    let (_dir, db) = setup();
+    let inv = Inventory::open(&db).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "UPDATE key_pairs SET owner = 'team-' || (id % 50),
+                 rotate_by = CASE WHEN id % 7 = 0 THEN date('2026-01-01', '+' || (id % 730) || ' days') END;",
+        )
+        .unwrap();
+    }
+    let today = inv.today().unwrap();
+    let mut g = c.benchmark_group("report-100k");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.bench_function("report", |b| b.iter_with_large_drop(|| keyshelf::inventory::report(&inv, today).unwrap()));
+    for q in ["owner:team-7 expires:<30d", "expired", "deploy-4"] {
+        let filter = KeyFilter { search: Some(q.into()), ..KeyFilter::default() };
+        g.bench_function(format!("search {q}"), |b| b.iter_with_large_drop(|| inv.list_keys(&filter).unwrap()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, load, ui, report_and_filters);
 criterion_main!(benches);

@@ -1,6 +1,7 @@
 //! Paths as people type them: `~` and `~/...` mean the home folder, as in a shell.
 //! One definition, so that the CLI, the app's file fields and the default known_hosts
-//! path agree on what `~` is. Not for: `~user` forms, variables, globs.
+//! path agree on what `~` is; and the other way, a path or name written as one shell word
+//! in a command Keyshelf suggests. Not for: `~user` forms, variables, globs.
 
 use std::path::PathBuf;
 
@@ -27,6 +28,17 @@ pub fn expand_home(typed: &str) -> PathBuf {
         Some(home) if rest.is_empty() => home,
         Some(home) => home.join(rest),
         None => PathBuf::from(typed),
+    }
+}
+
+/// `s` as one word a POSIX shell reads back unchanged: as it is when it holds only
+/// characters no shell treats specially, else in single quotes. For the commands
+/// Keyshelf suggests (`chmod 600 PATH`, `keyshelf known-hosts remove NAME`).
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-:@/".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -222,10 +222,12 @@ fn key_names_follow_the_rules() {
     assert_eq!(env.search("renamed").len(), 1);
 }
 
+/// Alibaba Cloud allows 500 key pairs per account and region (AWS more: see
+/// `the_quota_is_each_providers`).
 #[test]
 fn quota_of_500_key_pairs_per_account_and_region() {
     let env = Env::new();
-    env.ok(["account", "add", "acme", "--provider", "aws"]);
+    env.ok(["account", "add", "acme", "--provider", "alibaba"]);
     let lines = ed25519_lines(502, "q");
     let first500 = env.write("500", lines[..500].join("\n") + "\n");
     let out = env.ok([
@@ -418,13 +420,13 @@ fn refused_untouched(db: &Path, expected: &str) {
 fn inventory_files_it_cannot_use_are_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
 
-    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema (4).
+    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema (5).
     let fresh = dir.path().join("new/nested/inv.sqlite3");
     let out = Env::at(&fresh).ok(["key", "list", "--json"]);
     assert_eq!(out.trim(), "[]");
     let conn = rusqlite::Connection::open(&fresh).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     let mode_: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode_, "wal");
     for table in ["accounts", "key_pairs", "tags", "hosts", "bindings", "activity", "settings"] {
@@ -650,9 +652,11 @@ const KEY_FIELDS: &[&str] = &[
     "id",
     "name",
     "origin",
+    "owner",
     "private_key_path",
     "public_key",
     "region",
+    "rotate_by",
     "tags",
     "type",
     "updated_at",
@@ -730,6 +734,7 @@ fn json_field_names_and_forms_stay_as_scripts_expect() {
     assert_eq!(show["origin"], "imported");
     assert_eq!(show["type"], "ED25519");
     assert_eq!(show["private_key_path"], Value::Null);
+    assert_eq!((&show["owner"], &show["rotate_by"]), (&Value::from(""), &Value::Null), "no owner, no date");
     assert!(is_rfc3339_utc(&show["created_at"]) && is_rfc3339_utc(&show["updated_at"]), "{show}");
 
     let keys = env.list();
@@ -829,4 +834,186 @@ fn bulk_import_of_a_large_file_with_multibyte_comments() {
     let out = env.ok(["key", "import", "--all", "--file", s(&f), "--skip-invalid"]);
     assert!(out.contains(&format!("Imported {n} key pair(s)")), "{out}");
     assert!(out.contains(&format!("line {}", bad + 1)), "{out}");
+}
+
+/// AWS documents 5,000 key pairs per region: 501 at once go into an AWS account's
+/// region, while an Alibaba Cloud one stops at 500 (its 501st is refused).
+#[test]
+fn the_quota_is_each_providers() {
+    let env = Env::new();
+    env.ok(["account", "add", "amazon", "--provider", "aws"]);
+    env.ok(["account", "add", "ali", "--provider", "alibaba"]);
+    let lines = ed25519_lines(501, "p");
+    let all = env.write("all", lines.join("\n") + "\n");
+    let out = env.ok(["key", "import", "--all", "--file", s(&all), "--account", "amazon", "--region", "us-east-1"]);
+    assert!(out.contains("Imported 501 key pair(s)"), "{out}");
+    let first500 = env.write("first500", lines[..500].join("\n") + "\n");
+    env.ok(["key", "import", "--all", "--file", s(&first500), "--account", "ali", "--region", "cn-hangzhou"]);
+    let last = env.write("last", &lines[500]);
+    let err = env.fails(["key", "import", "--all", "--file", s(&last), "--account", "ali", "--region", "cn-hangzhou"]);
+    assert!(err.contains("past 500") && err.contains("Alibaba Cloud"), "{err}");
+    let err =
+        env.fails(["key", "import", "one-more", "--file", s(&last), "--account", "ali", "--region", "cn-hangzhou"]);
+    assert!(err.contains("already has 500"), "{err}");
+    assert_eq!(env.list().len(), 1001);
+}
+
+/// `date` (GNU coreutils) as the oracle for "today + N days" in the local time zone.
+fn date_in(days: i64) -> String {
+    tool_ok("date", ["-d", &format!("{days} days"), "+%F"]).trim().to_string()
+}
+
+#[test]
+fn owner_and_rotate_by_are_edited_shown_and_searched() {
+    let env = Env::new();
+    let lines = ed25519_lines(3, "o");
+    for (name, line) in ["alpha", "bravo", "charlie"].iter().zip(&lines) {
+        env.ok(["key", "import", name, "--file", s(&env.write(name, line))]);
+    }
+    env.ok(["key", "edit", "alpha", "--owner", "Platform Ops", "--rotate-in", "10d"]);
+    env.ok(["key", "edit", "bravo", "--owner", "dev", "--rotate-by", "2020-01-01"]);
+    env.ok(["key", "edit", "charlie", "--rotate-by", "2999-12-31"]);
+    let alpha = env.show("alpha", &[]);
+    assert_eq!(
+        (alpha["owner"].as_str(), alpha["rotate_by"].as_str()),
+        (Some("Platform Ops"), Some(date_in(10).as_str()))
+    );
+    let listed = env.list();
+    let bravo = listed.iter().find(|k| k["name"] == "bravo").unwrap();
+    assert_eq!((&bravo["owner"], &bravo["rotate_by"]), (&Value::from("dev"), &Value::from("2020-01-01")));
+    let text = env.ok(["key", "show", "alpha"]);
+    assert!(text.contains("Platform Ops") && text.contains(&date_in(10)), "{text}");
+
+    assert_eq!(env.search("owner:ops"), ["alpha"], "case-insensitive, part of the owner");
+    assert_eq!(env.search("owner:DEV"), ["bravo"]);
+    assert_eq!(env.search("expires:<30d"), ["alpha", "bravo"], "within 30 days or past");
+    assert_eq!(env.search("expires:<9d"), ["bravo"]);
+    assert_eq!(env.search("expires:<10d"), ["alpha", "bravo"]);
+    assert_eq!(env.search("expired"), ["bravo"]);
+    assert_eq!(env.search("expires:past"), ["bravo"]);
+    assert_eq!(env.search("expires:<2999-12-31"), ["alpha", "bravo"], "before the date, not on it");
+    assert_eq!(env.search("expires:<3000-01-01"), ["alpha", "bravo", "charlie"]);
+    assert_eq!(env.search("owner:ops expires:<30d"), ["alpha"]);
+    assert_eq!(env.search("rav"), ["bravo"], "plain text searches as before");
+    assert_eq!(env.search("rav expired"), ["bravo"]);
+    assert!(env.search("harl expired").is_empty());
+    let err = env.fails(["key", "list", "--search", "expires:<soon"]);
+    assert!(err.contains("expires:") && err.contains("<30d"), "{err}");
+
+    let before = env.snapshot();
+    for (args, expected) in [
+        (["--rotate-by", "2027-02-30"], "YYYY-MM-DD"),
+        (["--rotate-by", "next week"], "YYYY-MM-DD"),
+        (["--rotate-in", "90"], "90d"),
+        (["--rotate-in", "3w"], "90d"),
+    ] {
+        let err = env.fails(["key", "edit", "alpha", args[0], args[1]]);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let out = env.run(["key", "edit", "alpha", "--rotate-by", "2030-01-01", "--no-rotate-by"]);
+    assert!(!out.status.success(), "--rotate-by and --no-rotate-by together are refused");
+    assert_eq!(env.snapshot(), before);
+
+    env.ok(["key", "edit", "bravo", "--no-rotate-by"]);
+    env.ok(["key", "edit", "alpha", "--owner", ""]);
+    assert_eq!(env.show("bravo", &[])["rotate_by"], Value::Null);
+    assert_eq!(env.show("alpha", &[])["owner"], "");
+    assert!(env.search("expired").is_empty());
+    assert!(env.search("owner:ops").is_empty());
+}
+
+/// One of each finding, each from a real file, key or check, and nothing about a
+/// clean key pair; the suggested `chmod` really clears its finding.
+#[test]
+fn report_finds_one_of_each_kind_and_nothing_for_a_clean_key() {
+    let env = Env::new();
+    env.ok(["account", "add", "prod", "--provider", "aws"]);
+    env.ok(["account", "add", "stage", "--provider", "hetzner"]);
+    env.ok(["host", "add", "web01", "--address", "203.0.113.10"]);
+    env.ok(["host", "add", "db01", "--address", "203.0.113.11"]);
+
+    let weak = env.path("weak");
+    ssh_keygen_generate(&weak, "rsa", Some(1024), "", "weak");
+    env.ok(["key", "import", "weak", "--file", s(&pub_of(&weak))]);
+    let open_key = env.path("open");
+    ssh_keygen_generate(&open_key, "ed25519", None, "", "open");
+    fs::set_permissions(&open_key, fs::Permissions::from_mode(0o644)).unwrap();
+    env.ok(["key", "import", "open", "--file", s(&open_key)]);
+    let gone = env.path("gone");
+    ssh_keygen_generate(&gone, "ed25519", None, "", "gone");
+    env.ok(["key", "import", "gone", "--file", s(&gone)]);
+    fs::remove_file(&gone).unwrap();
+    let shared = env.write("shared.pub", &ed25519_lines(1, "shared")[0]);
+    env.ok(["key", "import", "shared", "--file", s(&shared), "--account", "prod", "--region", "r1"]);
+    env.ok(["key", "import", "shared", "--file", s(&shared), "--account", "stage", "--region", "fsn1"]);
+    let ecdsa = env.path("ecdsa");
+    ssh_keygen_generate(&ecdsa, "ecdsa", Some(256), "", "ecdsa");
+    let out = env.run(["key", "import", "ecdsa", "--file", s(&pub_of(&ecdsa)), "--account", "prod", "--region", "r1"]);
+    assert!(out.status.success(), "a type AWS does not import is kept: {}", text(&out.stderr));
+    let warning = text(&out.stderr);
+    assert!(warning.starts_with("keyshelf: warning:") && warning.contains("AWS does not import ECDSA"), "{warning}");
+    let lines = ed25519_lines(4, "d");
+    for (name, line) in ["overdue", "soon", "ancient"].iter().zip(&lines) {
+        env.ok(["key", "import", name, "--file", s(&env.write(name, line))]);
+    }
+    env.ok(["key", "edit", "overdue", "--rotate-by", "2020-01-01"]);
+    env.ok(["key", "edit", "soon", "--rotate-in", "5d"]);
+    {
+        let conn = rusqlite::Connection::open(&env.db).unwrap();
+        let two_years_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 2 * 365 * 86400;
+        assert_eq!(
+            conn.execute("UPDATE key_pairs SET created_at = ?1 WHERE name = 'ancient'", [two_years_ago]).unwrap(),
+            1
+        );
+    }
+    keyshelf::inventory::Inventory::open(&env.db)
+        .unwrap()
+        .record_check("db01", "refused", "Permission denied")
+        .unwrap();
+
+    // The clean one: generated (its private key 0600), in an account whose provider
+    // takes Ed25519, bound, with a rotate-by date far enough away.
+    env.ok(["key", "create", "clean", "--out", s(&env.path("clean")), "--account", "prod", "--region", "r1"]);
+    env.ok(["key", "edit", "clean", "--rotate-in", "200d", "--account", "prod"]);
+    for k in ["clean", "weak", "open", "gone", "ecdsa", "overdue", "soon", "ancient"] {
+        env.ok(["key", "bind", k, "web01"]);
+    }
+
+    let findings = json_array(&env.ok(["report", "--json"]));
+    let of = |kind: &str| -> Vec<(Value, Value)> {
+        findings.iter().filter(|f| f["kind"] == kind).map(|f| (f["key_pair"].clone(), f["host"].clone())).collect()
+    };
+    let key = |name: &str| (Value::from(name), Value::Null);
+    assert_eq!(of("weak_key"), [key("weak")]);
+    assert_eq!(of("rotate_overdue"), [key("overdue")]);
+    assert_eq!(of("rotate_soon"), [key("soon")]);
+    assert_eq!(of("old_key"), [key("ancient")]);
+    assert_eq!(of("private_key_missing"), [key("gone")]);
+    assert_eq!(of("private_key_mode"), [key("open")]);
+    assert_eq!(of("unbound"), [key("shared"), key("shared")]);
+    assert_eq!(of("duplicate_key"), [key("shared"), key("shared")]);
+    assert_eq!(of("type_not_accepted"), [key("ecdsa")]);
+    assert_eq!(of("check_failed"), [(Value::Null, Value::from("db01"))]);
+    assert_eq!(findings.len(), 12, "{findings:#?}");
+    for f in &findings {
+        assert!(f["key_pair"] != "clean" && f["host"] != "web01", "nothing about the clean key or host: {f}");
+        assert!(!f["message"].as_str().unwrap().is_empty() && !f["action"].as_str().unwrap().is_empty(), "{f}");
+    }
+    let overdue = findings.iter().find(|f| f["kind"] == "rotate_overdue").unwrap();
+    assert!(overdue["action"].as_str().unwrap().contains("keyshelf key rotate overdue --to NEW"), "{overdue}");
+
+    let mode = findings.iter().find(|f| f["kind"] == "private_key_mode").unwrap();
+    let real = fs::canonicalize(&open_key).unwrap();
+    assert_eq!(mode["action"], format!("chmod 600 {}", real.display()));
+    let sh = tool("sh", ["-c", mode["action"].as_str().unwrap()]);
+    assert!(sh.status.success());
+    assert_eq!(common::mode(&open_key), 0o600);
+
+    let text_report = env.ok(["report"]);
+    assert!(
+        text_report.contains("Weak keys (1)") && text_report.contains("weak (no account): RSA 1024"),
+        "{text_report}"
+    );
+    assert!(!text_report.contains("Private key files others can read"), "fixed by the chmod: {text_report}");
+    assert!(text_report.contains("Hosts whose last login check failed (1)"), "{text_report}");
 }

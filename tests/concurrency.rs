@@ -261,7 +261,7 @@ fn two_processes_creating_the_same_new_inventory_both_succeed() {
                 failures.push(format!("round {round}: {}", text(&out.stderr)));
             }
         }
-        assert_eq!(db_version(&db), 4, "round {round}: the schema was not created once");
+        assert_eq!(db_version(&db), 5, "round {round}: the schema was not created once");
     }
     assert!(failures.is_empty(), "{} of {} openings failed; first: {}", failures.len(), 2 * ROUNDS, failures[0]);
 }

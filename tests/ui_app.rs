@@ -523,7 +523,7 @@ fn an_import_the_core_refuses_changes_nothing_and_says_what_the_cli_says() {
     let f = Fixture::new();
     {
         let mut inv = f.inventory();
-        inv.add_account("acct", keyshelf::inventory::Provider::Aws, "").unwrap();
+        inv.add_account("acct", keyshelf::inventory::Provider::Alibaba, "").unwrap();
         let spec = keyshelf::keys::KeySpec::new(keyshelf::keys::KeyKind::Ed25519, None).unwrap();
         let keys: Vec<keyshelf::inventory::ImportKey> = (0..keyshelf::inventory::MAX_KEYS_PER_SCOPE as usize - 1)
             .map(|i| {
@@ -652,7 +652,11 @@ fn the_first_run_offers_the_ssh_folder_and_imports_what_is_ticked() {
     std::fs::remove_file(locked.with_extension("pub")).unwrap();
     let loose = keygen_in(&ssh, "id_loose", &["-N", ""]);
     std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
-    std::fs::write(ssh.join("config"), "Host x\n  User y\n").unwrap();
+    let config = format!(
+        "Host box\n  HostName 127.0.0.1\n  User deploy\n  Port 2222\n  IdentityFile {}\nHost *.internal\n  User x\n",
+        work.display()
+    );
+    std::fs::write(ssh.join("config"), config).unwrap();
     let app = KeyshelfApp::new(Some(f.db.clone()), f.dialogs.clone()).with_ssh_dir(Some(ssh.clone()));
     let mut h = f.harness_of(app);
 
@@ -672,9 +676,11 @@ fn the_first_run_offers_the_ssh_folder_and_imports_what_is_ticked() {
     // Untick the loose one; import the other two.
     h.get_by_label("Import id_loose@laptop").click();
     h.run_steps(1);
-    h.get_by_role_and_label(Role::Button, "Import 2 key pairs").click_accesskit();
+    // The config's one concrete alias (not the pattern) comes along, bound to its key.
+    assert!(h.query_by_label_contains("Also add the 1 host of").is_some());
+    h.get_by_role_and_label(Role::Button, "Import 2 key pairs and the hosts").click_accesskit();
     settle(&mut h);
-    assert!(h.query_by_label_contains("Imported 2 key pairs").is_some());
+    assert!(h.query_by_label_contains("Imported 2 key pairs from the SSH folder, and added 1 host").is_some());
     h.get_by_role_and_label(Role::Button, "Close").click_accesskit();
     h.run_steps(2);
     assert_eq!(h.state().open_dialog(), None);
@@ -691,6 +697,12 @@ fn the_first_run_offers_the_ssh_folder_and_imports_what_is_ticked() {
             ("id_work@laptop".to_string(), Some(work.display().to_string())),
         ]
     );
+    let hosts = inv.hosts().unwrap();
+    assert_eq!(hosts.len(), 1);
+    assert_eq!((hosts[0].name.as_str(), hosts[0].port, hosts[0].user.as_str()), ("box", 2222, "deploy"));
+    assert_eq!(hosts[0].addresses, ["127.0.0.1"]);
+    let work_pair = keys.iter().find(|k| k.private_key_path.as_deref() == Some(&*work.display().to_string()));
+    assert_eq!(hosts[0].keys.iter().map(|k| k.0).collect::<Vec<_>>(), [work_pair.unwrap().id]);
     // The fingerprints are ssh-keygen's own.
     for k in &keys {
         let file = PathBuf::from(k.private_key_path.as_ref().unwrap());

@@ -10,7 +10,8 @@ use zeroize::Zeroizing;
 use super::output::{key_text, rfc3339, table, AccountJson, ActivityJson, HostJson, KeyJson};
 use super::{AccountCommand, Command, ConvertArgs, CreateArgs, HostCommand, ImportArgs, KeyCommand, ScopeArgs};
 use crate::inventory::{
-    parse_tag, Inventory, InventoryError, KeyEdit, KeyFilter, NewHost, NewKeyPair, Origin, Provider, Scope,
+    days_from, parse_date, parse_days, parse_tag, type_warning, Inventory, InventoryError, KeyEdit, KeyFilter, NewHost,
+    NewKeyPair, Origin, Provider, Scope,
 };
 use crate::keys::{self, GeneratedKey, KeyError, KeyKind, KeySpec, PrivateFormat, PublicFormat};
 
@@ -69,7 +70,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
 
 /// Output goes through a buffer: the JSON serializer writes a few bytes at a time, and
 /// standard output would make each line a system call.
-fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
+pub(super) fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
     io::BufWriter::with_capacity(64 * 1024, out)
 }
 
@@ -138,6 +139,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
             writeln!(out, "It runs {}; run this again if you move the binary.", exe.display())?;
             Ok(())
         }
+        Command::Report { json } => super::report::run(&open(db)?, json, out),
         Command::Activity { filter, limit, json } => {
             let inv = open(db)?;
             let log = inv.activity(limit, filter.as_deref())?;
@@ -273,13 +275,7 @@ pub(super) fn known_hosts_hint(out: &mut dyn Write, names: &[String]) -> Result<
     Ok(())
 }
 
-pub(super) fn shell_word(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "._-:@/".contains(c)) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+pub(super) use crate::paths::shell_word;
 
 fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
     match c {
@@ -320,10 +316,22 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             write!(out, "{}", key_text(&k, &also))?;
             Ok(())
         }
-        KeyCommand::Edit { key, scope: s, name, description, tags: t, untags } => {
+        KeyCommand::Edit {
+            key,
+            scope: s,
+            name,
+            description,
+            tags: t,
+            untags,
+            owner,
+            rotate_by,
+            rotate_in,
+            no_rotate_by,
+        } => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&key, &scope(&s))?;
-            let edit = KeyEdit { name, description, set_tags: tags(&t)?, remove_tags: untags };
+            let rotate_by = rotate_by_arg(&inv, rotate_by, rotate_in, no_rotate_by)?;
+            let edit = KeyEdit { name, description, set_tags: tags(&t)?, remove_tags: untags, owner, rotate_by };
             let k = inv.edit_key(k.id, &edit)?;
             writeln!(out, "Updated key pair {}", k.name)?;
             Ok(())
@@ -423,6 +431,51 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
     }
 }
 
+/// The rotate-by change `key edit` asks for: `--rotate-by DATE`, `--rotate-in 90d`
+/// (from today) or `--no-rotate-by` (clap lets only one through).
+fn rotate_by_arg(
+    inv: &Inventory,
+    date: Option<String>,
+    days: Option<String>,
+    clear: bool,
+) -> Result<Option<Option<time::Date>>> {
+    if clear {
+        return Ok(Some(None));
+    }
+    if let Some(d) = date {
+        return parse_date(&d).map(|d| Some(Some(d))).map_err(|e| CliError::Usage(format!("--rotate-by: {e}")));
+    }
+    let Some(days) = days else { return Ok(None) };
+    let n = parse_days(&days).ok_or_else(|| {
+        CliError::Usage(format!("--rotate-in: '{days}' is not a number of days: write it such as 90d"))
+    })?;
+    let d = days_from(inv.today()?, n).map_err(|e| CliError::Usage(format!("--rotate-in: {e}")))?;
+    Ok(Some(Some(d)))
+}
+
+/// Warns on standard error when the account's provider does not import some of these
+/// key types. Only a warning: the key pairs were stored, and may serve elsewhere.
+fn warn_types_not_imported<'a>(
+    inv: &Inventory,
+    account: Option<&str>,
+    keys: impl IntoIterator<Item = &'a keys::KeyInfo>,
+) -> Result<()> {
+    let Some(account) = account else { return Ok(()) };
+    let provider = inv.account(account)?.provider;
+    let mut warnings: std::collections::BTreeMap<String, usize> = Default::default();
+    for k in keys {
+        if let Some(w) = type_warning(provider, &k.algorithm, k.bits) {
+            *warnings.entry(w).or_default() += 1;
+        }
+    }
+    let mut err = io::stderr().lock();
+    for (w, n) in warnings {
+        let count = if n > 1 { format!(" ({n} key pairs)") } else { String::new() };
+        writeln!(err, "keyshelf: warning: account {account}: {w}{count}")?;
+    }
+    Ok(())
+}
+
 /// Public keys are not secret, but a half-written file is still wrong: written atomically.
 fn write_public(path: &Path, text: &str, force: bool) -> Result<()> {
     crate::secure_file::write_public(path, text.as_bytes(), force).map_err(|e| CliError::Usage(e.to_string()))
@@ -486,6 +539,7 @@ fn create(mut inv: Inventory, a: CreateArgs, out: &mut dyn Write) -> Result<()> 
             return Err(e.into());
         }
     };
+    warn_types_not_imported(&inv, k.account.as_deref(), [key.info()])?;
     writeln!(out, "Created key pair {} ({})", k.name, k.type_label())?;
     writeln!(out, "  Fingerprint: {}", k.fingerprint_sha256)?;
     writeln!(out, "  Private key: {} ({}, mode 0600)", saved.display(), format.label())?;
@@ -577,6 +631,7 @@ fn import(mut inv: Inventory, a: ImportArgs, input: &mut dyn Read, out: &mut dyn
         let list: Vec<crate::inventory::ImportKey> = entries.into_iter().map(Into::into).collect();
         let sc = Scope { account: a.account.clone(), region: Some(region) };
         let report = inv.import_bulk(&list, &sc, a.name_prefix.as_deref(), errors)?;
+        warn_types_not_imported(&inv, a.account.as_deref(), list.iter().map(|k| &k.info))?;
         writeln!(out, "Imported {} key pair(s)", report.imported.len())?;
         for s in &report.skipped {
             writeln!(out, "  Skipped {s}")?;
@@ -608,6 +663,7 @@ fn import(mut inv: Inventory, a: ImportArgs, input: &mut dyn Read, out: &mut dyn
         tags: tags(&a.tags)?,
     };
     let k = inv.add_key(&new)?;
+    warn_types_not_imported(&inv, k.account.as_deref(), [&parsed.info])?;
     writeln!(out, "Imported key pair {} ({}, from {})", k.name, k.type_label(), parsed.format)?;
     writeln!(out, "  Fingerprint: {}", k.fingerprint_sha256)?;
     if let Some(p) = &k.private_key_path {

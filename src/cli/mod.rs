@@ -10,6 +10,7 @@ mod commands;
 pub mod known_hosts;
 mod output;
 mod remote;
+mod report;
 mod scan;
 mod ssh_config;
 
@@ -59,6 +60,13 @@ pub enum Command {
     /// Desktop integration
     #[command(subcommand)]
     Desktop(DesktopCommand),
+    /// What needs attention: weak, old or shared keys, rotations due, private key files
+    /// gone or readable by others, unused key pairs, failed login checks
+    Report {
+        /// Print an array of findings
+        #[arg(long)]
+        json: bool,
+    },
     /// The log of every change, newest first
     Activity {
         /// Only entries mentioning this text
@@ -184,7 +192,7 @@ pub enum KeyCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Rename, describe or tag a key pair
+    /// Rename, describe, tag, give an owner or a rotate-by date to a key pair
     Edit {
         key: String,
         #[command(flatten)]
@@ -199,6 +207,18 @@ pub enum KeyCommand {
         /// Remove a tag (repeatable)
         #[arg(long = "untag", value_name = "K")]
         untags: Vec<String>,
+        /// Who answers for it (an empty value removes it)
+        #[arg(long, value_name = "O")]
+        owner: Option<String>,
+        /// The date to rotate it by, YYYY-MM-DD
+        #[arg(long, value_name = "DATE", conflicts_with_all = ["rotate_in", "no_rotate_by"])]
+        rotate_by: Option<String>,
+        /// Rotate it within this many days from today, such as 90d
+        #[arg(long, value_name = "DAYSd", conflicts_with = "no_rotate_by")]
+        rotate_in: Option<String>,
+        /// Remove its rotate-by date
+        #[arg(long)]
+        no_rotate_by: bool,
     },
     /// Delete key pairs (refused while bound to a host, unless --unbind)
     Rm {

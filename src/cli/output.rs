@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 use unicode_width::UnicodeWidthStr;
 
-use crate::inventory::{Account, Activity, Host, KeyPair, Origin, Provider};
+use crate::inventory::{format_date, Account, Activity, Finding, FindingKind, Host, KeyPair, Origin, Provider};
 
 /// RFC 3339 in UTC, e.g. `2026-11-22T12:00:00Z`.
 pub fn rfc3339(t: i64) -> String {
@@ -23,6 +23,13 @@ fn time<S: Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
 fn optional_time<S: Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => time(t, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn optional_date<S: Serializer>(d: &Option<time::Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&format_date(*d)),
         None => s.serialize_none(),
     }
 }
@@ -62,9 +69,13 @@ pub struct KeyJson<'a> {
     id: i64,
     name: &'a str,
     origin: Origin,
+    owner: &'a str,
     private_key_path: Option<&'a str>,
     public_key: &'a str,
     region: &'a str,
+    /// `YYYY-MM-DD`, or null.
+    #[serde(serialize_with = "optional_date")]
+    rotate_by: Option<time::Date>,
     #[serde(serialize_with = "tag_object")]
     tags: &'a [(String, String)],
     #[serde(rename = "type")]
@@ -91,9 +102,11 @@ impl<'a> KeyJson<'a> {
             id: k.id,
             name: &k.name,
             origin: k.origin,
+            owner: &k.owner,
             private_key_path: k.private_key_path.as_deref(),
             public_key: &k.public_key,
             region: &k.region,
+            rotate_by: k.rotate_by,
             tags: &k.tags,
             type_label: k.type_label(),
             updated_at: k.updated_at,
@@ -193,6 +206,30 @@ impl<'a> From<&'a Activity> for ActivityJson<'a> {
     }
 }
 
+/// One element of `report --json`.
+#[derive(Serialize)]
+pub struct FindingJson<'a> {
+    action: &'a str,
+    host: Option<&'a str>,
+    key_pair: Option<&'a str>,
+    key_pair_id: Option<i64>,
+    kind: FindingKind,
+    message: &'a str,
+}
+
+impl<'a> From<&'a Finding> for FindingJson<'a> {
+    fn from(f: &'a Finding) -> FindingJson<'a> {
+        FindingJson {
+            action: &f.action,
+            host: f.host.as_deref(),
+            key_pair: f.key_pair.as_deref(),
+            key_pair_id: f.key_pair_id,
+            kind: f.kind,
+            message: &f.message,
+        }
+    }
+}
+
 /// Left-aligned columns separated by two spaces; the last column is not padded.
 /// Widths are display widths, as a terminal shows them: a CJK character takes two
 /// columns, a combining accent none.
@@ -240,6 +277,8 @@ pub fn key_text(k: &KeyPair, also_in: &[String]) -> String {
     field("Type:", &format!("{}{weak}", k.type_label()));
     field("Comment:", &k.comment);
     field("Description:", &k.description);
+    field("Owner:", &k.owner);
+    field("Rotate by:", &k.rotate_by.map(format_date).unwrap_or_default());
     field("SHA256:", k.fingerprint_sha256.trim_start_matches("SHA256:"));
     field("MD5:", k.fingerprint_md5.trim_start_matches("MD5:"));
     field("AWS:", k.aws_fingerprint.as_deref().unwrap_or(""));
@@ -305,31 +344,18 @@ mod tests {
     #[test]
     fn tags_are_one_object_in_key_order_whatever_order_they_come_in() {
         let mut k = KeyPair {
-            id: 1,
-            name: "k".into(),
-            description: String::new(),
-            account_id: None,
-            account: None,
-            region: String::new(),
-            algorithm: "ssh-ed25519".into(),
-            bits: 256,
-            comment: String::new(),
-            public_key: String::new(),
-            fingerprint_sha256: String::new(),
-            fingerprint_md5: String::new(),
-            aws_fingerprint: None,
-            origin: Origin::Imported,
-            private_key_path: None,
-            weak: false,
-            created_at: 0,
             updated_at: 1_795_000_000,
             tags: vec![("team".into(), "web".into()), ("env".into(), "old".into()), ("env".into(), "prod".into())],
-            hosts: Vec::new(),
+            ..KeyPair::blank()
         };
         let json = serde_json::to_string(&KeyJson::new(&k, None)).unwrap();
         assert!(json.contains(r#""tags":{"env":"prod","team":"web"}"#), "{json}");
         assert!(json.contains(r#""created_at":"1970-01-01T00:00:00Z""#), "{json}");
         assert!(!json.contains("also_in"), "{json}");
+        assert!(json.contains(r#""owner":"""#) && json.contains(r#""rotate_by":null"#), "{json}");
+        k.rotate_by = Some(time::macros::date!(2027 - 01 - 05));
+        let json = serde_json::to_string(&KeyJson::new(&k, None)).unwrap();
+        assert!(json.contains(r#""rotate_by":"2027-01-05""#), "{json}");
         k.tags.clear();
         let json = serde_json::to_string(&KeyJson::new(&k, Some(&[]))).unwrap();
         assert!(json.contains(r#""tags":{}"#) && json.contains(r#""also_in":[]"#), "{json}");

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use rusqlite::params;
 
-use super::key_pairs::{insert_key, NewKeyPair};
-use super::rules::{check_key_name, rule, MAX_KEYS_PER_SCOPE};
+use super::key_pairs::{insert_key, scope_quota, NewKeyPair};
+use super::rules::{check_key_name, rule};
 use super::{account_id, log, now, scope_label, Inventory, InventoryError, Origin, Result, Scope};
 use crate::keys::BulkLineError;
 
@@ -43,13 +43,15 @@ impl Inventory {
             let names = st.query_map(params![account, region], |r| r.get::<_, String>(0))?;
             names.collect::<std::result::Result<_, _>>()?
         };
-        if account.is_some() && taken.len() as i64 + keys.len() as i64 > MAX_KEYS_PER_SCOPE {
-            return Err(InventoryError::Rule(format!(
-                "importing {} key pairs would take {} past {MAX_KEYS_PER_SCOPE}, the most one account may have in a region (it has {})",
-                keys.len(),
-                scope_label(scope.account.as_deref(), &region),
-                taken.len()
-            )));
+        if let Some((quota, provider)) = scope_quota(&tx, account)? {
+            if taken.len() as i64 + keys.len() as i64 > quota {
+                return Err(InventoryError::Rule(format!(
+                    "importing {} key pairs would take {} past {quota}, the most one {provider} account may have in a region (it has {})",
+                    keys.len(),
+                    scope_label(scope.account.as_deref(), &region),
+                    taken.len()
+                )));
+            }
         }
         let names = super::import_names(keys, name_prefix, |n| taken.contains(n));
         let deferred = DeferredIndexes::drop_if_worth_it(&tx, keys.len())?;

@@ -4,9 +4,12 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::dates::format_date;
 use super::listing::{attach_details, key_from_row, SELECT_KEYS};
-use super::rules::{check_key_name, check_tag, rule, MAX_KEYS_PER_SCOPE, MAX_TAGS};
-use super::{account_id, log, now, scope_label, DeletedKey, Inventory, InventoryError, KeyPair, Origin, Result, Scope};
+use super::rules::{check_key_name, check_owner, check_tag, rule, MAX_TAGS};
+use super::{
+    account_id, log, now, scope_label, DeletedKey, Inventory, InventoryError, KeyPair, Origin, Provider, Result, Scope,
+};
 use crate::keys::{normalize_fingerprint, FingerprintQuery, KeyInfo};
 
 /// A key pair to add.
@@ -29,6 +32,10 @@ pub struct KeyEdit {
     pub description: Option<String>,
     pub set_tags: Vec<(String, String)>,
     pub remove_tags: Vec<String>,
+    /// A new owner (`Some("")` clears it).
+    pub owner: Option<String>,
+    /// `Some(Some(date))` sets the rotate-by date, `Some(None)` removes it.
+    pub rotate_by: Option<Option<time::Date>>,
 }
 
 fn check_tags(tags: &[(String, String)]) -> Result<()> {
@@ -57,9 +64,18 @@ fn name_taken(conn: &Connection, account: Option<i64>, region: &str, name: &str,
         .is_some())
 }
 
-fn quota_error(account: Option<&str>, region: &str) -> InventoryError {
+/// The most key pairs the account may hold in one region, by its provider's rules;
+/// `None` (no limit) outside any account.
+pub(super) fn scope_quota(conn: &Connection, account: Option<i64>) -> Result<Option<(i64, Provider)>> {
+    let Some(id) = account else { return Ok(None) };
+    let slug: String = conn.query_row("SELECT provider FROM accounts WHERE id = ?1", [id], |r| r.get(0))?;
+    let provider = Provider::parse(&slug).unwrap_or(Provider::Other);
+    Ok(Some((provider.rules().quota, provider)))
+}
+
+fn quota_error(account: Option<&str>, region: &str, quota: i64, provider: Provider) -> InventoryError {
     InventoryError::Rule(format!(
-        "{} already has {MAX_KEYS_PER_SCOPE} key pairs, the most one account may have in a region; delete some or use another region",
+        "{} already has {quota} key pairs, the most one {provider} account may have in a region; delete some or use another region",
         scope_label(account, region)
     ))
 }
@@ -122,10 +138,12 @@ fn check_new(conn: &Connection, name: &str, account_name: Option<&str>, region: 
             scope_label(account_name, region)
         )));
     }
-    // The quota mirrors the clouds' per-account, per-region limit; key pairs kept
-    // outside any account are a local collection and have no such limit.
-    if account.is_some() && scope_count(conn, account, region)? >= MAX_KEYS_PER_SCOPE {
-        return Err(quota_error(account_name, region));
+    // The quota mirrors the account's cloud's per-region limit; key pairs kept outside
+    // any account are a local collection and have no such limit.
+    if let Some((quota, provider)) = scope_quota(conn, account)? {
+        if scope_count(conn, account, region)? >= quota {
+            return Err(quota_error(account_name, region, quota, provider));
+        }
     }
     Ok(account)
 }
@@ -219,10 +237,14 @@ impl Inventory {
         }
     }
 
-    /// Renames, re-describes and re-tags a key pair in one transaction.
+    /// Renames, re-describes, re-tags, re-owns and re-dates a key pair in one transaction.
     pub fn edit_key(&mut self, id: i64, edit: &KeyEdit) -> Result<KeyPair> {
         if let Some(n) = &edit.name {
             rule(check_key_name(n))?;
+        }
+        let owner = edit.owner.as_deref().map(str::trim);
+        if let Some(o) = owner {
+            rule(check_owner(o))?;
         }
         check_tags(&edit.set_tags)?;
         let tx = self.write()?;
@@ -241,6 +263,17 @@ impl Inventory {
         if let Some(d) = edit.description.as_ref().filter(|d| **d != old.description) {
             tx.execute("UPDATE key_pairs SET description = ?1 WHERE id = ?2", params![d, id])?;
             changes.push("description changed".to_string());
+        }
+        if let Some(o) = owner.filter(|o| *o != old.owner) {
+            tx.execute("UPDATE key_pairs SET owner = ?1 WHERE id = ?2", params![o, id])?;
+            changes.push(if o.is_empty() { "owner removed".to_string() } else { format!("owner {o}") });
+        }
+        if let Some(d) = edit.rotate_by.filter(|d| *d != old.rotate_by) {
+            tx.execute("UPDATE key_pairs SET rotate_by = ?1 WHERE id = ?2", params![d.map(format_date), id])?;
+            changes.push(match d {
+                Some(d) => format!("rotate by {}", format_date(d)),
+                None => "rotate-by date removed".to_string(),
+            });
         }
         for k in &edit.remove_tags {
             if tx.execute("DELETE FROM tags WHERE key_pair_id = ?1 AND key = ?2", params![id, k])? > 0 {

@@ -3,15 +3,16 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params_from_iter, types::Value, Connection, Row};
 
-use super::{like_pattern, Inventory, InventoryError, KeyFilter, KeyPair, Origin, Result};
+use super::dates::format_date;
+use super::{like_pattern, Inventory, InventoryError, KeyFilter, KeyPair, Origin, Result, SearchQuery};
 use crate::keys::{normalize_fingerprint, FingerprintQuery};
 
 pub(super) const SELECT_KEYS: &str =
     "SELECT k.id, k.name, k.description, k.account_id, a.name, k.region, k.algorithm, k.bits,
         k.comment, k.public_key, k.fingerprint_sha256, k.fingerprint_md5, k.aws_fingerprint, k.origin,
-        k.private_key_path, k.weak, k.created_at, k.updated_at
+        k.private_key_path, k.weak, k.created_at, k.updated_at, k.owner, k.rotate_by
     FROM key_pairs k LEFT JOIN accounts a ON a.id = k.account_id";
 
 pub(super) fn key_from_row(r: &Row<'_>) -> rusqlite::Result<KeyPair> {
@@ -33,6 +34,8 @@ pub(super) fn key_from_row(r: &Row<'_>) -> rusqlite::Result<KeyPair> {
         origin: if origin == "generated" { Origin::Generated } else { Origin::Imported },
         private_key_path: r.get(14)?,
         weak: r.get(15)?,
+        owner: r.get(18)?,
+        rotate_by: super::dates::date_column(r, 19)?,
         created_at: r.get(16)?,
         updated_at: r.get(17)?,
         tags: Vec::new(),
@@ -98,7 +101,14 @@ impl Inventory {
             None
         };
         let mut details = Details::load(&self.conn)?;
-        let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let query = match f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => SearchQuery::parse(s, self.today()?),
+            None => SearchQuery::default(),
+        };
+        if let Some(e) = &query.invalid {
+            return Err(InventoryError::Rule(format!("cannot search: {e}")).into());
+        }
+        let search = Some(query.text.as_str()).filter(|s| !s.is_empty());
         let like = search.map(like_pattern);
         let (sha, hex) = match search.and_then(normalize_fingerprint) {
             Some(FingerprintQuery::Sha256(s)) => (Some(format!("SHA256:{s}")), None),
@@ -106,6 +116,16 @@ impl Inventory {
             None => (None, None),
         };
         let md5 = hex.as_ref().map(|h| format!("MD5:{h}"));
+        let mut args: Vec<Value> = [f.account.clone(), f.region.clone(), like, sha, md5, hex]
+            .into_iter()
+            .map(|v| v.map_or(Value::Null, Value::Text))
+            .collect();
+        args.push(query.rotate_before.map_or(Value::Null, |d| Value::Text(format_date(d))));
+        let mut owners = String::new();
+        for o in &query.owners {
+            args.push(Value::Text(like_pattern(o)));
+            owners.push_str(&format!(" AND k.owner LIKE ?{} ESCAPE '\\'", args.len()));
+        }
         let sql = format!(
             "{SELECT_KEYS} WHERE (?1 IS NULL OR a.name = ?1) AND (?2 IS NULL OR k.region = ?2)
              AND (?3 IS NULL
@@ -113,10 +133,11 @@ impl Inventory {
                   OR k.fingerprint_sha256 LIKE ?3 ESCAPE '\\' OR k.fingerprint_md5 LIKE ?3 ESCAPE '\\'
                   OR k.fingerprint_sha256 = ?4 OR k.fingerprint_md5 = ?5 OR k.aws_fingerprint = ?6
                   OR EXISTS (SELECT 1 FROM tags t WHERE t.key_pair_id = k.id AND (t.key || '=' || t.value) LIKE ?3 ESCAPE '\\'))
+             AND (?7 IS NULL OR k.rotate_by < ?7){owners}
              ORDER BY k.name, k.id"
         );
         let mut st = self.conn.prepare(&sql).map_err(InventoryError::from)?;
-        let mut rows = st.query(params![f.account, f.region, like, sha, md5, hex]).map_err(InventoryError::from)?;
+        let mut rows = st.query(params_from_iter(args)).map_err(InventoryError::from)?;
         while let Some(r) = rows.next().map_err(InventoryError::from)? {
             let mut k = key_from_row(r).map_err(InventoryError::from)?;
             details.fill(&mut k);

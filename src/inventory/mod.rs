@@ -6,20 +6,29 @@
 
 mod accounts;
 mod bulk;
+mod dates;
 mod hosts;
 mod key_pairs;
 mod listing;
+mod providers;
+mod report;
 mod rules;
 mod schema;
+mod search;
 mod settings;
 mod types;
 
 pub use accounts::ScopeCount;
 pub use bulk::BulkImportReport;
+pub use dates::{days_from, format_date, parse_date, parse_days};
 pub use key_pairs::{name_from_comment, KeyEdit, NewKeyPair};
+pub use providers::{type_warning, KeyFamily, ProviderRules};
+pub use report::{report, Finding, FindingKind};
 pub use rules::{
-    check_key_name, check_tag, import_names, parse_tag, private_key_location, ImportKey, MAX_KEYS_PER_SCOPE, MAX_TAGS,
+    check_key_name, check_owner, check_tag, import_names, parse_tag, private_key_location, ImportKey,
+    MAX_KEYS_PER_SCOPE, MAX_OWNER_CHARS, MAX_TAGS,
 };
+pub use search::SearchQuery;
 pub use types::*;
 
 use std::path::{Path, PathBuf};

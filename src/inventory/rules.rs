@@ -3,8 +3,12 @@
 
 use super::{InventoryError, Result};
 
-/// At most this many key pairs per account and region, as Alibaba Cloud allows.
+/// Key pairs per account and region where a provider documents no limit: Alibaba
+/// Cloud's 500, the strictest documented one. Each provider's own limit is in
+/// [`ProviderRules`](super::ProviderRules).
 pub const MAX_KEYS_PER_SCOPE: i64 = 500;
+/// The longest owner a key pair may have.
+pub const MAX_OWNER_CHARS: usize = 128;
 /// At most this many tags per key pair.
 pub const MAX_TAGS: usize = 20;
 
@@ -125,6 +129,18 @@ pub fn import_names(keys: &[ImportKey], prefix: Option<&str>, taken: impl Fn(&st
         out.push(name);
     }
     out
+}
+
+/// Checks an owner: free text, possibly empty, of at most [`MAX_OWNER_CHARS`]
+/// characters and without control characters.
+pub fn check_owner(owner: &str) -> std::result::Result<(), String> {
+    if owner.chars().count() > MAX_OWNER_CHARS {
+        return Err(format!("Owner must be at most {MAX_OWNER_CHARS} characters"));
+    }
+    if owner.chars().any(char::is_control) {
+        return Err("Owner must not contain control characters".into());
+    }
+    Ok(())
 }
 
 pub(crate) fn rule(r: std::result::Result<(), String>) -> Result<()> {

@@ -106,6 +106,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 5: who answers for a key pair, and the date it should be replaced by (YYYY-MM-DD,
+    // so dates compare as text). The index holds only key pairs that have a date: the
+    // hygiene report and `expires:` searches read those without scanning the rest.
+    r#"
+    ALTER TABLE key_pairs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    ALTER TABLE key_pairs ADD COLUMN rotate_by TEXT;
+    CREATE INDEX key_pairs_rotate_by ON key_pairs (rotate_by) WHERE rotate_by IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -203,5 +211,54 @@ mod tests {
         inv.set_setting("a", "1").unwrap();
         inv.set_setting("a", "2").unwrap();
         assert_eq!(inv.setting("a").unwrap().as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn a_version_4_inventory_gains_owner_and_rotate_by_and_keeps_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v4.sqlite3");
+        let tables = ["accounts", "key_pairs", "tags", "hosts", "host_addresses", "bindings", "activity", "settings"];
+        let count = |c: &rusqlite::Connection, t: &str| -> i64 {
+            c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap()
+        };
+        {
+            let c = rusqlite::Connection::open(&path).unwrap();
+            for m in &MIGRATIONS[..4] {
+                c.execute_batch(m).unwrap();
+            }
+            c.execute_batch(
+                "PRAGMA user_version = 4;
+                 INSERT INTO accounts (id, name, provider, note, created_at) VALUES (1, 'prod', 'aws', 'n', 5);
+                 INSERT INTO key_pairs (id, name, description, account_id, region, algorithm, bits, comment, public_key,
+                     fingerprint_sha256, fingerprint_md5, origin, private_key_path, created_at, updated_at)
+                     VALUES (1, 'k1', 'd', 1, 'us-east-1', 'ssh-ed25519', 256, 'c', 'x', 'f1', 'm1', 'generated',
+                             '/keys/k1', 7, 8);
+                 INSERT INTO tags VALUES (1, 'env', 'prod');
+                 INSERT INTO hosts (id, name, created_at, updated_at, check_status, check_message, checked_at)
+                     VALUES (1, 'web', 0, 0, 'refused', 'denied', 9);
+                 INSERT INTO host_addresses VALUES (1, 0, 'web.example');
+                 INSERT INTO bindings VALUES (1, 1, 10);
+                 INSERT INTO activity (at, action, subject, detail) VALUES (1, 'create', 'k1', '');
+                 INSERT INTO settings VALUES ('ssh_config', 'on');",
+            )
+            .unwrap();
+            for t in tables {
+                assert_eq!(count(&c, t), 1, "{t}");
+            }
+        }
+        let inv = crate::inventory::Inventory::open(&path).unwrap();
+        assert_eq!(inv.schema_version().unwrap(), LATEST);
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for t in tables {
+            assert_eq!(count(&c, t), 1, "{t} kept its row");
+        }
+        let k = inv.key(1).unwrap();
+        assert_eq!((k.name.as_str(), k.account.as_deref(), k.region.as_str()), ("k1", Some("prod"), "us-east-1"));
+        assert_eq!((k.private_key_path.as_deref(), k.created_at, k.updated_at), (Some("/keys/k1"), 7, 8));
+        assert_eq!((k.tags.clone(), k.hosts.clone()), (vec![("env".into(), "prod".into())], vec!["web".to_string()]));
+        assert_eq!((k.owner.as_str(), k.rotate_by), ("", None), "new columns start empty");
+        let web = inv.host("web").unwrap();
+        assert_eq!(web.last_check.map(|c| (c.status, c.at)), Some(("refused".to_string(), 9)));
+        assert_eq!(inv.setting("ssh_config").unwrap().as_deref(), Some("on"));
     }
 }

@@ -118,6 +118,10 @@ pub struct KeyPair {
     pub origin: Origin,
     pub private_key_path: Option<String>,
     pub weak: bool,
+    /// Who answers for it (free text, empty when nobody was named).
+    pub owner: String,
+    /// The date it should be replaced by, if one was set.
+    pub rotate_by: Option<time::Date>,
     pub created_at: i64,
     pub updated_at: i64,
     /// `(key, value)`, sorted by key.
@@ -134,6 +138,37 @@ impl KeyPair {
 
     pub fn type_label(&self) -> String {
         crate::keys::type_label(&self.algorithm, self.bits)
+    }
+}
+
+#[cfg(test)]
+impl KeyPair {
+    /// An Ed25519 key pair with nothing set, for tests that change a field or two.
+    pub(crate) fn blank() -> KeyPair {
+        KeyPair {
+            id: 1,
+            name: "k".into(),
+            description: String::new(),
+            account_id: None,
+            account: None,
+            region: String::new(),
+            algorithm: "ssh-ed25519".into(),
+            bits: 256,
+            comment: String::new(),
+            public_key: String::new(),
+            fingerprint_sha256: String::new(),
+            fingerprint_md5: String::new(),
+            aws_fingerprint: None,
+            origin: Origin::Imported,
+            private_key_path: None,
+            weak: false,
+            owner: String::new(),
+            rotate_by: None,
+            created_at: 0,
+            updated_at: 0,
+            tags: Vec::new(),
+            hosts: Vec::new(),
+        }
     }
 }
 
@@ -158,7 +193,8 @@ pub struct Scope {
 pub struct KeyFilter {
     pub account: Option<String>,
     pub region: Option<String>,
-    /// Matches name, comment, description and tags as text, and any fingerprint form.
+    /// Matches name, comment, description and tags as text, and any fingerprint form;
+    /// `owner:`, `expires:` and `expired` filter as [`SearchQuery`](super::SearchQuery) says.
     pub search: Option<String>,
 }
 

@@ -6,9 +6,11 @@
 
 mod accounts;
 mod bulk;
+mod document;
 mod hosts;
 mod key_pairs;
 mod listing;
+mod merge;
 mod rules;
 mod schema;
 mod settings;
@@ -16,7 +18,12 @@ mod types;
 
 pub use accounts::ScopeCount;
 pub use bulk::BulkImportReport;
+pub use document::{
+    export_document, AccountEntry, ActivityEntry, BindingEntry, Document, DocumentError, HostColumns, HostEntry,
+    KeyPairColumns, KeyPairEntry,
+};
 pub use key_pairs::{name_from_comment, KeyEdit, NewKeyPair};
+pub use merge::{apply_import, plan_import, ImportPlan, ImportSummary, KeyRef, Renamed};
 pub use rules::{
     check_key_name, check_tag, import_names, parse_tag, private_key_location, ImportKey, MAX_KEYS_PER_SCOPE, MAX_TAGS,
 };
@@ -48,6 +55,10 @@ pub enum InventoryError {
     Ambiguous { query: String, candidates: Vec<String> },
     #[error("cannot delete key pair '{name}': it is bound to {}. Unbind it first", hosts.join(", "))]
     KeyBound { name: String, hosts: Vec<String> },
+    /// An inventory document conflicts with the inventory; nothing was imported. The
+    /// summary lists every conflict.
+    #[error("nothing was imported: {} conflict(s) with the inventory: {}", .0.conflicts.len(), .0.conflicts.join("; "))]
+    ImportConflicts(Box<ImportSummary>),
     #[error("inventory error: {0}")]
     Sql(#[from] rusqlite::Error),
 }

@@ -346,7 +346,7 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
         match existing_accounts.get(&a.name) {
             Some((_, had)) if *had != provider => {
                 p.conflicts.push(format!(
-                    "account '{}' is a {} account here but a {} account in the document",
+                    "account '{}' is on {} here but on {} in the document",
                     a.name,
                     had.display_name(),
                     provider.display_name()
@@ -390,6 +390,10 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
     let mut clashes: Vec<(usize, KeyInfo)> = Vec::new();
     let mut lookup = conn.prepare_cached(
         "SELECT id, fingerprint_sha256 FROM key_pairs WHERE ifnull(account_id, 0) = ifnull(?1, 0) AND region = ?2 AND name = ?3",
+    )?;
+    let mut same_key = conn.prepare_cached(
+        "SELECT id, name FROM key_pairs WHERE ifnull(account_id, 0) = ifnull(?1, 0) AND region = ?2
+         AND fingerprint_sha256 = ?3 ORDER BY id LIMIT 1",
     )?;
     for (i, k) in doc.key_pairs.iter().enumerate() {
         let id: Identity<'_> = (k.account.as_deref(), &k.region, &k.name);
@@ -435,7 +439,20 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
             }
             None => None,
         };
+        // On a clash, the same key under another name in the same account and region
+        // is this key pair, imported under a new name before: present, not renamed again.
+        let renamed_before: Option<(i64, String)> = match (&existing, account_id) {
+            (Some((_, fp)), Some(account_id)) if *fp != info.fingerprint_sha256 => same_key
+                .query_row(params![account_id, k.region, info.fingerprint_sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?,
+            _ => None,
+        };
         let key_ref = KeyRef { account: k.account.clone(), region: k.region.clone(), name: k.name.clone() };
+        if let Some((id_here, name_here)) = renamed_before {
+            by_identity.insert(id, KeyTarget::Existing(id_here));
+            p.key_pairs_present.push(KeyRef { name: name_here, ..key_ref });
+            continue;
+        }
         match existing {
             Some((id_here, fp)) if fp == info.fingerprint_sha256 => {
                 by_identity.insert(id, KeyTarget::Existing(id_here));
@@ -457,7 +474,7 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
             }
         }
     }
-    drop(lookup);
+    drop((lookup, same_key));
     rename_clashes(conn, doc, clashes, &doc_names, &existing_accounts, &mut p, &mut by_identity)?;
     check_quotas(conn, doc, &existing_accounts, &mut p)?;
 
@@ -490,7 +507,12 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
             refused_hosts.insert(name);
             continue;
         }
-        if !account_usable(&h.account, &format!("host '{name}'"), &mut p.conflicts) {
+        // A host elsewhere is reported even in a refused account: it is a conflict of
+        // its own.
+        let elsewhere = existing_hosts
+            .get(name)
+            .filter(|(_, port, addresses)| *port != h.columns.port || !same_set(addresses, &h.addresses));
+        if elsewhere.is_none() && !account_usable(&h.account, &format!("host '{name}'"), &mut p.conflicts) {
             refused_hosts.insert(name);
             continue;
         }
@@ -784,4 +806,136 @@ fn same_set(a: &[String], b: &[String]) -> bool {
     a.sort();
     b.sort();
     a == b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{export_document, ActivityEntry, BindingEntry, NewKeyPair, Origin};
+    use crate::keys::{GeneratedKey, KeyKind, KeySpec};
+
+    fn open(dir: &tempfile::TempDir, name: &str) -> Inventory {
+        Inventory::open(&dir.path().join(name)).unwrap()
+    }
+
+    fn add_key(inv: &mut Inventory, name: &str, account: Option<&str>) -> KeyInfo {
+        let spec = KeySpec::new(KeyKind::Ed25519, None).unwrap();
+        let info = GeneratedKey::generate(spec, name).unwrap().info().clone();
+        inv.add_key(&NewKeyPair {
+            name: name.into(),
+            description: String::new(),
+            account: account.map(str::to_string),
+            region: "fra1".into(),
+            info: info.clone(),
+            origin: Origin::Imported,
+            private_key_path: None,
+            tags: Vec::new(),
+        })
+        .unwrap();
+        info
+    }
+
+    /// The export without its time: what must not change when nothing is imported.
+    fn content(inv: &Inventory) -> Document {
+        Document { exported_at: 0, ..export_document(inv).unwrap() }
+    }
+
+    #[test]
+    fn a_clash_changes_nothing_and_rename_takes_the_next_free_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut from = open(&dir, "from.sqlite3");
+        from.add_account("acme", Provider::Aws, "").unwrap();
+        let theirs = add_key(&mut from, "web", Some("acme"));
+        from.add_host(&NewHost {
+            name: "h1".into(),
+            addresses: vec!["h1.example".into()],
+            port: 22,
+            ..Default::default()
+        })
+        .unwrap();
+        let id = from.resolve_key("web", &Default::default()).unwrap().id;
+        from.bind(id, &["h1".into()]).unwrap();
+        let doc = export_document(&from).unwrap();
+
+        let mut to = open(&dir, "to.sqlite3");
+        to.add_account("acme", Provider::Aws, "").unwrap();
+        add_key(&mut to, "web", Some("acme"));
+        add_key(&mut to, "web-2", Some("acme"));
+        let before = content(&to);
+        let plan = plan_import(&to, &doc, false).unwrap();
+        assert_eq!(plan.conflicts.len(), 1, "{:?}", plan.conflicts);
+        assert!(plan.conflicts[0].contains("'web' (acme / fra1)") && plan.conflicts[0].contains("--rename"));
+        match apply_import(&mut to, &doc, false) {
+            Err(InventoryError::ImportConflicts(s)) => assert_eq!(s.conflicts, plan.conflicts),
+            other => panic!("expected the conflict, got {other:?}"),
+        }
+        assert_eq!(content(&to), before, "a refused import changes nothing");
+
+        let planned = plan_import(&to, &doc, true).unwrap();
+        let done = apply_import(&mut to, &doc, true).unwrap();
+        assert_eq!(planned.summary(), done, "the plan says what the import does");
+        let renamed =
+            Renamed { account: Some("acme".into()), region: "fra1".into(), from: "web".into(), to: "web-3".into() };
+        assert_eq!(done.renamed, vec![renamed]);
+        assert_eq!((done.key_pairs_added, done.hosts_added, done.bindings_added, done.accounts_added), (1, 1, 1, 0));
+        let k = to.resolve_key("web-3", &Default::default()).unwrap();
+        assert_eq!((k.fingerprint_sha256, k.hosts), (theirs.fingerprint_sha256, vec!["h1".to_string()]));
+        // Again, with or without --rename: the renamed key pair is recognised by its key.
+        let after = content(&to);
+        for rename in [true, false] {
+            let again = apply_import(&mut to, &doc, rename).unwrap();
+            assert_eq!((again.key_pairs_added, again.key_pairs_present, again.bindings_added), (0, 1, 0), "{again:?}");
+            assert!(again.renamed.is_empty() && again.conflicts.is_empty(), "{again:?}");
+            assert_eq!(content(&to), after, "a second import changes nothing");
+        }
+    }
+
+    #[test]
+    fn twin_activity_entries_are_both_kept_and_a_binding_may_name_a_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut from = open(&dir, "from.sqlite3");
+        let info = add_key(&mut from, "solo", None);
+        let mut doc = export_document(&from).unwrap();
+        let twin =
+            ActivityEntry { at: 1_700_000_000, action: "edit".into(), subject: "solo".into(), detail: "x".into() };
+        doc.activity = vec![twin.clone(), twin];
+        doc.hosts = Vec::new();
+        doc.bindings = vec![BindingEntry {
+            host: "h1".into(),
+            account: None,
+            region: String::new(),
+            key_pair: None,
+            fingerprint_sha256: info.fingerprint_sha256.clone(),
+            bound_at: 1_700_000_100,
+        }];
+
+        let mut to = open(&dir, "to.sqlite3");
+        to.add_host(&NewHost {
+            name: "h1".into(),
+            addresses: vec!["h1.example".into()],
+            port: 22,
+            ..Default::default()
+        })
+        .unwrap();
+        let done = apply_import(&mut to, &doc, false).unwrap();
+        assert_eq!((done.key_pairs_added, done.bindings_added, done.activity_added), (1, 1, 2), "{done:?}");
+        let h1 = to.host("h1").unwrap();
+        assert_eq!((h1.keys.len(), h1.bound_at), (1, Some(1_700_000_100)));
+        let edits = to.activity(100, Some("edit")).unwrap();
+        assert_eq!(edits.iter().filter(|a| a.at == 1_700_000_000).count(), 2, "both twins: {edits:?}");
+
+        // Nothing new: nothing written, not even the activity entry of an import.
+        let logged = to.activity(1000, None).unwrap().len();
+        let again = apply_import(&mut to, &doc, false).unwrap();
+        assert_eq!(again, ImportSummary { key_pairs_present: 1, ..Default::default() });
+        assert_eq!(to.activity(1000, None).unwrap().len(), logged);
+
+        // A fingerprint nobody has is a conflict, as is a host nobody has.
+        doc.bindings[0].fingerprint_sha256 = "SHA256:nothing".into();
+        doc.bindings.push(BindingEntry { host: "h9".into(), key_pair: Some("solo".into()), ..doc.bindings[0].clone() });
+        let plan = plan_import(&to, &doc, false).unwrap();
+        assert_eq!(plan.conflicts.len(), 2, "{:?}", plan.conflicts);
+        assert!(plan.conflicts[0].contains("no key pair with fingerprint SHA256:nothing"), "{:?}", plan.conflicts);
+        assert!(plan.conflicts[1].contains("host 'h9'"), "{:?}", plan.conflicts);
+    }
 }

@@ -835,6 +835,12 @@ mod tests {
         info
     }
 
+    fn add_host(inv: &mut Inventory, name: &str) {
+        let host =
+            NewHost { name: name.into(), addresses: vec![format!("{name}.example")], port: 22, ..Default::default() };
+        inv.add_host(&host).unwrap();
+    }
+
     /// The export without its time: what must not change when nothing is imported.
     fn content(inv: &Inventory) -> Document {
         Document { exported_at: 0, ..export_document(inv).unwrap() }
@@ -846,13 +852,7 @@ mod tests {
         let mut from = open(&dir, "from.sqlite3");
         from.add_account("acme", Provider::Aws, "").unwrap();
         let theirs = add_key(&mut from, "web", Some("acme"));
-        from.add_host(&NewHost {
-            name: "h1".into(),
-            addresses: vec!["h1.example".into()],
-            port: 22,
-            ..Default::default()
-        })
-        .unwrap();
+        add_host(&mut from, "h1");
         let id = from.resolve_key("web", &Default::default()).unwrap().id;
         from.bind(id, &["h1".into()]).unwrap();
         let doc = export_document(&from).unwrap();
@@ -910,13 +910,7 @@ mod tests {
         }];
 
         let mut to = open(&dir, "to.sqlite3");
-        to.add_host(&NewHost {
-            name: "h1".into(),
-            addresses: vec!["h1.example".into()],
-            port: 22,
-            ..Default::default()
-        })
-        .unwrap();
+        add_host(&mut to, "h1");
         let done = apply_import(&mut to, &doc, false).unwrap();
         assert_eq!((done.key_pairs_added, done.bindings_added, done.activity_added), (1, 1, 2), "{done:?}");
         let h1 = to.host("h1").unwrap();

@@ -1,8 +1,8 @@
 //! The command line's rules, end to end through the `keyshelf` binary: bad input of every
 //! kind is refused with a message naming the problem and leaves the inventory as it was;
 //! names, quotas, tags, bindings and ambiguous names follow the README's rules; inventory
-//! files Keyshelf cannot use are reported and left untouched; and the inventory never
-//! holds private key material.
+//! files Keyshelf cannot use are reported and left untouched; the inventory never
+//! holds private key material; and an exported inventory imports back as it was.
 
 #![cfg(unix)]
 
@@ -1016,4 +1016,249 @@ fn report_finds_one_of_each_kind_and_nothing_for_a_clean_key() {
     );
     assert!(!text_report.contains("Private key files others can read"), "fixed by the chmod: {text_report}");
     assert!(text_report.contains("Hosts whose last login check failed (1)"), "{text_report}");
+}
+
+/// `export` as parsed JSON.
+fn export(env: &Env) -> Value {
+    serde_json::from_str(&env.ok(["export"])).expect("export is JSON")
+}
+
+/// A document without `exported_at` and without the activity entries that imports
+/// added: what must come back unchanged from a round trip.
+fn without_time_and_imports(mut doc: Value) -> Value {
+    doc.as_object_mut().unwrap().remove("exported_at");
+    doc["activity"].as_array_mut().unwrap().retain(|a| a["action"] != "import inventory");
+    doc
+}
+
+/// `import-inventory ARGS --json`, whatever its exit code, as (exit code, parsed summary).
+fn import_inventory(env: &Env, args: &[&str]) -> (Option<i32>, Value) {
+    let mut all = vec!["import-inventory"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = env.run(&all);
+    let summary = serde_json::from_str(&text(&out.stdout))
+        .unwrap_or_else(|e| panic!("import-inventory --json printed no JSON ({e}): {}", text(&out.stderr)));
+    (out.status.code(), summary)
+}
+
+/// The counts of an import summary, in the order of the contract.
+fn counts(v: &Value) -> [u64; 5] {
+    ["accounts_added", "key_pairs_added", "key_pairs_present", "hosts_added", "bindings_added"]
+        .map(|f| v[f].as_u64().unwrap_or_else(|| panic!("no count {f} in {v}")))
+}
+
+/// An inventory with a bit of everything: accounts, generated and imported key pairs
+/// (with private key files), tags, hosts with several addresses, a login check,
+/// bindings and activity.
+fn env_with_everything() -> Env {
+    let env = Env::new();
+    env.ok(["account", "add", "acme", "--provider", "aws", "--note", "production"]);
+    env.ok(["account", "add", "spare", "--provider", "hetzner"]);
+    env.ok(["key", "create", "web", "--out", s(&env.path("web")), "--account", "acme", "--region", "fra1"]);
+    env.ok(["key", "edit", "web", "--tag", "env=prod", "--tag", "team=ops", "--description", "web tier"]);
+    let rsa = env.path("legacy");
+    ssh_keygen_generate(&rsa, "rsa", Some(2048), "", "legacy@old");
+    env.ok(["key", "import", "legacy", "--file", s(&rsa), "--account", "acme", "--region", "fra1"]);
+    let line = &ed25519_lines(1, "laptop")[0];
+    env.ok(["key", "import", "laptop", "--file", s(&env.write("laptop.pub", line))]);
+    env.ok(["host", "add", "web01", "--address", "203.0.113.10", "--address", "web01.example", "--port", "2222"]);
+    env.ok(["host", "add", "db01", "--address", "203.0.113.20", "--user", "admin", "--account", "acme"]);
+    env.ok(["key", "bind", "web", "web01", "db01"]);
+    env.ok(["key", "bind", "laptop", "web01"]);
+    let mut inv = keyshelf::inventory::Inventory::open(&env.db).unwrap();
+    inv.record_check("web01", "refused", "Permission denied (publickey)").unwrap();
+    env
+}
+
+#[test]
+fn export_then_import_into_an_empty_inventory_gives_the_same_document() {
+    let a = env_with_everything();
+    a.ok(["key", "edit", "web", "--account", "acme", "--owner", "ops team", "--rotate-by", "2027-03-01"]);
+    let doc_text = a.ok(["export"]);
+    assert!(!doc_text.contains("PRIVATE KEY"), "the document holds private key material");
+    let doc: Value = serde_json::from_str(&doc_text).unwrap();
+    let schema = keyshelf::inventory::Inventory::open(&a.db).unwrap().schema_version().unwrap();
+    assert_eq!(
+        (&doc["format"], &doc["version"], &doc["schema_version"]),
+        (&"keyshelf-inventory".into(), &1.into(), &schema.into())
+    );
+    assert!(is_rfc3339_utc(&doc["exported_at"]), "{}", doc["exported_at"]);
+    // Every key's private key stays a path: the files are named, their content is not in.
+    let keys = doc["key_pairs"].as_array().unwrap();
+    let names: Vec<&str> = keys.iter().map(|k| field(k, "name")).collect();
+    assert_eq!(names, ["laptop", "legacy", "web"], "no account first, then by account, region and name");
+    for (name, file) in [("web", a.path("web")), ("legacy", a.path("legacy"))] {
+        let k = keys.iter().find(|k| k["name"] == name).unwrap();
+        assert_eq!(field(k, "private_key_path"), s(&fs::canonicalize(&file).unwrap()));
+        let body = pem_body(&fs::read_to_string(&file).unwrap());
+        for chunk in body.as_bytes().chunks(40).skip(3).take(5) {
+            assert!(!doc_text.contains(std::str::from_utf8(chunk).unwrap()), "{name}: private key text in the export");
+        }
+    }
+    // ssh-keygen reads every public key of the document and agrees on its fingerprint.
+    for k in keys {
+        let f = a.write("check.pub", format!("{}\n", field(k, "public_key")));
+        assert_eq!(ssh_keygen_fingerprint(&f, false), field(k, "fingerprint_sha256"), "{k}");
+        assert_eq!(ssh_keygen_fingerprint(&f, true), field(k, "fingerprint_md5"), "{k}");
+    }
+    let web = keys.iter().find(|k| k["name"] == "web").unwrap();
+    assert_eq!(
+        (&web["account"], &web["region"], &web["origin"]),
+        (&"acme".into(), &"fra1".into(), &"generated".into())
+    );
+    assert_eq!(web["tags"], serde_json::json!({"env": "prod", "team": "ops"}));
+    assert_eq!((&web["owner"], &web["rotate_by"]), (&"ops team".into(), &"2027-03-01".into()));
+    let hosts = doc["hosts"].as_array().unwrap();
+    assert_eq!(hosts[1]["addresses"], serde_json::json!(["203.0.113.10", "web01.example"]));
+    assert_eq!((&hosts[1]["check_status"], &hosts[1]["port"]), (&"refused".into(), &2222.into()));
+    assert_eq!(doc["bindings"].as_array().unwrap().len(), 3);
+
+    // --out: mode 0600, never over an existing file unless --force.
+    let file = a.path("inventory.json");
+    a.ok(["export", "--out", s(&file)]);
+    assert_eq!(mode(&file), 0o600);
+    fs::write(&file, "precious").unwrap();
+    let err = a.fails(["export", "--out", s(&file)]);
+    assert!(err.contains("already exists") && err.contains("--force"), "{err}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), "precious");
+    a.ok(["export", "--out", s(&file), "--force"]);
+    let from_file: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(without_time_and_imports(from_file), without_time_and_imports(doc.clone()));
+
+    // Into an empty inventory: a dry run first changes nothing, then the import.
+    let b = Env::new();
+    let (code, dry) = import_inventory(&b, &[s(&file), "--dry-run"]);
+    assert_eq!((code, counts(&dry)), (Some(0), [2, 3, 0, 2, 3]), "{dry}");
+    assert_eq!(b.activity_count(), 0, "a dry run changes nothing");
+    let (code, done) = import_inventory(&b, &[s(&file)]);
+    assert_eq!(code, Some(0), "{done}");
+    assert_eq!(
+        (counts(&done), &done["renamed"], &done["conflicts"]),
+        ([2, 3, 0, 2, 3], &serde_json::json!([]), &serde_json::json!([]))
+    );
+    let again = export(&b);
+    let added: Vec<&Value> =
+        again["activity"].as_array().unwrap().iter().filter(|e| e["action"] == "import inventory").collect();
+    assert_eq!(added.len(), 1, "one entry says the import happened");
+    assert_eq!(without_time_and_imports(again), without_time_and_imports(doc.clone()));
+    assert_eq!(b.show("web", &[])["hosts"], serde_json::json!(["db01", "web01"]));
+
+    // A second import changes nothing.
+    let before = b.db_bytes();
+    let (code, twice) = import_inventory(&b, &[s(&file)]);
+    assert_eq!((code, counts(&twice)), (Some(0), [0, 0, 3, 0, 0]), "{twice}");
+    assert_eq!(twice["activity_added"], 0);
+    assert_eq!(b.db_bytes(), before, "the second import wrote to the inventory");
+    // And from standard input, the same.
+    let out = b.run_stdin(["import-inventory", "-", "--json"], doc_text.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(counts(&serde_json::from_str(&text(&out.stdout)).unwrap()), [0, 0, 3, 0, 0]);
+}
+
+#[test]
+fn import_inventory_conflicts_change_nothing_until_resolved() {
+    let a = env_with_everything();
+    let file = a.path("inventory.json");
+    a.ok(["export", "--out", s(&file)]);
+
+    // Another key under the name `web` in acme / fra1.
+    let c = Env::new();
+    c.ok(["account", "add", "acme", "--provider", "aws"]);
+    c.ok([
+        "key",
+        "import",
+        "web",
+        "--account",
+        "acme",
+        "--region",
+        "fra1",
+        "--file",
+        s(&c.write("w.pub", &ed25519_lines(1, "other")[0])),
+    ]);
+    let before = c.db_bytes();
+    for extra in [None, Some("--dry-run")] {
+        let mut args = vec![s(&file)];
+        args.extend(extra);
+        let (code, refused) = import_inventory(&c, &args);
+        assert_eq!(code, Some(1), "{refused}");
+        let conflicts = refused["conflicts"].as_array().unwrap();
+        assert_eq!(conflicts.len(), 1, "{refused}");
+        assert!(conflicts[0].as_str().unwrap().contains("'web' (acme / fra1)"), "{refused}");
+        assert_eq!(c.db_bytes(), before, "a refused import changed the inventory");
+    }
+    let err = c.fails(["import-inventory", s(&file)]);
+    assert!(err.contains("nothing was imported: 1 conflict"), "{err}");
+    assert_eq!(c.db_bytes(), before);
+
+    let (code, done) = import_inventory(&c, &[s(&file), "--rename"]);
+    assert_eq!(code, Some(0), "{done}");
+    assert_eq!(
+        done["renamed"],
+        serde_json::json!([{"account": "acme", "region": "fra1", "from": "web", "to": "web-2"}])
+    );
+    assert_eq!(counts(&done), [1, 3, 0, 2, 3]);
+    let original = a.show("web", &[]);
+    let renamed = c.show("web-2", &[]);
+    assert_eq!(renamed["fingerprint_sha256"], original["fingerprint_sha256"]);
+    assert_eq!((&renamed["tags"], &renamed["hosts"]), (&original["tags"], &original["hosts"]));
+    let (code, twice) = import_inventory(&c, &[s(&file), "--rename"]);
+    assert_eq!(
+        (code, counts(&twice), &twice["renamed"]),
+        (Some(0), [0, 0, 3, 0, 0], &serde_json::json!([])),
+        "{twice}"
+    );
+
+    // An account of another provider and a host elsewhere are conflicts --rename does
+    // not resolve; every conflict is listed.
+    let d = Env::new();
+    d.ok(["account", "add", "acme", "--provider", "hetzner"]);
+    d.ok(["host", "add", "db01", "--address", "198.51.100.7"]);
+    let before = d.db_bytes();
+    let (code, refused) = import_inventory(&d, &[s(&file), "--rename"]);
+    assert_eq!(code, Some(1), "{refused}");
+    let conflicts: Vec<&str> = refused["conflicts"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    assert!(
+        conflicts[0].contains("'acme'") && conflicts[0].contains("Hetzner") && conflicts[0].contains("AWS"),
+        "{conflicts:?}"
+    );
+    assert!(conflicts[1].contains("'db01'") && conflicts[1].contains("198.51.100.7"), "{conflicts:?}");
+    assert_eq!(d.db_bytes(), before);
+
+    // Documents this version cannot read are refused, naming why.
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    for (what, edit, expected) in [
+        ("another format", ("format", Value::from("something-else")), "not a Keyshelf inventory export"),
+        ("a newer version", ("version", Value::from(2)), "version 2"),
+    ] {
+        let mut bad = doc.clone();
+        bad[edit.0] = edit.1;
+        let f = d.write("bad.json", serde_json::to_vec(&bad).unwrap());
+        let err = d.fails(["import-inventory", s(&f)]);
+        assert!(err.contains(expected) && err.contains(s(&f)), "{what}: {err}");
+        assert_eq!(d.db_bytes(), before, "{what}");
+    }
+}
+
+/// 2,000 key pairs (the bulk path: one transaction, indexes rebuilt once), imported
+/// in far less time than it takes to read about it.
+#[test]
+fn import_inventory_of_2000_key_pairs_is_quick() {
+    let a = Env::new();
+    let lines = ed25519_lines(2000, "bulk");
+    a.ok(["key", "import", "--all", "--file", s(&a.write("all.pub", lines.join("\n")))]);
+    let file = a.path("inventory.json");
+    a.ok(["export", "--out", s(&file)]);
+    let b = Env::new();
+    let started = std::time::Instant::now();
+    let (code, done) = import_inventory(&b, &[s(&file)]);
+    let took = started.elapsed();
+    assert_eq!((code, counts(&done)), (Some(0), [0, 2000, 0, 0, 0]), "{done}");
+    assert!(took < std::time::Duration::from_secs(10), "2,000 key pairs took {took:?}");
+    assert_eq!(b.list().len(), 2000);
+    assert_eq!(
+        without_time_and_imports(export(&b)),
+        without_time_and_imports(serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap())
+    );
 }

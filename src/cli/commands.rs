@@ -64,7 +64,7 @@ fn tags(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter().map(|t| parse_tag(t).map_err(|e| CliError::Usage(format!("--tag {t}: {e}")))).collect()
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>> {
+pub(super) fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|source| CliError::Read { path: path.to_path_buf(), source })
 }
 
@@ -126,6 +126,8 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
             res
         }
         Command::Agent(c) => super::agent::agent(open(db)?, c, out),
+        Command::Export(a) => super::inventory_file::export(&open(db)?, a, out),
+        Command::ImportInventory(a) => super::inventory_file::import(&mut open(db)?, a, input, out),
         Command::Connect(a) => super::agent::connect(open(db)?, a, out),
         Command::Desktop(super::DesktopCommand::Install) => {
             let home =

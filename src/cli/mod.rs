@@ -7,6 +7,7 @@
 
 mod agent;
 mod commands;
+mod inventory_file;
 pub mod known_hosts;
 mod output;
 mod remote;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use commands::run_command;
+pub use inventory_file::{ExportArgs, ImportInventoryArgs};
 pub use scan::ScanArgs;
 
 /// Keyshelf: a local inventory of SSH key pairs for all your cloud accounts.
@@ -57,6 +59,11 @@ pub enum Command {
     /// A managed ssh config: `ssh HOST` uses exactly the key pair bound to it
     #[command(subcommand, name = "ssh-config")]
     SshConfig(ssh_config::SshConfigCommand),
+    /// Write the whole inventory as one JSON document (a backup, or to move machines)
+    Export(ExportArgs),
+    /// Merge a document written by `keyshelf export` into this inventory
+    #[command(name = "import-inventory")]
+    ImportInventory(ImportInventoryArgs),
     /// Desktop integration
     #[command(subcommand)]
     Desktop(DesktopCommand),

@@ -98,13 +98,13 @@ impl Inventory {
 /// into five B-trees one by one costs more than sorting them once: `CREATE INDEX`
 /// sorts. Worth it when the import brings at least as many rows as the table has.
 /// The unique name index stays, so the constraint is checked as usual.
-struct DeferredIndexes(Vec<String>);
+pub(super) struct DeferredIndexes(Vec<String>);
 
 impl DeferredIndexes {
     /// Fewer rows than this are cheaper to index one by one.
     const MIN_ROWS: usize = 1000;
 
-    fn drop_if_worth_it(tx: &rusqlite::Transaction<'_>, incoming: usize) -> Result<DeferredIndexes> {
+    pub(super) fn drop_if_worth_it(tx: &rusqlite::Transaction<'_>, incoming: usize) -> Result<DeferredIndexes> {
         if incoming < Self::MIN_ROWS {
             return Ok(DeferredIndexes(Vec::new()));
         }
@@ -129,7 +129,7 @@ impl DeferredIndexes {
         Ok(DeferredIndexes(sqls))
     }
 
-    fn recreate(self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    pub(super) fn recreate(self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
         for sql in &self.0 {
             tx.execute_batch(sql)?;
         }
@@ -141,7 +141,7 @@ impl DeferredIndexes {
 /// With SQLite's default (2 MB) the inserts into the table and its indexes spill
 /// pages to the WAL mid-transaction and read them back: about a third of the
 /// import's time for 10,000 keys. The pages are freed when the default returns.
-struct BulkCache<'c> {
+pub(super) struct BulkCache<'c> {
     conn: &'c rusqlite::Connection,
     before: i64,
 }
@@ -150,7 +150,7 @@ impl<'c> BulkCache<'c> {
     /// 256 MiB at most; SQLite only allocates the pages it uses.
     const KIB: i64 = 256 * 1024;
 
-    fn new(conn: &'c rusqlite::Connection) -> Result<BulkCache<'c>> {
+    pub(super) fn new(conn: &'c rusqlite::Connection) -> Result<BulkCache<'c>> {
         let before = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
         conn.pragma_update(None, "cache_size", -Self::KIB)?;
         Ok(BulkCache { conn, before })

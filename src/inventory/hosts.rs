@@ -15,7 +15,7 @@ const SELECT_HOSTS: &str = "SELECT h.id, h.name, h.port, h.user, a.name, h.regio
     FROM hosts h LEFT JOIN accounts a ON a.id = h.account_id";
 
 /// The authorized_keys path to store: the default when empty.
-fn authorized_keys_path(h: &NewHost) -> Result<String> {
+pub(super) fn authorized_keys_path(h: &NewHost) -> Result<String> {
     let p = h.authorized_keys.trim();
     if p.is_empty() {
         return Ok(DEFAULT_AUTHORIZED_KEYS.to_string());
@@ -32,7 +32,7 @@ fn authorized_keys_path(h: &NewHost) -> Result<String> {
     Ok(p.to_string())
 }
 
-fn check_host(h: &NewHost) -> Result<()> {
+pub(super) fn check_host(h: &NewHost) -> Result<()> {
     check_label("Host name", &h.name)?;
     if h.addresses.is_empty() {
         return Err(InventoryError::Rule("A host needs at least one address (a DNS name or an IP address)".into()));

@@ -7,9 +7,11 @@
 mod accounts;
 mod bulk;
 mod dates;
+mod document;
 mod hosts;
 mod key_pairs;
 mod listing;
+mod merge;
 mod providers;
 mod report;
 mod rules;
@@ -21,7 +23,12 @@ mod types;
 pub use accounts::ScopeCount;
 pub use bulk::BulkImportReport;
 pub use dates::{days_from, format_date, parse_date, parse_days};
+pub use document::{
+    export_document, AccountEntry, ActivityEntry, BindingEntry, Document, DocumentError, HostColumns, HostEntry,
+    KeyPairColumns, KeyPairEntry,
+};
 pub use key_pairs::{name_from_comment, KeyEdit, NewKeyPair};
+pub use merge::{apply_import, plan_import, ImportPlan, ImportSummary, KeyRef, Renamed};
 pub use providers::{type_warning, KeyFamily, ProviderRules};
 pub use report::{report, Finding, FindingKind};
 pub use rules::{
@@ -57,6 +64,10 @@ pub enum InventoryError {
     Ambiguous { query: String, candidates: Vec<String> },
     #[error("cannot delete key pair '{name}': it is bound to {}. Unbind it first", hosts.join(", "))]
     KeyBound { name: String, hosts: Vec<String> },
+    /// An inventory document conflicts with the inventory; nothing was imported. The
+    /// summary lists every conflict.
+    #[error("nothing was imported: {} conflict(s) with the inventory: {}", .0.conflicts.len(), .0.conflicts.join("; "))]
+    ImportConflicts(Box<ImportSummary>),
     #[error("inventory error: {0}")]
     Sql(#[from] rusqlite::Error),
 }

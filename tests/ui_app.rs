@@ -714,3 +714,54 @@ fn the_first_run_offers_the_ssh_folder_and_imports_what_is_ticked() {
         assert_eq!(k.fingerprint_sha256, fp);
     }
 }
+
+#[test]
+fn copy_ssh_command_gives_the_bound_key_alone_as_a_shell_line() {
+    let f = Fixture::new();
+    let key = keygen_in(f.dir.path(), "id work", &["-N", ""]);
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_keyshelf")).arg("--db").arg(&f.db).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    cli(&["key", "import", "work", "--file", key.to_str().unwrap()]);
+    cli(&["host", "add", "box", "--address", "10.0.0.5", "--port", "2222", "--user", "deploy"]);
+    cli(&["key", "bind", "work", "box"]);
+    let mut h = f.harness();
+    h.get_by_label_contains("Hosts  (").click();
+    h.run_steps(2);
+    let rect = h.get_by_label("box").rect();
+    h.hover_at(rect.center());
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: rect.center(),
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+    h.get_by_label("Copy ssh command").click();
+    let start = Instant::now();
+    let line = loop {
+        h.step();
+        let copied = h.output().platform_output.commands.iter().find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        });
+        if let Some(t) = copied {
+            break t;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "nothing was copied");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // A shell splits it back into the words ssh gets: the key (its path has a space)
+    // alone, the port, the user and the address.
+    let out = Command::new("sh").arg("-c").arg(format!("printf '%s\\n' {line}")).output().unwrap();
+    let words: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+    let key_at = words.iter().position(|w| w == "-i").expect("-i");
+    assert_eq!(words[key_at + 1], key.display().to_string());
+    let joined = words.join(" ");
+    assert!(joined.contains("-o IdentitiesOnly=yes"), "{joined}");
+    assert!(joined.contains("-p 2222"), "{joined}");
+    assert_eq!(words.last().unwrap(), "deploy@10.0.0.5", "{joined}");
+}

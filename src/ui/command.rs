@@ -84,6 +84,12 @@ pub enum Command {
         lifetime: Option<u32>,
         confirm: bool,
     },
+    /// Opens the user's terminal logged in to this host with its bound key pair alone
+    /// (`copy`: puts that ssh command line on the clipboard instead).
+    Connect {
+        host: String,
+        copy: bool,
+    },
     /// Asks the agent which keys it holds.
     AgentRefresh,
     /// Previews the managed ssh config (and turns it on from there).

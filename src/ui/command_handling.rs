@@ -399,6 +399,7 @@ impl KeyshelfApp {
                 self.start_remote(ctx, action, false);
             }
             Command::AgentRefresh => self.agent_run(None),
+            Command::Connect { host, copy } => self.connect(host, copy),
             Command::OpenSshConfig => self.open_ssh_config(),
             Command::ApplySshConfig(plan) => {
                 self.db_run(move |inv| {
@@ -659,6 +660,28 @@ impl KeyshelfApp {
                 }
                 app.details.held = super::agent_view::held(&list);
                 app.agent.keys = Some(list);
+            })
+        });
+    }
+
+    /// Builds the host's ssh command line (on the inventory's thread, which knows its key)
+    /// and opens a terminal with it, or copies it.
+    fn connect(&mut self, host: String, copy: bool) {
+        self.db_run(move |inv| {
+            let cmd = crate::remote::SshCommand::from_env().map_err(|e| e.to_string()).and_then(|ssh| {
+                crate::connect::connect_command(inv, &ssh, &host, &Default::default(), &[]).map_err(|e| e.to_string())
+            });
+            let opened = match (&cmd, copy) {
+                (Ok(c), false) => Some(crate::connect::open_in_terminal(c).map_err(|e| e.to_string())),
+                _ => None,
+            };
+            Box::new(move |app: &mut KeyshelfApp| match (cmd, opened) {
+                (Err(e), _) | (Ok(_), Some(Err(e))) => app.error(format!("Cannot connect to {host}: {e}")),
+                (Ok(c), Some(Ok(terminal))) => {
+                    let with = c.key_pair.map(|k| format!(" with {k}")).unwrap_or_default();
+                    app.info(format!("Opened {terminal}: ssh to {host}{with}"));
+                }
+                (Ok(c), None) => app.send(Command::Copy { text: c.shell(), what: "ssh command".into() }),
             })
         });
     }

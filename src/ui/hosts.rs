@@ -53,6 +53,21 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
             if ui.button("Edit…").clicked() {
                 cmds.push(Command::OpenHost(Some(h.name.clone())));
             }
+            let connectable = !h.keys.is_empty();
+            let c = ui
+                .add_enabled(connectable, egui::Button::new("Connect"))
+                .on_hover_text("Open a terminal logged in with the bound key pair alone")
+                .on_disabled_hover_text("Bind a key pair whose private key file is known first");
+            if c.clicked() {
+                cmds.push(Command::Connect { host: h.name.clone(), copy: false });
+            }
+            if ui
+                .add_enabled(connectable, egui::Button::new("Copy ssh command"))
+                .on_hover_text("The same command line, for your own terminal")
+                .clicked()
+            {
+                cmds.push(Command::Connect { host: h.name.clone(), copy: true });
+            }
             if ui.button("Check login").on_hover_text("Log in with each bound key pair alone").clicked() {
                 cmds.push(Command::Remote(RemoteAction::Check { hosts: vec![h.name.clone()] }));
             }

@@ -765,3 +765,48 @@ fn copy_ssh_command_gives_the_bound_key_alone_as_a_shell_line() {
     assert!(joined.contains("-p 2222"), "{joined}");
     assert_eq!(words.last().unwrap(), "deploy@10.0.0.5", "{joined}");
 }
+
+#[test]
+fn owner_and_rotate_by_are_set_in_the_details_and_searched() {
+    let (f, _) = populated();
+    let mut h = f.harness();
+    select(&mut h, "alice");
+    settle(&mut h);
+    type_into(&mut h, "Owner", "Ops Team");
+    h.get_by_role_and_label(Role::Button, "Save owner").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::Button, "In 90 days").click();
+    settle(&mut h);
+    let alice = f.inventory().resolve_key("alice", &Default::default()).unwrap();
+    assert_eq!(alice.owner, "Ops Team");
+    let want = time::OffsetDateTime::now_utc().date() + time::Duration::days(90);
+    assert_eq!(alice.rotate_by, Some(want));
+    assert!(h.query_by_label("Due in 90 days").is_some());
+
+    // A date typed badly is said, and not saved.
+    h.get_by_label("Rotate by").focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Rotate by").type_text("next spring");
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("is not a date").is_some());
+    assert!(h.get_by_role_and_label(Role::Button, "Set").accesskit_node().is_disabled());
+
+    // The search box reads the same filters as the CLI.
+    type_into(&mut h, "Search", "owner:ops");
+    assert_eq!(h.state().visible_key_names(), vec!["alice"]);
+    h.get_by_label("Search").focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Search").type_text("expires:<30d");
+    h.run_steps(2);
+    assert!(h.state().visible_key_names().is_empty(), "due in 90 days is not within 30");
+    h.get_by_label("Search").focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Search").type_text("expires:<100d");
+    h.run_steps(2);
+    assert_eq!(h.state().visible_key_names(), vec!["alice"]);
+    h.get_by_label("Search").focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Search").type_text("expires:<soon");
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("expires:").is_some(), "the unreadable filter is explained");
+}

@@ -36,6 +36,9 @@ pub struct DetailsState {
     for_key: Option<(i64, i64)>,
     pub name: String,
     pub description: String,
+    pub owner: String,
+    /// The rotate-by date as typed (`YYYY-MM-DD`, empty: none).
+    pub rotate_by: String,
     pub new_tag: String,
     tag_error: Option<String>,
     extras: Option<Extras>,
@@ -62,6 +65,8 @@ impl DetailsState {
         self.for_key = Some((k.id, k.updated_at));
         self.name = k.name.clone();
         self.description = k.description.clone();
+        self.owner = k.owner.clone();
+        self.rotate_by = k.rotate_by.map(crate::inventory::format_date).unwrap_or_default();
         if !same_key {
             self.new_tag.clear();
             self.tag_error = None;
@@ -153,6 +158,8 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds
                 edit: KeyEdit { description: Some(st.description.clone()), ..Default::default() },
             });
         }
+
+        owner_and_rotation(ui, k, st, cmds);
 
         section(ui, "Key");
         egui::Grid::new("fp").num_columns(3).spacing([8.0, 6.0]).show(ui, |ui| {
@@ -315,4 +322,72 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds
         ui.add_space(16.0);
     });
     st.extras = extras;
+}
+
+/// Who the key pair belongs to and when it is due for rotation (the report and the
+/// `expires:` search read these).
+fn owner_and_rotation(ui: &mut Ui, k: &KeyPair, st: &mut DetailsState, cmds: &mut Vec<Command>) {
+    use crate::inventory::{days_from, format_date, parse_date};
+    section(ui, "Owner and rotation");
+    let edit = |edit: KeyEdit| Command::EditKey { id: k.id, edit };
+    ui.horizontal(|ui| {
+        let l = ui.label("Owner");
+        let r = ui
+            .add(egui::TextEdit::singleline(&mut st.owner).hint_text("a person or team").desired_width(220.0))
+            .labelled_by(l.id);
+        let changed = st.owner.trim() != k.owner;
+        if ui.add_enabled(changed, egui::Button::new("Save owner")).clicked()
+            || (super::widgets::submitted(ui, &r) && changed)
+        {
+            cmds.push(edit(KeyEdit { owner: Some(st.owner.trim().to_string()), ..Default::default() }));
+        }
+    });
+    let today = time::OffsetDateTime::now_utc().date();
+    let typed = st.rotate_by.trim().to_string();
+    let parsed = (!typed.is_empty()).then(|| parse_date(&typed));
+    ui.horizontal(|ui| {
+        let l = ui.label("Rotate by");
+        let r = ui
+            .add(egui::TextEdit::singleline(&mut st.rotate_by).hint_text("YYYY-MM-DD").desired_width(110.0))
+            .labelled_by(l.id);
+        let current = k.rotate_by.map(format_date).unwrap_or_default();
+        let valid = match &parsed {
+            Some(Ok(_)) => typed != current,
+            Some(Err(_)) => false,
+            None => !current.is_empty(),
+        };
+        if ui.add_enabled(valid, egui::Button::new("Set")).clicked() || (super::widgets::submitted(ui, &r) && valid) {
+            let date = parsed.clone().and_then(Result::ok);
+            cmds.push(edit(KeyEdit { rotate_by: Some(date), ..Default::default() }));
+        }
+        for (label, days) in [("In 90 days", 90), ("In a year", 365)] {
+            if ui.small_button(label).clicked() {
+                if let Ok(d) = days_from(today, days) {
+                    cmds.push(edit(KeyEdit { rotate_by: Some(Some(d)), ..Default::default() }));
+                }
+            }
+        }
+        if k.rotate_by.is_some() && ui.small_button("Clear").clicked() {
+            cmds.push(edit(KeyEdit { rotate_by: Some(None), ..Default::default() }));
+        }
+    });
+    match (&parsed, k.rotate_by) {
+        (Some(Err(e)), _) => error_text(ui, e),
+        (_, Some(d)) => {
+            let days = (d - today).whole_days();
+            match days {
+                d if d < 0 => {
+                    error_text(ui, &format!("Overdue by {} day{}: rotate it", -d, if d == -1 { "" } else { "s" }))
+                }
+                0 => warn_text(ui, "Due today"),
+                d if d <= 30 => warn_text(ui, &format!("Due in {d} day{}", if d == 1 { "" } else { "s" })),
+                d => {
+                    ui.weak(format!("Due in {d} days"));
+                }
+            }
+        }
+        _ => {
+            ui.weak("No date: the report flags key pairs older than a year without one.");
+        }
+    }
 }

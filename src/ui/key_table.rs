@@ -16,7 +16,7 @@ pub fn search_bar(ui: &mut Ui, model: &mut Model, focus: bool) -> bool {
     ui.horizontal(|ui| {
         let l = ui.label("Search");
         let hint = format!(
-            "name, comment, tag, or any fingerprint (SHA256:…, MD5, AWS)   {}",
+            "name, comment, tag, any fingerprint, owner:NAME, expires:<30d   {}",
             ui.ctx().format_shortcut(&SHORTCUT_SEARCH)
         );
         let r = ui
@@ -35,7 +35,9 @@ pub fn search_bar(ui: &mut Ui, model: &mut Model, focus: bool) -> bool {
     ui.horizontal(|ui| {
         let shown = model.visible.len();
         let total = model.total();
-        if shown == total {
+        if let Some(p) = &model.search_problem {
+            super::widgets::error_text(ui, p);
+        } else if shown == total {
             ui.weak(format!("{total} key pairs"));
         } else {
             ui.weak(format!("{shown} of {total} key pairs"));

@@ -109,6 +109,8 @@ pub struct Model {
     pub hosts: Vec<Host>,
     pub scope: ScopeSel,
     pub search: String,
+    /// A search filter that could not be read (`expires:<soon`), said under the box.
+    pub search_problem: Option<String>,
     pub sort: Option<(SortColumn, bool)>,
 }
 
@@ -222,12 +224,20 @@ impl Model {
 
     /// Recomputes `visible` after the scope, search or sort changed.
     pub fn refilter(&mut self) {
-        let text = self.search.trim().to_lowercase();
-        let fp = normalize_fingerprint(self.search.trim());
+        // `owner:` and `expires:` filters, as the CLI's search reads them; the rest is text.
+        let today = time::OffsetDateTime::now_utc().date();
+        let query = crate::inventory::SearchQuery::parse(&self.search, today);
+        let text = query.text.trim().to_lowercase();
+        let fp = normalize_fingerprint(query.text.trim());
         let rows = &self.rows;
         self.visible = (0..rows.len())
-            .filter(|&i| self.scope.matches(&rows[i].key) && rows[i].matches(&text, fp.as_ref()))
+            .filter(|&i| {
+                self.scope.matches(&rows[i].key)
+                    && rows[i].matches(&text, fp.as_ref())
+                    && query.matches_filters(&rows[i].key)
+            })
             .collect();
+        self.search_problem = query.invalid;
         if let Some((col, ascending)) = self.sort {
             let key = |r: &Row| -> String {
                 match col {

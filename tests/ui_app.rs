@@ -810,3 +810,34 @@ fn owner_and_rotate_by_are_set_in_the_details_and_searched() {
     h.run_steps(2);
     assert!(h.query_by_label_contains("expires:").is_some(), "the unreadable filter is explained");
 }
+
+#[test]
+fn importing_a_type_the_accounts_cloud_refuses_warns_but_imports() {
+    let f = Fixture::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_keyshelf"))
+        .arg("--db")
+        .arg(&f.db)
+        .args(["account", "add", "cloud", "--provider", "aws"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let key = f.dir.path().join("ec");
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ecdsa", "-N", "", "-C", "ec@test", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut h = f.harness();
+    h.get_by_label_contains("cloud · AWS").click();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::I);
+    h.run_steps(2);
+    type_into(&mut h, "Public key text", &std::fs::read_to_string(key.with_extension("pub")).unwrap());
+    settle(&mut h);
+    assert!(h.query_by_label_contains("AWS does not import ECDSA 256 keys").is_some(), "the warning shows");
+    h.get_by_role_and_label(Role::Button, "Import").click();
+    settle(&mut h);
+    let keys = f.inventory().list_keys(&KeyFilter::default()).unwrap();
+    assert_eq!(keys.iter().map(|k| k.account.clone()).collect::<Vec<_>>(), [Some("cloud".to_string())]);
+}

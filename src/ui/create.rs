@@ -147,6 +147,16 @@ impl CreateDialog {
                             .labelled_by(l.id);
                         ui.end_row();
                     }
+                    let algorithm = match self.kind {
+                        KeyKind::Ed25519 => "ssh-ed25519".to_string(),
+                        KeyKind::Ecdsa => format!("ecdsa-sha2-nistp{}", self.bits),
+                        KeyKind::Rsa => "ssh-rsa".to_string(),
+                    };
+                    if let Some(w) = provider_warning(model, self.account.as_deref(), &algorithm, self.bits) {
+                        ui.label("");
+                        warn_text(ui, &w);
+                        ui.end_row();
+                    }
                     grid_text(ui, "Comment", &mut self.comment, "defaults to the name");
                     grid_text(ui, "Description", &mut self.description, "optional");
                     grid_text(ui, "Tags", &mut self.tags, "env=prod, owner=ops");
@@ -204,6 +214,13 @@ impl CreateDialog {
 }
 
 /// The account picker row of a form grid.
+/// Why the account's cloud would refuse to import this key type (shown, never refused:
+/// the key pair may be kept for other uses).
+pub fn provider_warning(model: &Model, account: Option<&str>, algorithm: &str, bits: u32) -> Option<String> {
+    let a = model.accounts.iter().find(|a| Some(a.name.as_str()) == account)?;
+    crate::inventory::type_warning(a.provider, algorithm, bits)
+}
+
 pub fn account_row(ui: &mut Ui, model: &Model, account: &mut Option<String>) {
     let l = ui.label("Account");
     egui::ComboBox::from_id_salt("account")
@@ -313,7 +330,7 @@ impl PrivateKeyDialog {
                 key_id: self.key_id,
                 key,
                 format: self.format,
-                passphrase: p.filter(|_| self.format == PrivateFormat::OpenSsh),
+                passphrase: p.filter(|_| self.format.takes_passphrase()),
             }),
             Err(e) => {
                 self.error = Some(e);
@@ -379,7 +396,7 @@ impl PrivateKeyDialog {
                     PrivateFormat::OpenSsh => "What ssh-keygen writes; can be protected with a passphrase.",
                     PrivateFormat::Pkcs8 => "PEM \"BEGIN PRIVATE KEY\", as Alibaba Cloud hands out. No passphrase.",
                     PrivateFormat::Pkcs1 => "PEM \"BEGIN RSA PRIVATE KEY\", as AWS and Tencent Cloud hand out. No passphrase.",
-                    PrivateFormat::Ppk => "PuTTY's .ppk, for PuTTY, WinSCP and FileZilla. No passphrase.",
+                    PrivateFormat::Ppk => "PuTTY's .ppk (version 3), for PuTTY, WinSCP and FileZilla; can be protected with a passphrase. ssh cannot read it.",
                 });
                 ui.end_row();
                 if self.format == PrivateFormat::Pkcs8 && self.key.as_ref().is_some_and(|k| k.spec().kind == KeyKind::Ed25519) {
@@ -387,7 +404,7 @@ impl PrivateKeyDialog {
                     warn_text(ui, "OpenSSH 9.2 and older cannot read Ed25519 keys in PKCS#8: use the OpenSSH format for ssh.");
                     ui.end_row();
                 }
-                if self.format == PrivateFormat::OpenSsh {
+                if self.format.takes_passphrase() {
                     let ids = [
                         grid_password(ui, "Passphrase", &mut self.pass1).id,
                         grid_password(ui, "Repeat passphrase", &mut self.pass2).id,

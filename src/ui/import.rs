@@ -371,6 +371,19 @@ impl ImportDialog {
             if let Some(e) = &self.error {
                 error_text(ui, &format!("Nothing was imported: {e}"));
             }
+            let refused: Vec<String> = self
+                .entries
+                .iter()
+                .filter(|e| e.include)
+                .filter_map(|e| {
+                    let i = &e.key.info;
+                    super::create::provider_warning(model, self.account.as_deref(), &i.algorithm, i.bits)
+                })
+                .collect();
+            if let Some(first) = refused.first() {
+                let more = if refused.len() > 1 { format!(" ({} keys)", refused.len()) } else { String::new() };
+                warn_text(ui, &format!("{first}{more}"));
+            }
             let count = self.entries.iter().filter(|e| e.include).count();
             let valid = count > 0 && self.name_problems.iter().all(Option::is_none) && self.reading == 0 && !self.importing;
             ui.separator();

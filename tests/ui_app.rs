@@ -841,3 +841,38 @@ fn importing_a_type_the_accounts_cloud_refuses_warns_but_imports() {
     let keys = f.inventory().list_keys(&KeyFilter::default()).unwrap();
     assert_eq!(keys.iter().map(|k| k.account.clone()).collect::<Vec<_>>(), [Some("cloud".to_string())]);
 }
+
+#[test]
+fn convert_writes_a_ppk_copy_puttygen_reads_and_leaves_the_original() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new();
+    let key = keygen_in(f.dir.path(), "id_conv", &["-N", ""]);
+    let before = std::fs::read(&key).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_keyshelf"))
+        .arg("--db")
+        .arg(&f.db)
+        .args(["key", "import", "conv", "--file", key.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut h = f.harness();
+    select(&mut h, "conv");
+    settle(&mut h);
+    h.get_by_role_and_label(Role::Button, "Convert…").click_accesskit();
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), Some("convert"));
+    h.run_steps(2);
+    assert!(h.query_by_label("Save to").is_some(), "the dialog shows");
+    h.get_by_role_and_label(Role::Button, "Convert").click_accesskit();
+    step_until(&mut h, "the conversion", |a| !a.busy());
+    let ppk = f.dir.path().join("conv.ppk");
+    assert_eq!(h.query_all_by_label_contains("Wrote ").count(), 2, "the dialog and the status line say where");
+    assert_eq!(std::fs::metadata(&ppk).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read(&key).unwrap(), before, "the original is untouched");
+    let want = ssh_keygen_fingerprint(&["-l"], &key.with_extension("pub"));
+    let parsed = keyshelf::keys::parse_key(&std::fs::read(&ppk).unwrap()).unwrap();
+    assert_eq!(parsed.info.fingerprint_sha256, want);
+    if let Ok(o) = Command::new("puttygen").arg(&ppk).args(["-l", "-E", "sha256"]).output() {
+        assert!(String::from_utf8_lossy(&o.stdout).contains(&want), "puttygen reads it");
+    }
+}

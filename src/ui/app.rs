@@ -51,6 +51,7 @@ pub(crate) enum JobResult {
         path: PathBuf,
         result: Result<(), String>,
     },
+    Converted(Result<String, String>),
 }
 
 /// The status line: the last thing that happened.
@@ -314,6 +315,7 @@ impl KeyshelfApp {
             Dialog::Rotate(_) => "rotate",
             Dialog::SshImport(_) => "ssh-import",
             Dialog::SshConfig(_) => "ssh-config",
+            Dialog::Convert(_) => "convert",
             Dialog::Notice(_) => "notice",
             Dialog::Confirm(_) => "confirm",
         })
@@ -593,6 +595,7 @@ impl KeyshelfApp {
             Dialog::Rotate(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::SshImport(d) => d.show(ctx, &self.model, &mut cmds),
             Dialog::SshConfig(d) => d.show(ctx, &mut cmds),
+            Dialog::Convert(d) => d.show(ctx, &mut cmds),
             Dialog::Notice(d) => d.show(ctx, &mut cmds),
             Dialog::Confirm(d) => d.show(ctx, &mut cmds),
         };
@@ -605,8 +608,10 @@ impl KeyshelfApp {
     /// Closes the open dialog, wiping what it held that must not linger (passphrases,
     /// and their copies in the text fields' undo history).
     pub(super) fn close_dialog(&mut self, ctx: &egui::Context) {
-        if let Some(Dialog::PrivateKey(d)) = &mut self.dialog {
-            d.wipe(ctx);
+        match &mut self.dialog {
+            Some(Dialog::PrivateKey(d)) => d.wipe(ctx),
+            Some(Dialog::Convert(d)) => d.wipe(),
+            _ => {}
         }
         self.dialog = None;
     }

@@ -90,6 +90,9 @@ pub enum Command {
         host: String,
         copy: bool,
     },
+    /// Opens "Convert…" for a key pair whose private key file is known.
+    OpenConvert(i64),
+    ConvertKey(Box<super::convert::ConvertRequest>),
     /// Asks the agent which keys it holds.
     AgentRefresh,
     /// Previews the managed ssh config (and turns it on from there).

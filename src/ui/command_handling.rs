@@ -164,6 +164,16 @@ impl KeyshelfApp {
                 }
             },
             JobResult::PrivateWritten { key_id, path, result } => self.on_private_written(key_id, path, result),
+            JobResult::Converted(r) => {
+                match &r {
+                    Ok(m) => self.info(m.clone()),
+                    Err(e) => self.error(format!("Nothing was written: {e}")),
+                }
+                if let Some(Dialog::Convert(d)) = &mut self.dialog {
+                    d.running = false;
+                    d.result = Some(r);
+                }
+            }
         }
         if let Some(ctx) = ctx {
             ctx.request_repaint();
@@ -399,6 +409,14 @@ impl KeyshelfApp {
                 self.start_remote(ctx, action, false);
             }
             Command::AgentRefresh => self.agent_run(None),
+            Command::OpenConvert(id) => {
+                if let Some(d) = self.model.row_by_id(id).and_then(|r| super::convert::ConvertDialog::new(&r.key)) {
+                    self.dialog = Some(Dialog::Convert(d));
+                }
+            }
+            Command::ConvertKey(req) => {
+                self.jobs.spawn(ctx, move || JobResult::Converted(super::convert::convert(&req)));
+            }
             Command::Connect { host, copy } => self.connect(host, copy),
             Command::OpenSshConfig => self.open_ssh_config(),
             Command::ApplySshConfig(plan) => {

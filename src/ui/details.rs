@@ -212,6 +212,13 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds
                     None => ui.spinner(),
                 };
                 ui.horizontal(|ui| {
+                    if ui
+                        .button("Convert…")
+                        .on_hover_text("Write a copy in another format (PPK, PKCS#8, ...)")
+                        .clicked()
+                    {
+                        cmds.push(Command::OpenConvert(k.id));
+                    }
                     super::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds);
                     if st.held.contains(&k.fingerprint_sha256) {
                         ui.label("In the agent");

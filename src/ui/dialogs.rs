@@ -23,6 +23,7 @@ pub enum Dialog {
     Rotate(super::remote_view::RotateDialog),
     SshImport(super::ssh_import::SshImportDialog),
     SshConfig(super::ssh_config_view::SshConfigDialog),
+    Convert(super::convert::ConvertDialog),
     Notice(Notice),
     Confirm(Confirm),
 }

@@ -11,6 +11,7 @@ mod agent_view;
 mod app;
 mod command;
 mod command_handling;
+mod convert;
 mod create;
 mod db;
 mod details;

@@ -328,3 +328,75 @@ fn clear_errors_without_an_agent_or_a_private_key() {
     assert!(err.contains("no key pair 'nope'"), "{err}");
     assert!(a.held().is_empty());
 }
+
+/// Clicks the widget labelled `label` with the pointer (rows, menus).
+fn click(h: &mut egui_kittest::Harness<'_, keyshelf::ui::KeyshelfApp>, label: &str) {
+    use egui_kittest::kittest::Queryable;
+    let rect = h.get_all_by_label(label).next().unwrap_or_else(|| panic!("{label} shows")).rect();
+    h.hover_at(rect.center());
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: rect.center(),
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+fn step_until(
+    h: &mut egui_kittest::Harness<'_, keyshelf::ui::KeyshelfApp>,
+    what: &str,
+    done: impl Fn(&mut egui_kittest::Harness<'_, keyshelf::ui::KeyshelfApp>) -> bool,
+) {
+    let start = Instant::now();
+    while !done(h) {
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn the_app_adds_a_key_for_an_hour_lists_it_and_removes_it() {
+    use egui_kittest::kittest::Queryable;
+    let a = agent();
+    let env = Env::new();
+    let (_, fingerprint) = create(&env, "laptop");
+    let app = keyshelf::ui::KeyshelfApp::new(Some(env.db.clone()), std::sync::Arc::new(keyshelf::ui::NativePlatform))
+        .with_agent_socket(Some(a.sock.clone()));
+    // Tall enough that the details' Private key section is in view without scrolling.
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1280.0, 1400.0))
+        .build_ui_state(|ui, app: &mut keyshelf::ui::KeyshelfApp| app.ui_root(ui), app);
+    step_until(&mut h, "the inventory", |h| h.state().is_loaded() && !h.state().busy());
+
+    // Key details: Add to agent ▸ For 1 hour. It runs in the run window.
+    click(&mut h, "laptop");
+    step_until(&mut h, "the details", |h| !h.state().busy());
+    h.get_by_label("Add to agent").click();
+    h.run_steps(3);
+    h.get_by_label("For 1 hour").click();
+    h.run_steps(2);
+    step_until(&mut h, "ssh-add", |h| !h.state().busy());
+    assert!(h.query_by_label("added").is_some(), "the run window says it was added");
+    assert!(h.query_by_label_contains("laptop is in the agent for 1 hour").is_some());
+    assert_eq!(a.held(), [fingerprint.clone()]);
+    h.get_by_label("Close").click_accesskit();
+    h.run_steps(2);
+    // The details now say so, and Settings lists it by name.
+    step_until(&mut h, "the agent list", |h| h.query_by_label("In the agent").is_some());
+    click(&mut h, "Settings");
+    step_until(&mut h, "the agent section", |h| !h.state().busy() && h.query_by_label("Remove all").is_some());
+    assert!(h.query_by_label("laptop").is_some(), "the agent's key is named after its key pair");
+    h.get_by_label("Remove").click_accesskit();
+    step_until(&mut h, "ssh-add -d", |h| h.query_by_label_contains("Removed laptop from the agent").is_some());
+    assert!(a.held().is_empty(), "removed from the agent");
+    assert!(
+        h.query_by_label("The agent holds no keys.").is_some(),
+        "{:?}",
+        h.query_all_by_label_contains("agent").map(|n| format!("{n:?}")).collect::<Vec<_>>()
+    );
+}

@@ -876,3 +876,44 @@ fn convert_writes_a_ppk_copy_puttygen_reads_and_leaves_the_original() {
         assert!(String::from_utf8_lossy(&o.stdout).contains(&want), "puttygen reads it");
     }
 }
+
+#[test]
+fn settings_preview_then_turn_on_the_managed_ssh_config_and_ssh_g_agrees() {
+    let f = Fixture::new();
+    let ssh = f.dir.path().join("dot-ssh");
+    std::fs::create_dir(&ssh).unwrap();
+    let key = keygen_in(&ssh, "id_box", &["-N", ""]);
+    let config = ssh.join("config");
+    std::fs::write(&config, "Host mine\n  User me\n").unwrap();
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_keyshelf")).arg("--db").arg(&f.db).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    cli(&["key", "import", "box-key", "--file", key.to_str().unwrap()]);
+    cli(&["host", "add", "box", "--address", "192.0.2.7", "--port", "2200", "--user", "deploy"]);
+    cli(&["key", "bind", "box-key", "box"]);
+    let app = KeyshelfApp::new(Some(f.db.clone()), f.dialogs.clone()).with_ssh_dir(Some(ssh.clone()));
+    let mut h = f.harness_of(app);
+    h.get_by_label("Settings").click();
+    step_until(&mut h, "the settings", |a| !a.busy());
+    h.get_by_role_and_label(Role::Button, "Preview and turn on…").click_accesskit();
+    step_until(&mut h, "the preview", |a| !a.busy());
+    assert_eq!(h.state().open_dialog(), Some("ssh-config"));
+    assert!(h.query_by_label_contains("with a block for 1 host").is_some());
+    assert!(h.query_by_label_contains("One line goes at the top of").is_some());
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "Host mine\n  User me\n", "a preview writes nothing");
+    h.get_by_role_and_label(Role::Button, "Write and turn on").click_accesskit();
+    h.run_steps(2);
+    step_until(&mut h, "the write", |a| !a.busy());
+    assert!(h.query_by_label_contains("It is now kept up to date").is_some());
+    let g = Command::new("ssh").arg("-G").arg("-F").arg(&config).arg("box").output().unwrap();
+    let g = String::from_utf8_lossy(&g.stdout).to_string();
+    for line in ["hostname 192.0.2.7", "user deploy", "port 2200", "identitiesonly yes"] {
+        assert!(g.lines().any(|l| l == line), "ssh -G lacks {line}: {g}");
+    }
+    assert!(g.lines().any(|l| l == format!("identityfile {}", key.display())), "{g}");
+    // Turned on, the Settings section says so and offers the off switch.
+    h.get_by_role_and_label(Role::Button, "Close").click_accesskit();
+    step_until(&mut h, "the status", |a| !a.busy());
+    assert!(h.query_by_role_and_label(Role::Button, "Turn off…").is_some());
+}

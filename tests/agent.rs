@@ -383,7 +383,7 @@ fn the_app_adds_a_key_for_an_hour_lists_it_and_removes_it() {
     step_until(&mut h, "ssh-add", |h| !h.state().busy());
     assert!(h.query_by_label("added").is_some(), "the run window says it was added");
     assert!(h.query_by_label_contains("laptop is in the agent for 1 hour").is_some());
-    assert_eq!(a.held(), [fingerprint.clone()]);
+    assert_eq!(a.held(), std::slice::from_ref(&fingerprint));
     h.get_by_label("Close").click_accesskit();
     h.run_steps(2);
     // The details now say so, and Settings lists it by name.

@@ -740,6 +740,8 @@ fn copy_ssh_command_gives_the_bound_key_alone_as_a_shell_line() {
         });
     }
     h.run_steps(2);
+    h.get_by_label("More").click();
+    h.run_steps(2);
     h.get_by_label("Copy ssh command").click();
     let start = Instant::now();
     let line = loop {

@@ -61,21 +61,11 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
             if c.clicked() {
                 cmds.push(Command::Connect { host: h.name.clone(), copy: false });
             }
-            if ui
-                .add_enabled(connectable, egui::Button::new("Copy ssh command"))
-                .on_hover_text("The same command line, for your own terminal")
-                .clicked()
-            {
-                cmds.push(Command::Connect { host: h.name.clone(), copy: true });
-            }
             if ui.button("Check login").on_hover_text("Log in with each bound key pair alone").clicked() {
                 cmds.push(Command::Remote(RemoteAction::Check { hosts: vec![h.name.clone()] }));
             }
             if ui.button("Deploy key…").on_hover_text("Add a key pair to the host's authorized_keys").clicked() {
                 cmds.push(Command::OpenDeployToHost(h.name.clone()));
-            }
-            if ui.button("Audit").on_hover_text("List every key the host's authorized_keys holds").clicked() {
-                cmds.push(Command::Remote(RemoteAction::Audit { host: h.name.clone(), import: false }));
             }
             if ui.button("Reset key…").on_hover_text("Replace the host's key pairs by another, proved first").clicked()
             {
@@ -106,17 +96,31 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
                     }
                 });
             }
-            if ui.button("Clean known_hosts…").clicked() {
-                cmds.push(Command::CleanKnownHosts(h.known_hosts_names()));
-            }
-            if ui.button(RichText::new("Remove").color(ui.visuals().error_fg_color)).clicked() {
-                cmds.push(Command::Confirm {
-                    title: format!("Remove host {}?", h.name),
-                    text: "The host and its bindings leave the inventory. The server itself is not touched.".into(),
-                    confirm: "Remove".into(),
-                    command: Box::new(Command::RemoveHost(h.name.clone())),
-                });
-            }
+            // The less frequent ones, so that the bar fits a 1280-pixel window.
+            ui.menu_button("More", |ui| {
+                let copy = ui
+                    .add_enabled(connectable, egui::Button::new("Copy ssh command"))
+                    .on_hover_text("The Connect command line, for your own terminal");
+                if copy.clicked() {
+                    cmds.push(Command::Connect { host: h.name.clone(), copy: true });
+                }
+                let audit = ui.button("Audit").on_hover_text("List every key the host's authorized_keys holds");
+                if audit.clicked() {
+                    cmds.push(Command::Remote(RemoteAction::Audit { host: h.name.clone(), import: false }));
+                }
+                if ui.button("Clean known_hosts…").clicked() {
+                    cmds.push(Command::CleanKnownHosts(h.known_hosts_names()));
+                }
+                ui.separator();
+                if ui.button(RichText::new("Remove host…").color(ui.visuals().error_fg_color)).clicked() {
+                    cmds.push(Command::Confirm {
+                        title: format!("Remove host {}?", h.name),
+                        text: "The host and its bindings leave the inventory. The server itself is not touched.".into(),
+                        confirm: "Remove".into(),
+                        command: Box::new(Command::RemoveHost(h.name.clone())),
+                    });
+                }
+            });
         });
         ui.add_space(4.0);
     } else {

@@ -53,7 +53,8 @@ pub fn empty_state(ui: &mut Ui, cmds: &mut Vec<Command>) {
         ui.add_space(8.0);
         ui.label("You probably have keys already: Keyshelf can find them in your SSH folder and import them.");
         ui.add_space(10.0);
-        let b = egui::Button::new(RichText::new("Import your keys from ~/.ssh…").strong());
+        let b = egui::Button::new(RichText::new("Import your keys from ~/.ssh…").strong())
+            .fill(ui.visuals().selection.bg_fill);
         if ui.add_sized([2.0 * 190.0 + ui.spacing().item_spacing.x, 36.0], b).clicked() {
             cmds.push(Command::OpenSshImport);
         }

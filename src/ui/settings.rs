@@ -56,10 +56,15 @@ fn section(ui: &mut Ui, title: &str) {
     ui.separator();
 }
 
+/// A label column, then the value, which wraps within its own column.
 fn row(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui)) {
-    ui.horizontal_wrapped(|ui| {
-        ui.add_sized([170.0, ui.spacing().interact_size.y], egui::Label::new(label));
-        add(ui);
+    ui.horizontal_top(|ui| {
+        let cell = egui::vec2(170.0, ui.spacing().interact_size.y.min(18.0));
+        ui.allocate_ui_with_layout(cell, egui::Layout::left_to_right(egui::Align::Min), |ui| {
+            ui.set_min_width(cell.x);
+            ui.label(RichText::new(label).weak());
+        });
+        ui.vertical(|ui| add(ui));
     });
 }
 

@@ -192,7 +192,8 @@ impl SshImportDialog {
             ui.separator();
             let count = self.ticks.iter().filter(|t| **t).count();
             let hosts = self.hosts_to_add().is_some();
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let bar = egui::vec2(ui.available_width(), ui.spacing().interact_size.y + 4.0);
+            ui.allocate_ui_with_layout(bar, egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let label = match (count, hosts) {
                     (0, true) => "Add the hosts".to_string(),
                     (1, false) => "Import 1 key pair".to_string(),
@@ -234,13 +235,17 @@ impl SshImportDialog {
             Ok(a) => {
                 let names: Vec<&str> = a.iter().map(|x| x.name.as_str()).collect();
                 let label = format!(
-                    "Also add the {} host{} of {} (as ssh -G resolves them; each bound to its IdentityFile's key                      pair)",
+                    "Also add the {} host{} of {}",
                     a.len(),
                     if a.len() == 1 { "" } else { "s" },
                     config.display()
                 );
                 ui.add_enabled(self.outcomes.is_none(), egui::Checkbox::new(&mut self.with_hosts, label));
-                ui.add(egui::Label::new(RichText::new(names.join(", ")).weak()).wrap());
+                let about = format!(
+                    "{}: resolved as ssh -G does, each bound to the key pair of its IdentityFile",
+                    names.join(", ")
+                );
+                ui.add(egui::Label::new(RichText::new(about).weak()).wrap());
             }
         }
         match &self.host_outcomes {
@@ -251,10 +256,8 @@ impl SshImportDialog {
                     for h in done {
                         ui.horizontal_wrapped(|ui| {
                             ui.label(RichText::new(&h.alias).strong());
-                            let text = match &h.bound_key {
-                                Some(k) => format!("{}: {} (bound to {k})", h.status.as_str(), h.message),
-                                None => format!("{}: {}", h.status.as_str(), h.message),
-                            };
+                            let text =
+                                if h.message.is_empty() { h.status.as_str().to_string() } else { h.message.clone() };
                             if h.status == crate::ssh_config::ImportStatus::Failed {
                                 error_text(ui, &text);
                             } else {
@@ -287,7 +290,10 @@ fn keys_table(ui: &mut egui::Ui, scan: &Scan, ticks: &mut [bool], outcomes: Opti
                     let title = if k.info.comment.is_empty() { file_name.clone() } else { k.info.comment.clone() };
                     ui.add_enabled(outcomes.is_none(), egui::Checkbox::new(tick, ""))
                         .on_hover_text(format!("Import {title}"));
-                    ui.add(egui::Label::new(title).truncate());
+                    let cell = egui::vec2(170.0, ui.spacing().interact_size.y);
+                    ui.allocate_ui_with_layout(cell, egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                        ui.add(egui::Label::new(RichText::new(title).strong()).truncate());
+                    });
                     ui.label(RichText::new(k.type_label()).strong());
                     ui.label(RichText::new(shorten_fingerprint(k.fingerprint_sha256())).monospace())
                         .on_hover_text(k.fingerprint_sha256());

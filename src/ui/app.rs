@@ -51,6 +51,8 @@ pub(crate) enum JobResult {
         path: PathBuf,
         result: Result<(), String>,
     },
+    /// Inventory export and import (`inventory_transfer.rs`).
+    Transfer(super::inventory_transfer::TransferJob),
 }
 
 /// The status line: the last thing that happened.
@@ -97,6 +99,7 @@ pub struct KeyshelfApp {
     pub(crate) agent: super::agent_view::AgentState,
     /// Whether the managed ssh config is on (None: not read yet).
     pub(crate) ssh_config_status: Option<Result<super::ssh_config_view::ManagedStatus, String>>,
+    pub(crate) report: super::report_view::ReportState,
 }
 
 impl KeyshelfApp {
@@ -132,6 +135,7 @@ impl KeyshelfApp {
             agent_socket: None,
             agent: Default::default(),
             ssh_config_status: None,
+            report: Default::default(),
         };
         app.open();
         app
@@ -300,7 +304,7 @@ impl KeyshelfApp {
     }
 
     /// Which dialog is open, if any: "create", "private-key", "import", "delete", "bind",
-    /// "account", "host", "reset-key" or "notice".
+    /// "account", "host", "reset-key", "notice" or "inventory-import".
     pub fn open_dialog(&self) -> Option<&'static str> {
         self.dialog.as_ref().map(|d| match d {
             Dialog::Create(_) => "create",
@@ -316,6 +320,7 @@ impl KeyshelfApp {
             Dialog::SshConfig(_) => "ssh-config",
             Dialog::Notice(_) => "notice",
             Dialog::Confirm(_) => "confirm",
+            Dialog::InventoryImport(_) => "inventory-import",
         })
     }
 
@@ -399,6 +404,15 @@ impl KeyshelfApp {
                 let (agent, managed) = (&self.agent, self.ssh_config_status.as_ref());
                 egui::CentralPanel::default()
                     .show(ui, |ui| settings::show(ui, &mut self.settings, db, askpass, agent, managed, &mut cmds));
+                self.commands.extend(cmds);
+            }
+            View::Report => {
+                if self.report.wanted(self.generation) {
+                    self.load_report();
+                }
+                let mut cmds = Vec::new();
+                egui::CentralPanel::default()
+                    .show(ui, |ui| super::report_view::show(ui, &mut self.report, &self.model, &mut cmds));
                 self.commands.extend(cmds);
             }
         }
@@ -595,6 +609,7 @@ impl KeyshelfApp {
             Dialog::SshConfig(d) => d.show(ctx, &mut cmds),
             Dialog::Notice(d) => d.show(ctx, &mut cmds),
             Dialog::Confirm(d) => d.show(ctx, &mut cmds),
+            Dialog::InventoryImport(d) => d.show(ctx, &mut cmds),
         };
         if close {
             self.close_dialog(ctx);

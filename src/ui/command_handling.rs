@@ -164,6 +164,7 @@ impl KeyshelfApp {
                 }
             },
             JobResult::PrivateWritten { key_id, path, result } => self.on_private_written(key_id, path, result),
+            JobResult::Transfer(t) => self.on_transfer_job(t),
         }
         if let Some(ctx) = ctx {
             ctx.request_repaint();
@@ -179,6 +180,7 @@ impl KeyshelfApp {
                 d.error = Some(msg.clone());
             }
             Some(Dialog::Import(d)) => d.reading_failed(msg.clone()),
+            Some(Dialog::InventoryImport(d)) => d.failed(msg.clone()),
             _ => {}
         }
         self.error(msg);
@@ -307,6 +309,9 @@ impl KeyshelfApp {
                     self.settings.refresh();
                     self.agent_run(None);
                     self.load_ssh_config_status();
+                }
+                if v == View::Report && self.view != View::Report {
+                    self.report.refresh();
                 }
                 self.view = v;
             }
@@ -559,6 +564,12 @@ impl KeyshelfApp {
                     picked: p.save_file("Save public key", super::platform::ssh_dir().as_deref(), &name),
                 });
             }
+            Command::ShowKey(id) => self.show_key(id),
+            Command::ShowHost(name) => self.show_host(name),
+            Command::ExportInventory => self.export_inventory(ctx),
+            Command::PickInventoryImport => self.pick_inventory_import(ctx),
+            Command::PlanInventoryImport => self.plan_inventory_import(),
+            Command::ApplyInventoryImport => self.apply_inventory_import(),
         }
     }
 

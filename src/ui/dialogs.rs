@@ -25,6 +25,7 @@ pub enum Dialog {
     SshConfig(super::ssh_config_view::SshConfigDialog),
     Notice(Notice),
     Confirm(Confirm),
+    InventoryImport(super::inventory_transfer::InventoryImportDialog),
 }
 
 /// "Are you sure?" before a destructive action; runs `command` on confirm.

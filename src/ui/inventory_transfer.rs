@@ -170,23 +170,19 @@ impl InventoryImportDialog {
             None => {}
             Some(Err(e)) => error_text(ui, &format!("The document cannot be compared with the inventory: {e}")),
             Some(Ok(p)) => {
-                egui::Grid::new("inventory-import-counts").num_columns(2).spacing([16.0, 4.0]).show(ui, |ui| {
-                    let rows = [
-                        ("Accounts", p.accounts_added.len(), None),
-                        ("Key pairs", p.key_pairs_added.len(), Some(p.key_pairs_present.len())),
-                        ("Hosts", p.hosts_added.len(), Some(p.hosts_present.len())),
-                        ("Bindings", p.bindings_added.len(), None),
-                        ("Activity entries", p.activity_added, None),
-                    ];
-                    for (what, added, present) in rows {
-                        ui.label(what);
-                        ui.label(match present {
-                            Some(n) if n > 0 => format!("{added} to add, {n} already here"),
-                            _ => format!("{added} to add"),
-                        });
-                        ui.end_row();
-                    }
-                });
+                let rows = [
+                    (count(p.key_pairs_added.len(), "key pair", "key pairs"), p.key_pairs_present.len()),
+                    (count(p.hosts_added.len(), "host", "hosts"), p.hosts_present.len()),
+                    (count(p.accounts_added.len(), "account", "accounts"), 0),
+                    (count(p.bindings_added.len(), "binding", "bindings"), 0),
+                    (count(p.activity_added, "activity entry", "activity entries"), 0),
+                ];
+                for (added, present) in rows {
+                    ui.label(match present {
+                        0 => format!("• {added} to add"),
+                        n => format!("• {added} to add ({n} already here)"),
+                    });
+                }
                 if p.changes_nothing() && !p.has_conflicts() {
                     ui.add_space(4.0);
                     ui.label("Everything in this document is in the inventory already: importing changes nothing.");

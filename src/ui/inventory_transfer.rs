@@ -62,8 +62,9 @@ pub struct InventoryImportDialog {
     pub rename: bool,
     planning: bool,
     plan: Option<Result<ImportPlan, String>>,
-    /// `renamed` and `conflicts` as lines, made once per plan.
+    /// The plan's renames and conflicts in words, made once per plan.
     renamed: Vec<String>,
+    conflicts: Vec<String>,
     importing: bool,
     error: Option<String>,
 }
@@ -77,6 +78,7 @@ impl InventoryImportDialog {
             planning: false,
             plan: None,
             renamed: Vec::new(),
+            conflicts: Vec::new(),
             importing: false,
             error: None,
         }
@@ -95,16 +97,21 @@ impl InventoryImportDialog {
             return;
         }
         self.planning = false;
-        self.renamed = match &plan {
-            Ok(p) => p
-                .renamed
-                .iter()
-                .map(|r| {
-                    format!("'{}' ({}) is imported as '{}'", r.from, scope_label(r.account.as_deref(), &r.region), r.to)
-                })
-                .collect(),
-            Err(_) => Vec::new(),
+        let (renamed, conflicts) = match &plan {
+            Ok(p) => (&p.renamed[..], &p.conflicts[..]),
+            Err(_) => (&[][..], &[][..]),
         };
+        self.renamed = renamed
+            .iter()
+            .map(|r| {
+                format!("'{}' ({}) is imported as '{}'", r.from, scope_label(r.account.as_deref(), &r.region), r.to)
+            })
+            .collect();
+        // The core speaks of the CLI's flag; here it is the checkbox.
+        self.conflicts = conflicts
+            .iter()
+            .map(|c| c.replace("import with --rename to", "tick \"Rename clashing key pairs\" to"))
+            .collect();
         self.plan = Some(plan);
     }
 
@@ -147,7 +154,9 @@ impl InventoryImportDialog {
             }
             ui.add_space(6.0);
             ui.separator();
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            // A row of its own height: the dialog shrinks when the preview does.
+            let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+            ui.allocate_ui_with_layout(row, egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.add_enabled(self.can_import(), egui::Button::new("Import")).clicked() {
                     self.importing = true;
                     self.error = None;
@@ -170,18 +179,22 @@ impl InventoryImportDialog {
             None => {}
             Some(Err(e)) => error_text(ui, &format!("The document cannot be compared with the inventory: {e}")),
             Some(Ok(p)) => {
+                // Key pairs and hosts always; the rest when there are any.
                 let rows = [
-                    (count(p.key_pairs_added.len(), "key pair", "key pairs"), p.key_pairs_present.len()),
-                    (count(p.hosts_added.len(), "host", "hosts"), p.hosts_present.len()),
-                    (count(p.accounts_added.len(), "account", "accounts"), 0),
-                    (count(p.bindings_added.len(), "binding", "bindings"), 0),
-                    (count(p.activity_added, "activity entry", "activity entries"), 0),
+                    (p.key_pairs_added.len(), "key pair", "key pairs", Some(p.key_pairs_present.len())),
+                    (p.hosts_added.len(), "host", "hosts", Some(p.hosts_present.len())),
+                    (p.accounts_added.len(), "account", "accounts", None),
+                    (p.bindings_added.len(), "binding", "bindings", None),
+                    (p.activity_added, "activity entry", "activity entries", None),
                 ];
-                for (added, present) in rows {
-                    ui.label(match present {
-                        0 => format!("• {added} to add"),
-                        n => format!("• {added} to add ({n} already here)"),
-                    });
+                for (added, one, many, present) in rows {
+                    let added_text = count(added, one, many);
+                    match present {
+                        Some(0) => ui.label(format!("• {added_text} to add")),
+                        Some(n) => ui.label(format!("• {added_text} to add ({n} already here)")),
+                        None if added > 0 => ui.label(format!("• {added_text} to add")),
+                        None => continue,
+                    };
                 }
                 if p.changes_nothing() && !p.has_conflicts() {
                     ui.add_space(4.0);
@@ -201,7 +214,7 @@ impl InventoryImportDialog {
                             count(p.conflicts.len(), "conflict", "conflicts")
                         ),
                     );
-                    lines(ui, "inventory-import-conflicts", &p.conflicts, true);
+                    lines(ui, "inventory-import-conflicts", &self.conflicts, true);
                 }
             }
         }
@@ -217,20 +230,21 @@ impl InventoryImportDialog {
     }
 }
 
-/// A scrolled list of messages, drawn only where visible (a document can clash a lot).
+/// How many renames or conflicts the preview lists; the rest are counted.
+const LISTED: usize = 200;
+
+/// A scrolled list of messages, wrapped; a document that clashes a lot lists the first
+/// [`LISTED`] and says how many more.
 fn lines(ui: &mut egui::Ui, id: &str, items: &[String], error: bool) {
-    let h = ui.text_style_height(&egui::TextStyle::Body);
-    egui::ScrollArea::vertical().id_salt(id).max_height(140.0).auto_shrink([false, true]).show_rows(
-        ui,
-        h,
-        items.len(),
-        |ui, range| {
-            for text in &items[range] {
-                let text = if error { RichText::new(text).color(ui.visuals().error_fg_color) } else { text.into() };
-                ui.add(egui::Label::new(text).truncate());
-            }
-        },
-    );
+    egui::ScrollArea::vertical().id_salt(id).max_height(160.0).auto_shrink([false, true]).show(ui, |ui| {
+        for text in items.iter().take(LISTED) {
+            let text = if error { RichText::new(text).color(ui.visuals().error_fg_color) } else { text.into() };
+            ui.add(egui::Label::new(text).wrap());
+        }
+        if items.len() > LISTED {
+            ui.weak(format!("… and {} more", items.len() - LISTED));
+        }
+    });
 }
 
 impl KeyshelfApp {

@@ -19,8 +19,8 @@ enum Line {
         kind: FindingKind,
         count: usize,
     },
-    /// Index into the findings.
-    Finding(usize),
+    /// Index into the findings, and whether it is an odd row of its group (striped).
+    Finding(usize, bool),
 }
 
 #[derive(Default)]
@@ -89,7 +89,7 @@ impl ReportState {
             let end = start + findings[start..].iter().take_while(|f| f.kind == kind).count();
             self.lines.push(Line::Header { kind, count: end - start });
             if !self.collapsed.contains(&kind) {
-                self.lines.extend((start..end).map(Line::Finding));
+                self.lines.extend((start..end).map(|i| Line::Finding(i, (i - start) % 2 == 1)));
             }
             start = end;
         }
@@ -164,8 +164,8 @@ pub fn show(ui: &mut Ui, st: &mut ReportState, model: &Model, cmds: &mut Vec<Com
                             toggled = Some(kind);
                         }
                     }
-                    Line::Finding(f) => {
-                        if i % 2 == 0 {
+                    Line::Finding(f, odd) => {
+                        if odd {
                             ui.painter().rect_filled(rect, 2.0, ui.visuals().faint_bg_color);
                         }
                         finding_row(ui, rect, line_h, &findings[f], model, cmds);
@@ -196,6 +196,8 @@ fn header(ui: &mut Ui, rect: egui::Rect, kind: FindingKind, count: usize, collap
 fn finding_row(ui: &mut Ui, rect: egui::Rect, line_h: f32, f: &Finding, model: &Model, cmds: &mut Vec<Command>) {
     let inner = rect.shrink2(egui::vec2(8.0, 4.0));
     let mut buttons = ui.new_child(UiBuilder::new().max_rect(inner).layout(Layout::right_to_left(Align::Center)));
+    // Right to left: the button that shows the subject is always the rightmost, so they
+    // line up in a column.
     if let Some(host) = &f.host {
         if buttons.button("Show host").on_hover_text(format!("Select {host} in the Hosts view")).clicked() {
             cmds.push(Command::ShowHost(host.clone()));
@@ -203,16 +205,16 @@ fn finding_row(ui: &mut Ui, rect: egui::Rect, line_h: f32, f: &Finding, model: &
     }
     if let Some(id) = f.key_pair_id {
         let key = model.row_by_id(id).map(|r| &r.key);
+        let name = f.key_pair.as_deref().unwrap_or("it");
+        let show = buttons.add_enabled(key.is_some(), egui::Button::new("Show key pair"));
+        if show.on_hover_text(format!("Select {name} in the key pair table")).clicked() {
+            cmds.push(Command::ShowKey(id));
+        }
         if let Some(k) = key.filter(|k| fixed_by_rotation(f.kind) && !k.hosts.is_empty()) {
             let hover = format!("Move {} to another key pair on {}", k.name, k.hosts.join(", "));
             if buttons.button("Rotate…").on_hover_text(hover).clicked() {
                 cmds.push(Command::OpenRotate(id));
             }
-        }
-        let name = f.key_pair.as_deref().unwrap_or("it");
-        let show = buttons.add_enabled(key.is_some(), egui::Button::new("Show key pair"));
-        if show.on_hover_text(format!("Select {name} in the key pair table")).clicked() {
-            cmds.push(Command::ShowKey(id));
         }
     }
     let used = buttons.min_rect().width();
@@ -222,8 +224,10 @@ fn finding_row(ui: &mut Ui, rect: egui::Rect, line_h: f32, f: &Finding, model: &
     let text_rect = egui::Rect::from_min_max(egui::pos2(inner.left(), top), egui::pos2(right, top + block_h));
     let mut text = ui.new_child(UiBuilder::new().max_rect(text_rect).layout(Layout::top_down(Align::Min)));
     text.spacing_mut().item_spacing.y = 2.0;
-    text.add(egui::Label::new(&f.message).truncate());
-    text.add(egui::Label::new(RichText::new(&f.action).weak()).truncate());
+    // What is wrong stands out; what to do stays readable (weak text is too faint for
+    // a line people copy commands from).
+    text.add(egui::Label::new(RichText::new(&f.message).strong()).truncate());
+    text.add(egui::Label::new(&f.action).truncate());
 }
 
 impl super::app::KeyshelfApp {

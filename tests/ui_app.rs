@@ -715,19 +715,6 @@ fn the_first_run_offers_the_ssh_folder_and_imports_what_is_ticked() {
     }
 }
 
-/// `ssh-keygen -t rsa -b 1024` (a weak key, on purpose) in the fixture's folder; returns the .pub.
-fn weak_rsa_key(f: &Fixture, name: &str) -> PathBuf {
-    let key = f.dir.path().join(name);
-    let ok = Command::new("ssh-keygen")
-        .args(["-q", "-t", "rsa", "-b", "1024", "-N", "", "-C", name, "-f"])
-        .arg(&key)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "ssh-keygen failed");
-    key.with_extension("pub")
-}
-
 fn cli_ok(db: &Path, args: &[&str]) -> String {
     let out = keyshelf_cli(db, args);
     assert!(out.status.success(), "keyshelf {args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -737,7 +724,8 @@ fn cli_ok(db: &Path, args: &[&str]) -> String {
 #[test]
 fn the_report_lists_a_weak_key_and_its_button_selects_it() {
     let (f, _) = populated();
-    let weak = weak_rsa_key(&f, "old-rsa");
+    // A weak key on purpose: ssh-keygen takes the last -t it is given.
+    let weak = keygen_in(f.dir.path(), "old-rsa", &["-t", "rsa", "-b", "1024", "-N", ""]).with_extension("pub");
     cli_ok(&f.db, &["key", "import", "old-rsa", "--file", weak.to_str().unwrap()]);
     let weak_id = f.inventory().resolve_key("old-rsa", &Default::default()).unwrap().id;
     let mut h = f.harness();

@@ -407,9 +407,7 @@ impl KeyshelfApp {
                 self.commands.extend(cmds);
             }
             View::Report => {
-                if self.report.wanted(self.generation) {
-                    self.load_report();
-                }
+                self.load_report_if_stale();
                 let mut cmds = Vec::new();
                 egui::CentralPanel::default()
                     .show(ui, |ui| super::report_view::show(ui, &mut self.report, &self.model, &mut cmds));

@@ -311,7 +311,7 @@ impl KeyshelfApp {
                     self.load_ssh_config_status();
                 }
                 if v == View::Report && self.view != View::Report {
-                    self.report.refresh();
+                    self.refresh_report();
                 }
                 self.view = v;
             }

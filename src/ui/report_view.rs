@@ -108,6 +108,8 @@ pub fn show(ui: &mut Ui, st: &mut ReportState, model: &Model, cmds: &mut Vec<Com
         let again = ui.add_enabled(!st.loading, egui::Button::new("Check again"));
         if again.on_hover_text("Look at the inventory and the private key files again").clicked() {
             st.refresh();
+            // Asked for before the next frame draws the view: make sure there is one.
+            ui.ctx().request_repaint();
         }
         if st.loading {
             ui.spinner();
@@ -176,6 +178,7 @@ pub fn show(ui: &mut Ui, st: &mut ReportState, model: &Model, cmds: &mut Vec<Com
     );
     if let Some(kind) = toggled {
         st.toggle(kind);
+        ui.ctx().request_repaint();
     }
 }
 
@@ -231,8 +234,22 @@ fn finding_row(ui: &mut Ui, rect: egui::Rect, line_h: f32, f: &Finding, model: &
 }
 
 impl super::app::KeyshelfApp {
+    /// Computes the report again now (the view opens: files may have changed without
+    /// the inventory), not a frame later.
+    pub(super) fn refresh_report(&mut self) {
+        self.report.refresh();
+        self.load_report_if_stale();
+    }
+
+    /// Computes the report if the inventory changed since the last one.
+    pub(super) fn load_report_if_stale(&mut self) {
+        if self.report.wanted(self.generation) {
+            self.load_report();
+        }
+    }
+
     /// Computes the report on the inventory's thread, for the current generation.
-    pub(super) fn load_report(&mut self) {
+    fn load_report(&mut self) {
         let generation = self.generation;
         self.db_run(move |inv| {
             let r = inv.today().and_then(|today| crate::inventory::report(inv, today)).map_err(|e| e.to_string());

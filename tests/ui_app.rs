@@ -919,3 +919,130 @@ fn settings_preview_then_turn_on_the_managed_ssh_config_and_ssh_g_agrees() {
     step_until(&mut h, "the status", |a| !a.busy());
     assert!(h.query_by_role_and_label(Role::Button, "Turn off…").is_some());
 }
+
+fn cli_ok(db: &Path, args: &[&str]) -> String {
+    let out = keyshelf_cli(db, args);
+    assert!(out.status.success(), "keyshelf {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_report_lists_a_weak_key_and_its_button_selects_it() {
+    let (f, _) = populated();
+    // A weak key on purpose: ssh-keygen takes the last -t it is given.
+    let weak = keygen_in(f.dir.path(), "old-rsa", &["-t", "rsa", "-b", "1024", "-N", ""]).with_extension("pub");
+    cli_ok(&f.db, &["key", "import", "old-rsa", "--file", weak.to_str().unwrap()]);
+    let weak_id = f.inventory().resolve_key("old-rsa", &Default::default()).unwrap().id;
+    let mut h = f.harness();
+    // A search that hides it: the button shows it anyway.
+    type_into(&mut h, "Search", "env=prod");
+    assert_eq!(h.state().visible_key_names(), vec!["alice"]);
+
+    h.get_by_label("Report").click();
+    settle(&mut h);
+    assert_eq!(h.state().view(), keyshelf::ui::View::Report);
+    assert!(h.query_by_label_contains("Weak keys  (1)").is_some(), "the group and its count");
+    assert!(h.query_by_label_contains("old-rsa (no account): RSA 1024 is weak").is_some());
+    // bob and old-rsa are bound to no host: fold that group, leaving the weak key's button.
+    h.get_by_label_contains("Key pairs bound to no host  (2)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("bob (no account): is bound to no host").is_none(), "folded");
+    let buttons: Vec<_> = h.get_all_by_label("Show key pair").collect();
+    assert_eq!(buttons.len(), 1, "one line left with a key pair");
+    buttons[0].click();
+    h.run_steps(3);
+    assert_eq!(h.state().view(), keyshelf::ui::View::Keys);
+    assert_eq!(h.state().selected_ids(), vec![weak_id]);
+    assert!(h.state().visible_key_names().contains(&"old-rsa".to_string()), "the search that hid it is cleared");
+}
+
+#[test]
+fn export_from_settings_writes_a_document_the_cli_imports() {
+    let (f, _) = populated();
+    let target = f.dir.path().join("backup.json");
+    *f.dialogs.save_to.lock().unwrap() = Some(target.clone());
+    let mut h = f.harness();
+    h.get_by_label("Settings").click();
+    settle(&mut h);
+    h.get_by_label("Export…").click_accesskit();
+    settle(&mut h);
+    let status = h.state().status.clone().unwrap();
+    assert!(!status.is_error && status.text.contains("2 key pairs, 1 host and 1 binding"), "{status:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // The CLI reads it, and would bring everything into an empty inventory.
+    let fresh = f.dir.path().join("fresh.sqlite3");
+    let json = cli_ok(&fresh, &["import-inventory", target.to_str().unwrap(), "--dry-run", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!((v["key_pairs_added"].as_u64(), v["hosts_added"].as_u64()), (Some(2), Some(1)), "{json}");
+    assert_eq!(v["bindings_added"].as_u64(), Some(1), "{json}");
+    assert_eq!(v["conflicts"].as_array().map(Vec::len), Some(0), "{json}");
+}
+
+#[test]
+fn import_inventory_previews_refuses_a_clash_until_rename_then_merges() {
+    let (f, _) = populated();
+    // Another machine's inventory, exported with the CLI: its own "alice" and a "carol".
+    let other = f.dir.path().join("other.sqlite3");
+    let mut theirs = Vec::new();
+    for name in ["alice", "carol"] {
+        let public = keygen_in(f.dir.path(), &format!("{name}-there"), &["-N", ""]).with_extension("pub");
+        cli_ok(&other, &["key", "import", name, "--file", public.to_str().unwrap()]);
+        theirs.push(ssh_keygen_fingerprint(&["-l"], &public));
+    }
+    let doc = f.dir.path().join("other.json");
+    cli_ok(&other, &["export", "--out", doc.to_str().unwrap()]);
+    let not_ours = f.dir.path().join("notes.json");
+    std::fs::write(&not_ours, "{\"format\": \"something-else\", \"version\": 1}\n").unwrap();
+
+    let mut h = f.harness();
+    h.get_by_label("Settings").click();
+    settle(&mut h);
+    // A JSON file of something else: said plainly, nothing to import.
+    *f.dialogs.open.lock().unwrap() = vec![not_ours];
+    h.get_by_label("Import inventory…").click_accesskit();
+    settle(&mut h);
+    assert_eq!(h.state().open_dialog(), Some("inventory-import"));
+    assert!(h.query_by_label_contains("not a Keyshelf inventory export").is_some());
+    assert!(h.get_by_role_and_label(Role::Button, "Import").accesskit_node().is_disabled());
+    h.get_by_role_and_label(Role::Button, "Cancel").click_accesskit();
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), None);
+
+    *f.dialogs.open.lock().unwrap() = vec![doc];
+    h.get_by_label("Import inventory…").click_accesskit();
+    settle(&mut h);
+    assert_eq!(h.state().open_dialog(), Some("inventory-import"));
+    assert!(h.query_by_label("• 1 key pair to add").is_some(), "carol");
+    assert!(h.query_by_label_contains("1 conflict with the inventory").is_some());
+    assert!(h.query_all_by_label_contains("'alice'").next().is_some(), "the conflict names the key pair");
+    assert!(h.get_by_role_and_label(Role::Button, "Import").accesskit_node().is_disabled());
+    assert_eq!(f.inventory().key_count().unwrap(), 2, "a preview changes nothing");
+
+    h.get_by_label("Rename clashing key pairs").click_accesskit();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("conflict").is_none(), "renaming resolves it");
+    assert!(h.query_by_label_contains("'alice' (no account) is imported as '").is_some());
+    assert!(h.query_by_label("• 2 key pairs to add").is_some(), "alice under a new name, and carol");
+    let import = h.get_by_role_and_label(Role::Button, "Import");
+    assert!(!import.accesskit_node().is_disabled());
+    import.click_accesskit();
+    settle(&mut h);
+    assert_eq!(h.state().open_dialog(), None, "{:?}", h.state().status);
+    let status = h.state().status.clone().unwrap();
+    assert!(status.text.starts_with("Imported 2 key pairs"), "{status:?}");
+
+    let inv = f.inventory();
+    let keys = inv.list_keys(&KeyFilter::default()).unwrap();
+    assert_eq!(keys.len(), 4);
+    for fp in &theirs {
+        assert!(keys.iter().any(|k| &k.fingerprint_sha256 == fp), "{fp} (ssh-keygen's) was imported");
+    }
+    assert!(keys.iter().any(|k| k.name == "carol"));
+    let mine = keys.iter().find(|k| k.name == "alice").unwrap();
+    assert!(!theirs.contains(&mine.fingerprint_sha256), "this inventory's alice is untouched");
+    assert_eq!(h.state().visible_key_names().len(), 4, "the table shows them");
+}

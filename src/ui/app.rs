@@ -52,6 +52,8 @@ pub(crate) enum JobResult {
         result: Result<(), String>,
     },
     Converted(Result<String, String>),
+    /// Inventory export and import (`inventory_transfer.rs`).
+    Transfer(super::inventory_transfer::TransferJob),
 }
 
 /// The status line: the last thing that happened.
@@ -98,6 +100,7 @@ pub struct KeyshelfApp {
     pub(crate) agent: super::agent_view::AgentState,
     /// Whether the managed ssh config is on (None: not read yet).
     pub(crate) ssh_config_status: Option<Result<super::ssh_config_view::ManagedStatus, String>>,
+    pub(crate) report: super::report_view::ReportState,
 }
 
 impl KeyshelfApp {
@@ -133,6 +136,7 @@ impl KeyshelfApp {
             agent_socket: None,
             agent: Default::default(),
             ssh_config_status: None,
+            report: Default::default(),
         };
         app.open();
         app
@@ -301,7 +305,7 @@ impl KeyshelfApp {
     }
 
     /// Which dialog is open, if any: "create", "private-key", "import", "delete", "bind",
-    /// "account", "host", "reset-key" or "notice".
+    /// "account", "host", "reset-key", "notice" or "inventory-import".
     pub fn open_dialog(&self) -> Option<&'static str> {
         self.dialog.as_ref().map(|d| match d {
             Dialog::Create(_) => "create",
@@ -318,6 +322,7 @@ impl KeyshelfApp {
             Dialog::Convert(_) => "convert",
             Dialog::Notice(_) => "notice",
             Dialog::Confirm(_) => "confirm",
+            Dialog::InventoryImport(_) => "inventory-import",
         })
     }
 
@@ -401,6 +406,13 @@ impl KeyshelfApp {
                 let (agent, managed) = (&self.agent, self.ssh_config_status.as_ref());
                 egui::CentralPanel::default()
                     .show(ui, |ui| settings::show(ui, &mut self.settings, db, askpass, agent, managed, &mut cmds));
+                self.commands.extend(cmds);
+            }
+            View::Report => {
+                self.load_report_if_stale();
+                let mut cmds = Vec::new();
+                egui::CentralPanel::default()
+                    .show(ui, |ui| super::report_view::show(ui, &mut self.report, &self.model, &mut cmds));
                 self.commands.extend(cmds);
             }
         }
@@ -598,6 +610,7 @@ impl KeyshelfApp {
             Dialog::Convert(d) => d.show(ctx, &mut cmds),
             Dialog::Notice(d) => d.show(ctx, &mut cmds),
             Dialog::Confirm(d) => d.show(ctx, &mut cmds),
+            Dialog::InventoryImport(d) => d.show(ctx, &mut cmds),
         };
         if close {
             self.close_dialog(ctx);

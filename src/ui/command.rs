@@ -18,6 +18,7 @@ pub enum View {
     KnownHosts,
     Activity,
     Settings,
+    Report,
 }
 
 /// Everything a view can ask the app to do.
@@ -140,4 +141,16 @@ pub enum Command {
         what: String,
     },
     SavePublicKey(i64),
+    /// The Keys view with this key pair selected.
+    ShowKey(i64),
+    /// The Hosts view with this host selected.
+    ShowHost(String),
+    /// Exports the whole inventory to a file the save dialog asks for.
+    ExportInventory,
+    /// Asks for an exported inventory and previews importing it.
+    PickInventoryImport,
+    /// Compares the previewed document with the inventory again (rename was ticked).
+    PlanInventoryImport,
+    /// Merges the previewed document into the inventory.
+    ApplyInventoryImport,
 }

@@ -174,6 +174,7 @@ impl KeyshelfApp {
                     d.result = Some(r);
                 }
             }
+            JobResult::Transfer(t) => self.on_transfer_job(t),
         }
         if let Some(ctx) = ctx {
             ctx.request_repaint();
@@ -189,6 +190,7 @@ impl KeyshelfApp {
                 d.error = Some(msg.clone());
             }
             Some(Dialog::Import(d)) => d.reading_failed(msg.clone()),
+            Some(Dialog::InventoryImport(d)) => d.failed(msg.clone()),
             _ => {}
         }
         self.error(msg);
@@ -317,6 +319,9 @@ impl KeyshelfApp {
                     self.settings.refresh();
                     self.agent_run(None);
                     self.load_ssh_config_status();
+                }
+                if v == View::Report && self.view != View::Report {
+                    self.refresh_report();
                 }
                 self.view = v;
             }
@@ -578,6 +583,12 @@ impl KeyshelfApp {
                     picked: p.save_file("Save public key", super::platform::ssh_dir().as_deref(), &name),
                 });
             }
+            Command::ShowKey(id) => self.show_key(id),
+            Command::ShowHost(name) => self.show_host(name),
+            Command::ExportInventory => self.export_inventory(ctx),
+            Command::PickInventoryImport => self.pick_inventory_import(ctx),
+            Command::PlanInventoryImport => self.plan_inventory_import(),
+            Command::ApplyInventoryImport => self.apply_inventory_import(),
         }
     }
 

@@ -26,6 +26,7 @@ pub enum Dialog {
     Convert(super::convert::ConvertDialog),
     Notice(Notice),
     Confirm(Confirm),
+    InventoryImport(super::inventory_transfer::InventoryImportDialog),
 }
 
 /// "Are you sure?" before a destructive action; runs `command` on confirm.

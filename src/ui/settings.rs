@@ -153,5 +153,21 @@ pub fn show(
                  saved them. Start Keyshelf with --db PATH or KEYSHELF_DB to use another file.",
             );
         });
+        row(ui, "Backup and move", |ui| {
+            let export = ui.button("Export…").on_hover_text("Write the whole inventory to one JSON file (mode 0600)");
+            if export.clicked() {
+                cmds.push(super::command::Command::ExportInventory);
+            }
+            let import = ui.button("Import inventory…").on_hover_text("Merge a file written by Export into this one");
+            if import.clicked() {
+                cmds.push(super::command::Command::PickInventoryImport);
+            }
+        });
+        row(ui, "", |ui| {
+            ui.label(
+                "The same document as keyshelf export and import-inventory: public keys, accounts, hosts, bindings \
+                 and the activity log, never a private key. An import shows what it would change first.",
+            );
+        });
     });
 }

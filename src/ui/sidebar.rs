@@ -94,6 +94,9 @@ pub fn show(ui: &mut Ui, model: &Model, view: View, cmds: &mut Vec<Command>) {
         if item(ui, view == View::Activity, "Activity".into(), None).clicked() {
             cmds.push(Command::ShowView(View::Activity));
         }
+        if item(ui, view == View::Report, "Report".into(), None).clicked() {
+            cmds.push(Command::ShowView(View::Report));
+        }
         if item(ui, view == View::Settings, "Settings".into(), None).clicked() {
             cmds.push(Command::ShowView(View::Settings));
         }

@@ -95,6 +95,8 @@ pub struct KeyshelfApp {
     pub(crate) askpass_program: Option<PathBuf>,
     /// The user's SSH folder (`~/.ssh`): where "Import from ~/.ssh" looks.
     pub(crate) ssh_dir: Option<PathBuf>,
+    /// A key pair to scroll the table to on the next frame (chosen from the report).
+    pub(crate) reveal_key: Option<i64>,
     /// The agent's socket; None: `SSH_AUTH_SOCK`.
     pub(crate) agent_socket: Option<PathBuf>,
     pub(crate) agent: super::agent_view::AgentState,
@@ -134,6 +136,7 @@ impl KeyshelfApp {
             askpass_program: default_askpass(),
             ssh_dir: super::platform::ssh_dir(),
             agent_socket: None,
+            reveal_key: None,
             agent: Default::default(),
             ssh_config_status: None,
             report: Default::default(),
@@ -578,7 +581,8 @@ impl KeyshelfApp {
             } else if self.model.total() == 0 {
                 key_table::empty_state(ui, &mut cmds);
             } else {
-                key_table::show(ui, &self.model, &self.selected, &mut cmds);
+                let reveal = self.reveal_key.take();
+                key_table::show(ui, &self.model, &self.selected, reveal, &mut cmds);
             }
         });
         self.commands.extend(cmds);

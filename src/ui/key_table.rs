@@ -89,7 +89,8 @@ fn header(ui: &mut Ui, model: &Model, col: SortColumn, title: &str, cmds: &mut V
     }
 }
 
-pub fn show(ui: &mut Ui, model: &Model, selected: &BTreeSet<i64>, cmds: &mut Vec<Command>) {
+/// `reveal`: a key pair to scroll into view (once, after it was chosen elsewhere).
+pub fn show(ui: &mut Ui, model: &Model, selected: &BTreeSet<i64>, reveal: Option<i64>, cmds: &mut Vec<Command>) {
     if model.visible.is_empty() {
         ui.add_space(40.0);
         ui.vertical_centered(|ui| {
@@ -99,7 +100,11 @@ pub fn show(ui: &mut Ui, model: &Model, selected: &BTreeSet<i64>, cmds: &mut Vec
         return;
     }
     let row_height = ui.spacing().interact_size.y;
-    TableBuilder::new(ui)
+    let mut table = TableBuilder::new(ui);
+    if let Some(row) = reveal.and_then(|id| model.visible.iter().position(|&i| model.rows[i].key.id == id)) {
+        table = table.scroll_to_row(row, Some(egui::Align::Center));
+    }
+    table
         .id_salt("keys")
         .striped(true)
         .sense(egui::Sense::click())

@@ -272,6 +272,7 @@ impl super::app::KeyshelfApp {
         self.view = super::command::View::Keys;
         self.selected = [id].into();
         self.anchor = Some(id);
+        self.reveal_key = Some(id);
         self.details.invalidate();
     }
 

@@ -154,14 +154,18 @@ pub fn show(
             );
         });
         row(ui, "Backup and move", |ui| {
-            let export = ui.button("Export…").on_hover_text("Write the whole inventory to one JSON file (mode 0600)");
-            if export.clicked() {
-                cmds.push(super::command::Command::ExportInventory);
-            }
-            let import = ui.button("Import inventory…").on_hover_text("Merge a file written by Export into this one");
-            if import.clicked() {
-                cmds.push(super::command::Command::PickInventoryImport);
-            }
+            ui.horizontal(|ui| {
+                let export =
+                    ui.button("Export…").on_hover_text("Write the whole inventory to one JSON file (mode 0600)");
+                if export.clicked() {
+                    cmds.push(super::command::Command::ExportInventory);
+                }
+                let import =
+                    ui.button("Import inventory…").on_hover_text("Merge a file written by Export into this one");
+                if import.clicked() {
+                    cmds.push(super::command::Command::PickInventoryImport);
+                }
+            });
         });
         row(ui, "", |ui| {
             ui.label(

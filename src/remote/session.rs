@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use super::ssh::{spawn_failure, Endpoint, Failure, FailureKind, Identities, Said, Ssh};
 
-/// The script the server runs. It must contain no single quote (it is passed as
-/// `sh -c '...'` through the login shell) and needs nothing beyond POSIX `sh`, `cat`,
+/// The script the server runs (sent as [`remote_command`], through whatever login shell
+/// the account has). It needs nothing beyond POSIX `sh`, `cat`,
 /// `cp`, `mv`, `mkdir`, `chmod`, `wc`, `cksum`, `dirname` and `readlink`.
 pub(crate) const SCRIPT: &str = r#"umask 077
 fail() { echo "keyshelf: $*" >&2; exit 90; }
@@ -79,6 +79,26 @@ trap - EXIT
 echo KEYSHELF-WRITTEN
 "#;
 
+/// The command line the server's login shell runs: `SCRIPT` for `sh`, on one line. The
+/// login shell may be csh or tcsh (FreeBSD's root, some old accounts), which refuse a
+/// newline inside quotes, or fish; so the script travels inside `printf` with every
+/// character any of them (or the double quotes around it) could take for its own
+/// written as an octal escape, and `sh` rebuilds and runs it.
+pub(crate) fn remote_command() -> &'static str {
+    static COMMAND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COMMAND.get_or_init(|| {
+        let mut encoded = String::with_capacity(SCRIPT.len() * 2);
+        for b in SCRIPT.bytes() {
+            if b.is_ascii_alphanumeric() || b" _-=:;,.()[]{}<>|&*+/?@#~^".contains(&b) {
+                encoded.push(b as char);
+            } else {
+                encoded.push_str(&format!("\\{b:03o}"));
+            }
+        }
+        format!("sh -c 'eval \"$(printf \"{encoded}\")\"'")
+    })
+}
+
 /// The file as the server sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteFile {
@@ -115,7 +135,7 @@ impl Session {
     /// Connects, sends the path and reads the file.
     pub fn open(ssh: &Ssh, at: &Endpoint, ids: &Identities, path: &str) -> Result<(Session, RemoteFile), Failure> {
         let mut c = ssh.command_for(at, ids);
-        c.arg(format!("sh -c '{SCRIPT}'"));
+        c.arg(remote_command());
         let mut child = c.spawn().map_err(|e| spawn_failure(&ssh.command, &e))?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let stderr_reader = child.stderr.take().map(|mut e| {
@@ -269,6 +289,41 @@ impl Drop for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs the remote command as a login shell would (`SHELL -c COMMAND`) on a file,
+    /// answering "keep": what comes back is the protocol's first line and the file.
+    fn through(shell: &str, file: &std::path::Path) -> std::process::Output {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(shell)
+            .args(["-c", remote_command()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{}\nkeep", file.display()).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    }
+
+    #[test]
+    fn the_remote_command_is_one_line_that_sh_bash_and_tcsh_run_as_the_script() {
+        let command = remote_command();
+        assert!(!command.contains('\n'), "csh and tcsh refuse a newline inside quotes");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("authorized_keys");
+        std::fs::write(&file, "ssh-ed25519 AAAA $HOME 'quoted' \"double\" %s !x\n").unwrap();
+        let content = std::fs::read_to_string(&file).unwrap();
+        let want = format!("KEYSHELF-FILE present {}\n{content}", content.len());
+        // tcsh stands for the csh family; CI installs it, elsewhere it is tried if present.
+        let tcsh = std::path::Path::new("/usr/bin/tcsh").exists() || std::env::var_os("CI").is_some();
+        for shell in ["sh", "bash", "tcsh"].into_iter().filter(|s| *s != "tcsh" || tcsh) {
+            let out = through(shell, &file);
+            assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{shell}");
+        }
+    }
 
     #[test]
     fn the_script_passes_through_single_quotes_and_sh_accepts_it() {

@@ -367,9 +367,9 @@ fn the_app_adds_a_key_for_an_hour_lists_it_and_removes_it() {
     let (_, fingerprint) = create(&env, "laptop");
     let app = keyshelf::ui::KeyshelfApp::new(Some(env.db.clone()), std::sync::Arc::new(keyshelf::ui::NativePlatform))
         .with_agent_socket(Some(a.sock.clone()));
-    // Tall enough that the details' Private key section is in view without scrolling.
+    // The window size of the other app tests: the Private key section is in view.
     let mut h = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1280.0, 1400.0))
+        .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(|ui, app: &mut keyshelf::ui::KeyshelfApp| app.ui_root(ui), app);
     step_until(&mut h, "the inventory", |h| h.state().is_loaded() && !h.state().busy());
 

@@ -159,6 +159,38 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds
             });
         }
 
+        section(ui, "Private key");
+        match (&k.private_key_path, &ex.private_state) {
+            (Some(p), state) => {
+                ui.label(RichText::new(p).monospace());
+                match state {
+                    Some(Ok(s)) => ui.weak(s.as_str()),
+                    Some(Err(e)) => ui.colored_label(ui.visuals().warn_fg_color, e.as_str()),
+                    None => ui.spinner(),
+                };
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("Convert…")
+                        .on_hover_text("Write a copy in another format (PPK, PKCS#8, ...)")
+                        .clicked()
+                    {
+                        cmds.push(Command::OpenConvert(k.id));
+                    }
+                    super::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds);
+                    if st.held.contains(&k.fingerprint_sha256) {
+                        ui.label("In the agent");
+                        if ui.small_button("Remove from agent").clicked() {
+                            cmds.push(Command::AgentRemove(Some(k.fingerprint_sha256.clone())));
+                        }
+                    }
+                });
+            }
+            _ if k.origin == Origin::Generated => warn_text(ui, "Private key not saved (Keyshelf never stores it)"),
+            _ => {
+                ui.weak("Not known (imported from a public key)");
+            }
+        }
+
         owner_and_rotation(ui, k, st, cmds);
 
         section(ui, "Key");
@@ -201,38 +233,6 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds
                 cmds.push(Command::SavePublicKey(k.id));
             }
         });
-
-        section(ui, "Private key");
-        match (&k.private_key_path, &ex.private_state) {
-            (Some(p), state) => {
-                ui.label(RichText::new(p).monospace());
-                match state {
-                    Some(Ok(s)) => ui.weak(s.as_str()),
-                    Some(Err(e)) => ui.colored_label(ui.visuals().warn_fg_color, e.as_str()),
-                    None => ui.spinner(),
-                };
-                ui.horizontal(|ui| {
-                    if ui
-                        .button("Convert…")
-                        .on_hover_text("Write a copy in another format (PPK, PKCS#8, ...)")
-                        .clicked()
-                    {
-                        cmds.push(Command::OpenConvert(k.id));
-                    }
-                    super::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds);
-                    if st.held.contains(&k.fingerprint_sha256) {
-                        ui.label("In the agent");
-                        if ui.small_button("Remove from agent").clicked() {
-                            cmds.push(Command::AgentRemove(Some(k.fingerprint_sha256.clone())));
-                        }
-                    }
-                });
-            }
-            _ if k.origin == Origin::Generated => warn_text(ui, "Private key not saved (Keyshelf never stores it)"),
-            _ => {
-                ui.weak("Not known (imported from a public key)");
-            }
-        }
 
         section(ui, "Tags");
         ui.horizontal_wrapped(|ui| {

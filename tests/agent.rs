@@ -333,16 +333,7 @@ fn clear_errors_without_an_agent_or_a_private_key() {
 fn click(h: &mut egui_kittest::Harness<'_, keyshelf::ui::KeyshelfApp>, label: &str) {
     use egui_kittest::kittest::Queryable;
     let rect = h.get_all_by_label(label).next().unwrap_or_else(|| panic!("{label} shows")).rect();
-    h.hover_at(rect.center());
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos: rect.center(),
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
-    h.run_steps(2);
+    pointer_click(h, rect);
 }
 
 fn step_until(

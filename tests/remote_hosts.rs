@@ -530,16 +530,7 @@ fn settle(h: &mut Harness<'_, KeyshelfApp>) {
 /// Clicks a table row by the text of one of its cells.
 fn click_row(h: &mut Harness<'_, KeyshelfApp>, cell: &str) {
     let rect = h.get_all_by_value(cell).next().unwrap_or_else(|| panic!("row {cell} visible")).rect();
-    h.hover_at(rect.center());
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos: rect.center(),
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
-    h.run_steps(2);
+    pointer_click(h, rect);
 }
 
 /// Clicks a button through accessibility (a pointer click that opens a modal would

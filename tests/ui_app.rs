@@ -729,17 +729,7 @@ fn copy_ssh_command_gives_the_bound_key_alone_as_a_shell_line() {
     let mut h = f.harness();
     h.get_by_label_contains("Hosts  (").click();
     h.run_steps(2);
-    let rect = h.get_by_label("box").rect();
-    h.hover_at(rect.center());
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos: rect.center(),
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-    }
-    h.run_steps(2);
+    select(&mut h, "box");
     h.get_by_label("More").click();
     h.run_steps(2);
     h.get_by_label("Copy ssh command").click();

@@ -377,17 +377,23 @@ pub fn apply_and_enable(inv: &mut Inventory, plan: &Plan) -> Result<Applied> {
     Ok(applied)
 }
 
+/// The user's config the managed file is on for; `None` when it is off or was never
+/// turned on.
+pub fn enabled_config(inv: &Inventory) -> Result<Option<PathBuf>> {
+    if inv.setting(SETTING_ENABLED)?.as_deref() != Some("1") {
+        return Ok(None);
+    }
+    Ok(inv.setting(SETTING_USER_CONFIG)?.map(PathBuf::from))
+}
+
 /// Rewrites the managed file from the inventory, if the user enabled it; call after
 /// hosts, bindings or private key paths change. `None` (and nothing read or written
 /// outside the inventory) when it was never enabled or was switched off. Only the
 /// managed file is written: the user's config is left as it is, even if its Include
 /// line was taken out (the report says whether it is there).
 pub fn refresh_managed_config(inv: &Inventory) -> Result<Option<Report>> {
-    if inv.setting(SETTING_ENABLED)?.as_deref() != Some("1") {
-        return Ok(None);
-    }
-    let Some(config) = inv.setting(SETTING_USER_CONFIG)? else { return Ok(None) };
-    let plan = plan(inv, Path::new(&config))?;
+    let Some(config) = enabled_config(inv)? else { return Ok(None) };
+    let plan = plan(inv, &config)?;
     let written = fs::read(&plan.managed_path).ok().as_deref() != Some(plan.text.as_bytes());
     if written {
         write_file(&plan.managed_path, plan.text.as_bytes())?;

@@ -3,8 +3,6 @@
 //! and removing are quick `ssh-add` runs on the inventory's thread (it names the keys);
 //! adding may ask for a passphrase, so it runs in the run window, which asks.
 
-use std::collections::HashSet;
-
 use egui::{RichText, Ui};
 
 use super::command::Command;
@@ -36,11 +34,10 @@ pub struct AgentState {
     pub loading: bool,
 }
 
-/// Fingerprints the agent holds according to `list` (empty when unknown).
-pub fn held(list: &Result<Vec<AgentKey>, String>) -> HashSet<String> {
-    match list {
-        Ok(k) => k.iter().map(|k| k.fingerprint_sha256.clone()).collect(),
-        Err(_) => HashSet::new(),
+impl AgentState {
+    /// Whether the agent held the key of this fingerprint when last asked.
+    pub fn holds(&self, fingerprint_sha256: &str) -> bool {
+        matches!(&self.keys, Some(Ok(k)) if k.iter().any(|k| k.fingerprint_sha256 == fingerprint_sha256))
     }
 }
 

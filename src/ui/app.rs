@@ -101,7 +101,8 @@ pub struct KeyshelfApp {
     pub(crate) agent_socket: Option<PathBuf>,
     pub(crate) agent: super::agent_view::AgentState,
     /// Whether the managed ssh config is on (None: not read yet).
-    pub(crate) ssh_config_status: Option<Result<super::ssh_config_view::ManagedStatus, String>>,
+    /// The user's config it is on for (`Ok(None)`: off).
+    pub(crate) ssh_config_status: Option<Result<Option<PathBuf>, String>>,
     pub(crate) report: super::report_view::ReportState,
 }
 
@@ -560,7 +561,8 @@ impl KeyshelfApp {
                 ui,
                 |ui| {
                     if let Some(row) = self.model.row_by_id(id) {
-                        details::show(ui, &row.key, &self.model, &mut self.details, &mut cmds);
+                        let in_agent = self.agent.holds(&row.key.fingerprint_sha256);
+                        details::show(ui, &row.key, &self.model, &mut self.details, in_agent, &mut cmds);
                     }
                 },
             );

@@ -687,7 +687,6 @@ impl KeyshelfApp {
                     Ok(None) => {}
                     Err(e) => app.error(e.to_string()),
                 }
-                app.details.held = super::agent_view::held(&list);
                 app.agent.keys = Some(list);
             })
         });
@@ -717,15 +716,8 @@ impl KeyshelfApp {
 
     /// Reads whether the managed ssh config is on, for Settings.
     pub(super) fn load_ssh_config_status(&mut self) {
-        use crate::ssh_config::{SETTING_ENABLED, SETTING_USER_CONFIG};
         self.db_run(move |inv| {
-            let r = (|| {
-                Ok(super::ssh_config_view::ManagedStatus {
-                    enabled: inv.setting(SETTING_ENABLED)?.as_deref() == Some("1"),
-                    user_config: inv.setting(SETTING_USER_CONFIG)?.map(PathBuf::from),
-                })
-            })()
-            .map_err(|e: crate::inventory::InventoryError| e.to_string());
+            let r = crate::ssh_config::enabled_config(inv).map_err(|e| e.to_string());
             Box::new(move |app: &mut KeyshelfApp| app.ssh_config_status = Some(r))
         });
     }
@@ -733,23 +725,18 @@ impl KeyshelfApp {
     /// Opens the managed ssh config preview: for the config it is on for, else the SSH
     /// folder's `config`.
     fn open_ssh_config(&mut self) {
-        use crate::ssh_config::{SETTING_ENABLED, SETTING_USER_CONFIG};
         let default = self.ssh_dir.as_ref().map(|d| d.join("config"));
-        let enabled = matches!(&self.ssh_config_status, Some(Ok(s)) if s.enabled);
-        self.dialog = Some(Dialog::SshConfig(super::ssh_config_view::SshConfigDialog::new(enabled)));
+        self.dialog = Some(Dialog::SshConfig(super::ssh_config_view::SshConfigDialog::default()));
         self.db_run(move |inv| {
-            let r = (|| {
-                let setting = |k| inv.setting(k).map_err(|e| e.to_string());
-                let on = setting(SETTING_ENABLED)?.as_deref() == Some("1");
-                let config = match setting(SETTING_USER_CONFIG)? {
-                    Some(c) if on => PathBuf::from(c),
-                    _ => default.ok_or_else(|| "cannot find your home folder".to_string())?,
-                };
+            let on = crate::ssh_config::enabled_config(inv).map_err(|e| e.to_string());
+            let enabled = matches!(on, Ok(Some(_)));
+            let r = on.and_then(|on| {
+                let config = on.or(default).ok_or_else(|| "cannot find your home folder".to_string())?;
                 crate::ssh_config::plan(inv, &config).map_err(|e| e.to_string())
-            })();
+            });
             Box::new(move |app: &mut KeyshelfApp| {
                 if let Some(Dialog::SshConfig(d)) = &mut app.dialog {
-                    d.planned(r);
+                    d.planned(enabled, r);
                 }
             })
         });

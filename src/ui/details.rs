@@ -43,8 +43,6 @@ pub struct DetailsState {
     tag_error: Option<String>,
     extras: Option<Extras>,
     bind_host: Option<String>,
-    /// Fingerprints the ssh-agent held when last asked.
-    pub held: std::collections::HashSet<String>,
     /// "Ask before each use" in the Add to agent menu.
     pub agent_confirm: bool,
 }
@@ -108,7 +106,8 @@ fn section(ui: &mut Ui, title: &str) {
     ui.separator();
 }
 
-pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds: &mut Vec<Command>) {
+/// `in_agent`: the ssh-agent held this key pair's key when last asked.
+pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_agent: bool, cmds: &mut Vec<Command>) {
     let no_extras = Extras { also_in: Vec::new(), activity: Vec::new(), private_state: None };
     let extras = st.extras.take();
     let ex = extras.as_ref().unwrap_or(&no_extras);
@@ -177,7 +176,7 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds
                         cmds.push(Command::OpenConvert(k.id));
                     }
                     super::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds);
-                    if st.held.contains(&k.fingerprint_sha256) {
+                    if in_agent {
                         ui.label("In the agent");
                         if ui.small_button("Remove from agent").clicked() {
                             cmds.push(Command::AgentRemove(Some(k.fingerprint_sha256.clone())));

@@ -74,7 +74,7 @@ pub fn show(
     db_path: Option<&Path>,
     askpass: Option<&Path>,
     agent: &super::agent_view::AgentState,
-    ssh_config: Option<&Result<super::ssh_config_view::ManagedStatus, String>>,
+    ssh_config: Option<&Result<Option<PathBuf>, String>>,
     cmds: &mut Vec<super::command::Command>,
 ) {
     let loaded = st.loaded.get_or_insert_with(load);

@@ -11,15 +11,9 @@ use super::command::Command;
 use super::widgets::{error_text, warn_text};
 use crate::ssh_config::{Applied, IncludeChange, Plan};
 
-/// Whether it is on, and for which user config (read on the inventory's thread).
-#[derive(Debug, Clone, Default)]
-pub struct ManagedStatus {
-    pub enabled: bool,
-    pub user_config: Option<PathBuf>,
-}
-
-/// The Settings section.
-pub fn section(ui: &mut Ui, status: Option<&Result<ManagedStatus, String>>, cmds: &mut Vec<Command>) {
+/// The Settings section. `status`: the user's config it is on for (`None` inside: off),
+/// read on the inventory's thread.
+pub fn section(ui: &mut Ui, status: Option<&Result<Option<PathBuf>, String>>, cmds: &mut Vec<Command>) {
     ui.label(
         "Keyshelf can write its own ssh config with one Host block per host whose key pair's private key file it \
          knows (IdentityFile and IdentitiesOnly yes), so that `ssh HOST` offers exactly that key: no more \"Too \
@@ -31,8 +25,8 @@ pub fn section(ui: &mut Ui, status: Option<&Result<ManagedStatus, String>>, cmds
             ui.spinner();
         }
         Some(Err(e)) => error_text(ui, e),
-        Some(Ok(s)) if s.enabled => {
-            let config = s.user_config.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        Some(Ok(Some(config))) => {
+            let config = config.display().to_string();
             ui.label(format!("On: kept up to date as hosts, bindings and key files change; included from {config}."));
             ui.horizontal(|ui| {
                 if ui.button("Show what it says…").clicked() {
@@ -60,6 +54,7 @@ pub fn section(ui: &mut Ui, status: Option<&Result<ManagedStatus, String>>, cmds
     }
 }
 
+#[derive(Default)]
 pub struct SshConfigDialog {
     plan: Option<Result<Plan, String>>,
     enabled: bool,
@@ -68,11 +63,9 @@ pub struct SshConfigDialog {
 }
 
 impl SshConfigDialog {
-    pub fn new(enabled: bool) -> SshConfigDialog {
-        SshConfigDialog { plan: None, enabled, applying: false, applied: None }
-    }
-
-    pub fn planned(&mut self, r: Result<Plan, String>) {
+    /// The preview landed; `enabled`: the managed config is already on.
+    pub fn planned(&mut self, enabled: bool, r: Result<Plan, String>) {
+        self.enabled = enabled;
         self.plan = Some(r);
     }
 

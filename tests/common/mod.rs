@@ -382,3 +382,18 @@ impl Drop for Tmpfs {
         let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
     }
 }
+
+/// Clicks the middle of `rect` with the pointer, as a person would (table rows, menus):
+/// an accessibility click would not move the pointer.
+pub fn pointer_click<S>(h: &mut egui_kittest::Harness<'_, S>, rect: egui::Rect) {
+    h.hover_at(rect.center());
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: rect.center(),
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}

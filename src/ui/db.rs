@@ -44,9 +44,8 @@ impl Db {
         let (reload_tx, reloads) = channel::<Apply>();
         let repaint: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
         let wake = repaint.clone();
-        let reload_wake = repaint.clone();
-        let send = move |a: Apply| {
-            let _ = done.send(a);
+        let deliver = move |to: &Sender<Apply>, a: Apply| {
+            let _ = to.send(a);
             if let Some(ctx) = wake.get() {
                 ctx.request_repaint();
             }
@@ -54,6 +53,7 @@ impl Db {
         std::thread::Builder::new()
             .name("keyshelf-inventory".into())
             .spawn(move || {
+                let send = |a: Apply| deliver(&done, a);
                 let mut inv = match Inventory::open(&path) {
                     Ok(inv) => inv,
                     Err(e) => {
@@ -71,10 +71,7 @@ impl Db {
                             if now != seen {
                                 seen = now;
                                 // Not counted as pending: nobody asked for it.
-                                let _ = reload_tx.send(guarded(|| reload(&mut inv)));
-                                if let Some(ctx) = reload_wake.get() {
-                                    ctx.request_repaint();
-                                }
+                                deliver(&reload_tx, guarded(|| reload(&mut inv)));
                             }
                         }
                         Err(RecvTimeoutError::Disconnected) => break,

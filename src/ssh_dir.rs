@@ -585,22 +585,19 @@ fn import_one(
 ) -> Result<ImportOutcome, InventoryError> {
     let fp = c.info.fingerprint_sha256.clone();
     // Read again for every key: an earlier one of this import may be the same key.
-    if !inv.key_pair_names_with_fingerprint(&fp)?.is_empty() {
-        let filter = KeyFilter { account: account.map(str::to_string), region: None, search: Some(fp.clone()) };
-        let present: Vec<_> = inv.list_keys(&filter)?.into_iter().filter(|k| k.fingerprint_sha256 == fp).collect();
-        if !present.is_empty() {
-            let mut private_key_saved = Vec::new();
-            if let Some(p) = &c.private_key_path {
-                for k in present.iter().filter(|k| k.private_key_path.is_none()) {
-                    inv.set_private_key_path(k.id, p)?;
-                    private_key_saved.push(k.name.clone());
-                }
+    let present = inv.keys_with_fingerprint(&fp, account)?;
+    if !present.is_empty() {
+        let mut private_key_saved = Vec::new();
+        if let Some(p) = &c.private_key_path {
+            for k in present.iter().filter(|k| k.private_key_path.is_none()) {
+                inv.set_private_key_path(k.id, p)?;
+                private_key_saved.push(k.name.clone());
             }
-            return Ok(ImportOutcome::AlreadyPresent {
-                names: present.into_iter().map(|k| k.name).collect(),
-                private_key_saved,
-            });
         }
+        return Ok(ImportOutcome::AlreadyPresent {
+            names: present.into_iter().map(|k| k.name).collect(),
+            private_key_saved,
+        });
     }
     let new = NewKeyPair {
         name,

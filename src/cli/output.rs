@@ -9,10 +9,7 @@ use crate::inventory::{format_date, Account, Activity, Finding, FindingKind, Hos
 
 /// RFC 3339 in UTC, e.g. `2026-11-22T12:00:00Z`.
 pub fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
+    crate::inventory::rfc3339(t).unwrap_or_else(|| t.to_string())
 }
 
 /// Writes a Unix time as [`rfc3339`] prints it.

@@ -361,7 +361,7 @@ pub fn export_document(inv: &Inventory) -> Result<Document> {
 }
 
 /// A Unix time in RFC 3339, UTC; `None` for a time it cannot express.
-pub(super) fn rfc3339(t: i64) -> Option<String> {
+pub(crate) fn rfc3339(t: i64) -> Option<String> {
     time::OffsetDateTime::from_unix_timestamp(t).ok()?.format(&time::format_description::well_known::Rfc3339).ok()
 }
 

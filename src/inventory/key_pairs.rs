@@ -361,6 +361,17 @@ impl Inventory {
         Ok(v)
     }
 
+    /// The key pairs holding this public key, in `account` when one is given (else in
+    /// any account), in `list_keys` order. One indexed query; tags and hosts are not read.
+    pub fn keys_with_fingerprint(&self, fingerprint_sha256: &str, account: Option<&str>) -> Result<Vec<KeyPair>> {
+        let mut st = self.conn.prepare(&format!(
+            "{SELECT_KEYS} WHERE k.fingerprint_sha256 = ?1 AND (?2 IS NULL OR a.name = ?2) ORDER BY k.name, k.id"
+        ))?;
+        let keys =
+            st.query_map(params![fingerprint_sha256, account], key_from_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(keys)
+    }
+
     /// Number of key pairs in the inventory.
     pub fn key_count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM key_pairs", [], |r| r.get(0))?)

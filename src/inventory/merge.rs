@@ -548,6 +548,8 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
         }
     }
     let mut planned: HashSet<(KeyTarget, HostTarget)> = HashSet::new();
+    // Built the first time a binding names its key pair by fingerprint.
+    let doc_fps = std::cell::OnceCell::new();
     for b in &doc.bindings {
         let host = match host_targets.get(b.host.as_str()) {
             Some(t) => *t,
@@ -563,7 +565,7 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
                 }
             },
         };
-        let key = match binding_key(conn, doc, b, &by_identity, &refused_keys, &existing_accounts)? {
+        let key = match binding_key(conn, doc, &doc_fps, b, &by_identity, &refused_keys, &existing_accounts)? {
             Ok(Some(k)) => k,
             Ok(None) => continue,
             Err(e) => {
@@ -688,12 +690,29 @@ fn check_quotas(
     Ok(())
 }
 
+/// The document's key pairs by fingerprint, both the one it gives and the one its public
+/// key has, in document order: each public key is read once, not once per binding.
+fn doc_fingerprints(doc: &Document) -> HashMap<String, Vec<usize>> {
+    let mut by_fp: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, k) in doc.key_pairs.iter().enumerate() {
+        let read = read_public_key(&k.columns.public_key).ok().map(|info| info.fingerprint_sha256);
+        for fp in std::iter::once(k.fingerprint_sha256.clone()).chain(read) {
+            let at = by_fp.entry(fp).or_default();
+            if at.last() != Some(&i) {
+                at.push(i);
+            }
+        }
+    }
+    by_fp
+}
+
 /// The key pair a binding names: by account, region and name (the document's key
 /// pairs first, then the inventory's), else by fingerprint. `Ok(None)`: a key pair
 /// already refused, so the binding is left out without a second message.
 fn binding_key(
     conn: &Connection,
     doc: &Document,
+    doc_fps: &std::cell::OnceCell<HashMap<String, Vec<usize>>>,
     b: &super::document::BindingEntry,
     by_identity: &HashMap<Identity<'_>, KeyTarget>,
     refused: &HashSet<Identity<'_>>,
@@ -730,14 +749,10 @@ fn binding_key(
         return Ok(Err("it names no key pair (give key_pair, or fingerprint_sha256)".into()));
     }
     let fp = &b.fingerprint_sha256;
-    let in_doc: Vec<&super::document::KeyPairEntry> = doc
-        .key_pairs
-        .iter()
-        .filter(|k| {
-            k.fingerprint_sha256 == *fp
-                || read_public_key(&k.columns.public_key).is_ok_and(|i| i.fingerprint_sha256 == *fp)
-        })
-        .collect();
+    let in_doc: Vec<&super::document::KeyPairEntry> = match doc_fps.get_or_init(|| doc_fingerprints(doc)).get(fp) {
+        Some(at) => at.iter().map(|&i| &doc.key_pairs[i]).collect(),
+        None => Vec::new(),
+    };
     match in_doc.as_slice() {
         [k] => {
             let id: Identity<'_> = (k.account.as_deref(), &k.region, &k.name);

@@ -23,6 +23,7 @@ mod types;
 pub use accounts::ScopeCount;
 pub use bulk::BulkImportReport;
 pub use dates::{days_from, format_date, parse_date, parse_days};
+pub(crate) use document::rfc3339;
 pub use document::{
     export_document, AccountEntry, ActivityEntry, BindingEntry, Document, DocumentError, HostColumns, HostEntry,
     KeyPairColumns, KeyPairEntry,

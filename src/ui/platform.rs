@@ -62,5 +62,5 @@ impl Platform for NativePlatform {
 
 /// `~/.ssh`, where key files usually go.
 pub fn ssh_dir() -> Option<PathBuf> {
-    directories::BaseDirs::new().map(|b| b.home_dir().join(".ssh"))
+    crate::ssh_dir::default_dir()
 }

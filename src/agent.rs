@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use crate::inventory::{Inventory, InventoryError, KeyPair};
 use crate::remote::Prompts;
@@ -327,8 +326,7 @@ pub fn private_key_file(key: &KeyPair) -> Result<PathBuf, AgentError> {
 /// The fingerprint of the key in a private key file and whether a passphrase protects
 /// it, when Keyshelf can read its public half. The bytes read are wiped afterwards.
 fn file_key(path: &Path) -> Option<(String, bool)> {
-    let bytes = Zeroizing::new(std::fs::read(path).ok()?);
-    let parsed = crate::keys::parse_key(&bytes).ok()?;
+    let parsed = crate::keys::read_key_file(path)?;
     let encrypted = matches!(parsed.source, crate::keys::KeySource::PrivateKey { encrypted: true });
     Some((parsed.info.fingerprint_sha256, encrypted))
 }

@@ -21,7 +21,8 @@ pub use info::{
     export_public, normalize_fingerprint, sha256_fingerprint, type_label, FingerprintQuery, KeyInfo, PublicFormat,
 };
 pub use parse::{
-    parse_authorized_line, parse_bulk, parse_key, BulkEntry, BulkLineError, KeySource, ParsedKey, MAX_SINGLE_KEY_BYTES,
+    parse_authorized_line, parse_bulk, parse_key, read_key_file, BulkEntry, BulkLineError, KeySource, ParsedKey,
+    MAX_SINGLE_KEY_BYTES,
 };
 pub use private::{convert, Conversion, Converted, PrivateKeyFile};
 

@@ -51,6 +51,17 @@ fn err(msg: impl Into<String>) -> KeyError {
     KeyError::Import(msg.into())
 }
 
+/// Reads a key file (it may hold a private key: the bytes are wiped once read) and
+/// parses it; `None` when it cannot be read or is not one key. At most
+/// [`MAX_SINGLE_KEY_BYTES`] are read, so a huge file is never loaded.
+pub fn read_key_file(path: &std::path::Path) -> Option<ParsedKey> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    file.take(MAX_SINGLE_KEY_BYTES as u64 + 1).read_to_end(&mut bytes).ok()?;
+    parse_key(&bytes).ok()
+}
+
 /// Reads exactly one key from `input` (a file's bytes or standard input). Anything that
 /// is not exactly one valid key is an error that says what is wrong and, where it can,
 /// on which line.

@@ -216,10 +216,9 @@ fn prove_file(remote: &Remote, h: &Host, p: &std::path::Path, key: &KeyPair) -> 
 /// Whether a private key file is protected by a passphrase. The file is read into
 /// memory that is wiped afterwards; only its public half is parsed.
 fn has_passphrase(p: &std::path::Path) -> bool {
-    let Ok(bytes) = std::fs::read(p).map(zeroize::Zeroizing::new) else { return false };
     matches!(
-        crate::keys::parse_key(&bytes).map(|k| k.source),
-        Ok(crate::keys::KeySource::PrivateKey { encrypted: true })
+        crate::keys::read_key_file(p).map(|k| k.source),
+        Some(crate::keys::KeySource::PrivateKey { encrypted: true })
     )
 }
 

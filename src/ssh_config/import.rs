@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use super::{parse, Result};
 use crate::inventory::{Inventory, KeyFilter, NewHost};
@@ -171,16 +170,8 @@ struct KnownKeys {
     by_fingerprint: HashMap<String, (i64, String)>,
 }
 
-/// Key files are small; anything larger is not one and is not read.
-const MAX_KEY_FILE: u64 = 1024 * 1024;
-
 fn fingerprint_of(path: &Path) -> Option<String> {
-    if std::fs::metadata(path).ok()?.len() > MAX_KEY_FILE {
-        return None;
-    }
-    // It may be a private key: read into memory that is wiped when dropped.
-    let bytes = Zeroizing::new(std::fs::read(path).ok()?);
-    crate::keys::parse_key(&bytes).ok().map(|k| k.info.fingerprint_sha256)
+    crate::keys::read_key_file(path).map(|k| k.info.fingerprint_sha256)
 }
 
 impl KnownKeys {
@@ -203,9 +194,7 @@ impl KnownKeys {
         if let Some(k) = std::fs::canonicalize(file).ok().and_then(|c| self.by_path.get(&c)) {
             return Some(k);
         }
-        let mut public = file.as_os_str().to_owned();
-        public.push(".pub");
-        [PathBuf::from(public), file.to_path_buf()]
+        [crate::ssh_dir::pub_of(file), file.to_path_buf()]
             .iter()
             .find_map(|f| fingerprint_of(f).and_then(|fp| self.by_fingerprint.get(&fp)))
     }

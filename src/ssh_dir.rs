@@ -353,7 +353,6 @@ fn sealed_pem(bytes: &[u8]) -> Option<bool> {
 }
 
 /// `PATH.pub`.
-/// `FILE.pub` next to `FILE`.
 pub(crate) fn pub_of(p: &Path) -> PathBuf {
     let mut s = p.as_os_str().to_owned();
     s.push(".pub");

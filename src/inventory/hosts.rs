@@ -32,18 +32,51 @@ pub(super) fn authorized_keys_path(h: &NewHost) -> Result<String> {
     Ok(p.to_string())
 }
 
+/// A host address reaches `ssh` as its destination and, through `%h` in a user's
+/// `ProxyCommand`, a shell: only what DNS names and IP addresses are made of (letters,
+/// digits, `.`, `-`, `_`, `:` and an IPv6 zone's `%`), never a leading `-` (it would be
+/// read as an option).
+pub(crate) fn check_address(a: &str) -> Result<()> {
+    let ok = !a.is_empty()
+        && a.len() <= 253
+        && !a.starts_with('-')
+        && a.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '%'));
+    if ok {
+        Ok(())
+    } else {
+        Err(InventoryError::Rule(format!(
+            "Host address '{}' is not valid: use a DNS name or an IP address (letters, digits, '.', '-', ':'), one per field, not starting with '-'",
+            a.escape_debug()
+        )))
+    }
+}
+
+/// A login user name reaches `ssh -l` and, through `%r`, a shell: letters, digits,
+/// `.`, `_`, `-` and `@` (directory users), never a leading `-`. Empty means ssh's default.
+pub(crate) fn check_user(u: &str) -> Result<()> {
+    let ok = u.is_empty()
+        || (u.len() <= 64
+            && !u.starts_with('-')
+            && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')));
+    if ok {
+        Ok(())
+    } else {
+        Err(InventoryError::Rule(format!(
+            "User '{}' is not valid: use letters, digits, '.', '_', '-' and '@', not starting with '-'",
+            u.escape_debug()
+        )))
+    }
+}
+
 pub(super) fn check_host(h: &NewHost) -> Result<()> {
     check_label("Host name", &h.name)?;
     if h.addresses.is_empty() {
         return Err(InventoryError::Rule("A host needs at least one address (a DNS name or an IP address)".into()));
     }
     for a in &h.addresses {
-        if a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',') {
-            return Err(InventoryError::Rule(format!(
-                "Host address '{a}' is not valid: use a DNS name or an IP address, one per field"
-            )));
-        }
+        check_address(a)?;
     }
+    check_user(&h.user)?;
     if h.port == 0 {
         return Err(InventoryError::Rule("Port must be between 1 and 65535".into()));
     }
@@ -271,5 +304,29 @@ impl Inventory {
         log(&tx, action, subject, detail)?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_and_users_that_would_reach_ssh_as_options_or_shell_text_are_refused() {
+        for good in ["web-1.example.com", "10.0.0.1", "fe80::1%eth0", "2001:db8::1", "my_host"] {
+            assert!(check_address(good).is_ok(), "{good}");
+        }
+        for bad in
+            ["-oProxyCommand=touch /tmp/x", "a b", "$(x)", "`x`", "a;b", "a|b", "x\n", "", "a'b", "a\"b", "h\u{7f}"]
+        {
+            let err = check_address(bad).unwrap_err().to_string();
+            assert!(err.contains("not valid"), "{bad}: {err}");
+        }
+        for good in ["", "root", "ec2-user", "first.last", "alice@corp.example"] {
+            assert!(check_user(good).is_ok(), "{good}");
+        }
+        for bad in ["-oProxyCommand=x", "a b", "$(x)", "a;b", "x\ny", "%r"] {
+            assert!(check_user(bad).is_err(), "{bad}");
+        }
     }
 }

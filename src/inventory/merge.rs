@@ -19,7 +19,7 @@ use serde::Serialize;
 use super::bulk::{BulkCache, DeferredIndexes};
 use super::document::{Document, HostColumns, KeyPairColumns};
 use super::hosts::{authorized_keys_path, check_host};
-use super::rules::{check_key_name, check_label, check_tag, import_names, ImportKey, MAX_KEYS_PER_SCOPE, MAX_TAGS};
+use super::rules::{check_key_name, check_label, check_tag, import_names, ImportKey, MAX_TAGS};
 use super::{log, scope_label, Inventory, InventoryError, NewHost, Provider, Result};
 use crate::keys::KeyInfo;
 
@@ -655,7 +655,8 @@ fn rename_clashes<'d>(
     Ok(())
 }
 
-/// The per-account, per-region limit, for the key pairs the import adds.
+/// The per-account, per-region limit of each account's provider (the provider table's,
+/// as for every other way in), for the key pairs the import adds.
 fn check_quotas(
     conn: &Connection,
     doc: &Document,
@@ -672,6 +673,12 @@ fn check_quotas(
     let mut scopes: Vec<_> = adding.into_iter().collect();
     scopes.sort();
     for ((account, region), n) in scopes {
+        // An account the import adds has the document's provider.
+        let provider = accounts
+            .get(account)
+            .map(|(_, p)| *p)
+            .or_else(|| doc.accounts.iter().find(|a| a.name == account).and_then(|a| Provider::parse(&a.provider)));
+        let quota = provider.unwrap_or(Provider::Other).rules().quota;
         let has: i64 = match accounts.get(account) {
             Some((id, _)) => conn.query_row(
                 "SELECT count(*) FROM key_pairs WHERE account_id = ?1 AND region = ?2",
@@ -680,10 +687,11 @@ fn check_quotas(
             )?,
             None => 0,
         };
-        if has + n > MAX_KEYS_PER_SCOPE {
+        if has + n > quota {
             p.conflicts.push(format!(
-                "importing {n} key pairs would take {} past {MAX_KEYS_PER_SCOPE}, the most one account may have in a region (it has {has})",
-                scope_label(Some(account), region)
+                "importing {n} key pairs would take {} past {quota}, the most one {} account may have in a region (it has {has})",
+                scope_label(Some(account), region),
+                provider.unwrap_or(Provider::Other).display_name(),
             ));
         }
     }
@@ -946,5 +954,34 @@ mod tests {
         assert_eq!(plan.conflicts.len(), 2, "{:?}", plan.conflicts);
         assert!(plan.conflicts[0].contains("no key pair with fingerprint SHA256:nothing"), "{:?}", plan.conflicts);
         assert!(plan.conflicts[1].contains("host 'h9'"), "{:?}", plan.conflicts);
+    }
+
+    #[test]
+    fn the_quota_is_the_providers_600_aws_key_pairs_merge_and_a_501st_alibaba_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut from = open(&dir, "from.sqlite3");
+        from.add_account("big", Provider::Aws, "").unwrap();
+        for i in 0..600 {
+            add_key(&mut from, &format!("k{i}"), Some("big"));
+        }
+        let doc = export_document(&from).unwrap();
+        let mut to = open(&dir, "to.sqlite3");
+        let done = apply_import(&mut to, &doc, false).unwrap();
+        assert_eq!(done.key_pairs_added, 600, "AWS allows 5,000 per region: {:?}", done.conflicts);
+
+        // The same document for an Alibaba Cloud account: 500 at most.
+        let mut ali = doc.clone();
+        ali.accounts[0].provider = "alibaba".into();
+        ali.key_pairs.truncate(501);
+        let mut other = open(&dir, "other.sqlite3");
+        let plan = plan_import(&other, &ali, false).unwrap();
+        assert_eq!(plan.conflicts.len(), 1, "{:?}", plan.conflicts);
+        assert!(
+            plan.conflicts[0].contains("past 500") && plan.conflicts[0].contains("Alibaba Cloud"),
+            "{:?}",
+            plan.conflicts
+        );
+        ali.key_pairs.truncate(500);
+        assert_eq!(apply_import(&mut other, &ali, false).unwrap().key_pairs_added, 500);
     }
 }

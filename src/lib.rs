@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod cli;
+pub mod cloud;
 pub mod connect;
 pub mod desktop;
 pub mod inventory;

@@ -420,13 +420,13 @@ fn refused_untouched(db: &Path, expected: &str) {
 fn inventory_files_it_cannot_use_are_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
 
-    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema (5).
+    // A fresh path (in folders that do not exist yet) becomes an inventory at the latest schema.
     let fresh = dir.path().join("new/nested/inv.sqlite3");
     let out = Env::at(&fresh).ok(["key", "list", "--json"]);
     assert_eq!(out.trim(), "[]");
     let conn = rusqlite::Connection::open(&fresh).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, keyshelf::inventory::SCHEMA_VERSION);
     let mode_: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode_, "wal");
     for table in ["accounts", "key_pairs", "tags", "hosts", "bindings", "activity", "settings"] {
@@ -676,7 +676,8 @@ const HOST_FIELDS: &[&str] = &[
     "region",
     "user",
 ];
-const ACCOUNT_FIELDS: &[&str] = &["created_at", "id", "name", "note", "provider", "provider_name"];
+const ACCOUNT_FIELDS: &[&str] =
+    &["created_at", "endpoint", "id", "name", "note", "profile", "provider", "provider_name", "region"];
 const ACTIVITY_FIELDS: &[&str] = &["action", "at", "detail", "id", "subject"];
 
 fn field_names(v: &Value) -> Vec<&str> {
@@ -724,10 +725,11 @@ fn json_field_names_and_forms_stay_as_scripts_expect() {
 
     let show = env.show("web-key", &[]);
     let mut with_also_in = KEY_FIELDS.to_vec();
-    with_also_in.push("also_in");
+    with_also_in.extend(["also_in", "cloud"]);
     with_also_in.sort_unstable();
     assert_eq!(field_names(&show), with_also_in, "key show --json");
     assert_eq!(show["also_in"], serde_json::json!([]));
+    assert_eq!(show["cloud"], serde_json::json!([]), "in no cloud region yet");
     assert_eq!(show["account"], "acme");
     assert_eq!(show["tags"], serde_json::json!({"env": "prod"}));
     assert_eq!(show["hosts"], serde_json::json!(["web01"]));
@@ -767,6 +769,7 @@ fn json_field_names_and_forms_stay_as_scripts_expect() {
     assert_eq!(field_names(&accounts[0]), ACCOUNT_FIELDS, "account list --json");
     assert_eq!(accounts[0]["provider"], "digitalocean");
     assert_eq!(accounts[0]["provider_name"], "DigitalOcean");
+    assert_eq!((&accounts[0]["profile"], &accounts[0]["region"]), (&Value::Null, &Value::Null), "none set");
     assert!(is_rfc3339_utc(&accounts[0]["created_at"]));
 
     let activity = json_array(&env.ok(["activity", "--json"]));

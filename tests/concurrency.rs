@@ -261,7 +261,11 @@ fn two_processes_creating_the_same_new_inventory_both_succeed() {
                 failures.push(format!("round {round}: {}", text(&out.stderr)));
             }
         }
-        assert_eq!(db_version(&db), 5, "round {round}: the schema was not created once");
+        assert_eq!(
+            db_version(&db),
+            keyshelf::inventory::SCHEMA_VERSION,
+            "round {round}: the schema was not created once"
+        );
     }
     assert!(failures.is_empty(), "{} of {} openings failed; first: {}", failures.len(), 2 * ROUNDS, failures[0]);
 }
@@ -314,7 +318,7 @@ fn a_key_being_bound_is_never_deleted_by_another_writer() {
             let mut deleted = Vec::new();
             for (i, id) in ids.into_iter().enumerate() {
                 step.wait();
-                match inv.delete_keys(&[id], false) {
+                match inv.delete_keys(&[id], Default::default()) {
                     Ok(_) => deleted.push(true),
                     Err(InventoryError::KeyBound { .. }) => deleted.push(false),
                     Err(e) => panic!("delete {i}: {e}"),

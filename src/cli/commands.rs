@@ -21,6 +21,8 @@ pub enum CliError {
     #[error(transparent)]
     Agent(#[from] crate::agent::AgentError),
     #[error(transparent)]
+    Cloud(#[from] crate::cloud::CloudError),
+    #[error(transparent)]
     Connect(#[from] crate::connect::ConnectError),
     #[error(transparent)]
     Remote(#[from] crate::remote::RemoteError),
@@ -102,6 +104,7 @@ fn print_keys_json(inv: &Inventory, filter: &KeyFilter, out: &mut dyn Write) -> 
 pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
     match command {
         Command::Account(c) => account(open(db)?, c, out),
+        Command::Cloud(c) => super::cloud::run(&mut open(db)?, c, out),
         Command::Key(c) => key(db, c, input, out),
         Command::Host(c) => {
             let mut inv = open(db)?;
@@ -160,13 +163,37 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
 
 fn account(mut inv: Inventory, c: AccountCommand, out: &mut dyn Write) -> Result<()> {
     match c {
-        AccountCommand::Add { name, provider, note } => {
+        AccountCommand::Add { name, provider, note, cloud } => {
             let p = Provider::parse(&provider).ok_or_else(|| {
                 let all: Vec<&str> = Provider::ALL.iter().map(|p| p.slug()).collect();
                 CliError::Usage(format!("unknown provider '{provider}': use one of {}", all.join(", ")))
             })?;
-            let a = inv.add_account(&name, p, &note)?;
+            let mut a = inv.add_account(&name, p, &note)?;
+            if cloud.any() {
+                a = inv.set_account_cloud(
+                    &name,
+                    cloud.profile.as_deref(),
+                    cloud.region.as_deref(),
+                    cloud.endpoint.as_deref(),
+                )?;
+            }
             writeln!(out, "Added account {} ({})", a.name, a.provider)?;
+        }
+        AccountCommand::Edit { name, new_name, note, cloud } => {
+            let mut a = inv.account(&name)?;
+            if new_name.is_some() || note.is_some() {
+                let n = new_name.unwrap_or_else(|| a.name.clone());
+                a = inv.update_account(&name, &n, a.provider, note.as_deref().unwrap_or(&a.note))?;
+            }
+            if cloud.any() {
+                a = inv.set_account_cloud(
+                    &a.name,
+                    cloud.profile.as_deref(),
+                    cloud.region.as_deref(),
+                    cloud.endpoint.as_deref(),
+                )?;
+            }
+            writeln!(out, "Saved account {}", a.name)?;
         }
         AccountCommand::List { json } => {
             let accounts = inv.accounts()?;
@@ -312,10 +339,11 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             let inv = open(db)?;
             let k = inv.resolve_key(&key, &scope(&s))?;
             let also = inv.also_in(&k)?;
+            let cloud = inv.cloud_links_of_key(k.id)?;
             if json {
-                return print_json(out, &KeyJson::new(&k, Some(&also)));
+                return print_json(out, &KeyJson::new(&k, Some(&also)).with_cloud(&cloud));
             }
-            write!(out, "{}", key_text(&k, &also))?;
+            write!(out, "{}", key_text(&k, &also, &cloud))?;
             Ok(())
         }
         KeyCommand::Edit {
@@ -338,7 +366,7 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             writeln!(out, "Updated key pair {}", k.name)?;
             Ok(())
         }
-        KeyCommand::Rm { keys, scope: s, unbind } => {
+        KeyCommand::Rm { keys, scope: s, unbind, keep_in_cloud } => {
             let mut inv = open(db)?;
             let sc = scope(&s);
             let mut ids = Vec::new();
@@ -348,7 +376,15 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
                     ids.push(id);
                 }
             }
-            let deleted = inv.delete_keys(&ids, unbind)?;
+            let deleted = inv.delete_keys(&ids, crate::inventory::DeleteHow { unbind, keep_in_cloud }).map_err(|e| {
+                match e {
+                    InventoryError::KeyInCloud { name, places } => CliError::Usage(format!(
+                        "key pair '{name}' is still in the cloud: {}. Delete it there first (keyshelf cloud delete {name} --account ACCOUNT --region REGION), or pass --keep-in-cloud to delete it here only",
+                        places.join(", ")
+                    )),
+                    e => e.into(),
+                }
+            })?;
             refresh_managed_config(&inv);
             for d in deleted {
                 writeln!(out, "Deleted key pair {}", d.name)?;

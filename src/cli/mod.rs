@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod agent;
+mod cloud;
 mod commands;
 mod inventory_file;
 pub mod known_hosts;
@@ -40,6 +41,9 @@ pub enum Command {
     /// Cloud accounts (Alibaba Cloud, AWS, Tencent Cloud, TWCC, ...)
     #[command(subcommand)]
     Account(AccountCommand),
+    /// A cloud account's key pairs: check, regions, status, pull, push, delete
+    #[command(subcommand)]
+    Cloud(cloud::CloudCommand),
     /// Key pairs: create, import, list, show, edit, delete, export, bind
     #[command(subcommand)]
     Key(KeyCommand),
@@ -156,6 +160,19 @@ pub enum AccountCommand {
         provider: String,
         #[arg(long, default_value = "")]
         note: String,
+        #[command(flatten)]
+        cloud: AccountCloudArgs,
+    },
+    /// Change an account's name, note, profile, default region or endpoint
+    Edit {
+        name: String,
+        /// A new name
+        #[arg(long = "name", value_name = "NEW_NAME")]
+        new_name: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        cloud: AccountCloudArgs,
     },
     /// List accounts
     List {
@@ -164,6 +181,26 @@ pub enum AccountCommand {
     },
     /// Remove an account that has no key pairs or hosts
     Rm { name: String },
+}
+
+/// Where an account's cloud is reached. Only names are stored, never a credential.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AccountCloudArgs {
+    /// The provider CLI's profile with its credentials (AWS: ~/.aws); "" clears it
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// The region cloud commands use when none is named; "" clears it
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The API endpoint (a private deployment, a proxy, an emulator); "" clears it
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+}
+
+impl AccountCloudArgs {
+    fn any(&self) -> bool {
+        self.profile.is_some() || self.region.is_some() || self.endpoint.is_some()
+    }
 }
 
 /// Narrows a key pair reference when its name exists in several accounts or regions.
@@ -227,7 +264,8 @@ pub enum KeyCommand {
         #[arg(long)]
         no_rotate_by: bool,
     },
-    /// Delete key pairs (refused while bound to a host, unless --unbind)
+    /// Delete key pairs (refused while bound to a host, unless --unbind, or while a cloud
+    /// account holds them, unless --keep-in-cloud)
     Rm {
         #[arg(required = true)]
         keys: Vec<String>,
@@ -236,6 +274,9 @@ pub enum KeyCommand {
         /// Unbind from every host first, then delete
         #[arg(long)]
         unbind: bool,
+        /// Delete it here although a cloud account still holds it
+        #[arg(long)]
+        keep_in_cloud: bool,
     },
     /// Save a copy of a key pair's private key file in another format (OpenSSH, PKCS#8, PKCS#1, PuTTY PPK)
     Convert(ConvertArgs),

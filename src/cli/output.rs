@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 use unicode_width::UnicodeWidthStr;
 
-use crate::inventory::{format_date, Account, Activity, Finding, FindingKind, Host, KeyPair, Origin, Provider};
+use crate::inventory::{
+    format_date, Account, Activity, CloudLink, Finding, FindingKind, Host, KeyPair, Origin, Provider,
+};
 
 /// RFC 3339 in UTC, e.g. `2026-11-22T12:00:00Z`.
 pub fn rfc3339(t: i64) -> String {
@@ -56,6 +58,9 @@ pub struct KeyJson<'a> {
     also_in: Option<&'a [String]>,
     aws_fingerprint: Option<&'a str>,
     bits: u32,
+    /// `key show` only: the cloud regions it was last seen in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud: Option<Vec<CloudLinkJson<'a>>>,
     comment: &'a str,
     #[serde(serialize_with = "time")]
     created_at: i64,
@@ -90,6 +95,7 @@ impl<'a> KeyJson<'a> {
             also_in,
             aws_fingerprint: k.aws_fingerprint.as_deref(),
             bits: k.bits,
+            cloud: None,
             comment: &k.comment,
             created_at: k.created_at,
             description: &k.description,
@@ -108,6 +114,37 @@ impl<'a> KeyJson<'a> {
             type_label: k.type_label(),
             updated_at: k.updated_at,
             weak: k.weak,
+        }
+    }
+}
+
+impl<'a> KeyJson<'a> {
+    /// Adds the `cloud` array of `key show --json`.
+    pub fn with_cloud(mut self, links: &'a [CloudLink]) -> KeyJson<'a> {
+        self.cloud = Some(links.iter().map(CloudLinkJson::from).collect());
+        self
+    }
+}
+
+/// Where a key pair is in a cloud (`key show --json`'s `cloud`).
+#[derive(Serialize)]
+pub struct CloudLinkJson<'a> {
+    account: &'a str,
+    cloud_id: &'a str,
+    name: &'a str,
+    region: &'a str,
+    #[serde(serialize_with = "time")]
+    seen_at: i64,
+}
+
+impl<'a> From<&'a CloudLink> for CloudLinkJson<'a> {
+    fn from(l: &'a CloudLink) -> Self {
+        CloudLinkJson {
+            account: &l.account,
+            cloud_id: &l.cloud_id,
+            name: &l.name,
+            region: &l.region,
+            seen_at: l.seen_at,
         }
     }
 }
@@ -165,23 +202,32 @@ impl<'a> From<&'a Host> for HostJson<'a> {
 pub struct AccountJson<'a> {
     #[serde(serialize_with = "time")]
     created_at: i64,
+    /// The API endpoint override, or null.
+    endpoint: Option<&'a str>,
     id: i64,
     name: &'a str,
     note: &'a str,
+    /// The provider CLI's profile its credentials come from, or null (the default ones).
+    profile: Option<&'a str>,
     /// The slug (`digitalocean`).
     provider: Provider,
     provider_name: &'static str,
+    /// The default region for cloud commands, or null.
+    region: Option<&'a str>,
 }
 
 impl<'a> From<&'a Account> for AccountJson<'a> {
     fn from(a: &'a Account) -> AccountJson<'a> {
         AccountJson {
             created_at: a.created_at,
+            endpoint: a.endpoint.as_deref(),
             id: a.id,
             name: &a.name,
             note: &a.note,
+            profile: a.profile.as_deref(),
             provider: a.provider,
             provider_name: a.provider.display_name(),
+            region: (!a.region.is_empty()).then_some(a.region.as_str()),
         }
     }
 }
@@ -259,7 +305,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// The plain `key show` text.
-pub fn key_text(k: &KeyPair, also_in: &[String]) -> String {
+pub fn key_text(k: &KeyPair, also_in: &[String], cloud: &[CloudLink]) -> String {
     let mut s = String::new();
     let mut field = |name: &str, value: &str| {
         if !value.is_empty() {
@@ -290,6 +336,11 @@ pub fn key_text(k: &KeyPair, also_in: &[String]) -> String {
     field("Tags:", &tags.join(", "));
     field("Hosts:", &k.hosts.join(", "));
     field("Also in:", &also_in.join(", "));
+    let places: Vec<String> = cloud
+        .iter()
+        .map(|l| format!("{} / {} as '{}' (seen {})", l.account, l.region, l.name, rfc3339(l.seen_at)))
+        .collect();
+    field("In the cloud:", &places.join("; "));
     field("Created:", &rfc3339(k.created_at));
     field("Public key:", &k.public_key);
     s

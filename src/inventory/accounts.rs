@@ -38,7 +38,9 @@ impl Inventory {
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let mut st = self.conn.prepare("SELECT id, name, provider, note, created_at FROM accounts ORDER BY name")?;
+        let mut st = self.conn.prepare(
+            "SELECT id, name, provider, note, created_at, profile, default_region, endpoint FROM accounts ORDER BY name",
+        )?;
         let rows = st.query_map([], |r| {
             let p: String = r.get(2)?;
             Ok(Account {
@@ -47,6 +49,9 @@ impl Inventory {
                 provider: Provider::parse(&p).unwrap_or(Provider::Other),
                 note: r.get(3)?,
                 created_at: r.get(4)?,
+                profile: r.get(5)?,
+                region: r.get(6)?,
+                endpoint: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -71,6 +76,53 @@ impl Inventory {
         let detail =
             if name == old_name { "details changed".to_string() } else { format!("renamed from '{old_name}'") };
         log(&tx, "edit account", name, &detail)?;
+        tx.commit()?;
+        self.account(name)
+    }
+
+    /// Sets where an account's cloud is reached: `None` leaves a field as it is,
+    /// `Some("")` clears it. Only names are stored here, never a credential.
+    pub fn set_account_cloud(
+        &mut self,
+        name: &str,
+        profile: Option<&str>,
+        region: Option<&str>,
+        endpoint: Option<&str>,
+    ) -> Result<Account> {
+        if let Some(p) = profile.filter(|p| !p.is_empty()) {
+            check_label("Profile name", p)?;
+        }
+        if let Some(r) = region.filter(|r| !r.is_empty()) {
+            super::rules::check_region(r)?;
+        }
+        if let Some(e) = endpoint.filter(|e| !e.is_empty()) {
+            check_label("Endpoint", e)?;
+            if !(e.starts_with("https://") || e.starts_with("http://")) {
+                return Err(InventoryError::Rule(format!("Endpoint '{e}' must be an https:// address")));
+            }
+        }
+        let tx = self.write()?;
+        let id: i64 = tx
+            .query_row("SELECT id FROM accounts WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| InventoryError::NotFound(format!("no account named '{name}'")))?;
+        let none_if_empty = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        let mut changed = Vec::new();
+        if let Some(p) = profile {
+            tx.execute("UPDATE accounts SET profile = ?1 WHERE id = ?2", params![none_if_empty(p), id])?;
+            changed.push(if p.is_empty() { "profile cleared".to_string() } else { format!("profile {p}") });
+        }
+        if let Some(r) = region {
+            tx.execute("UPDATE accounts SET default_region = ?1 WHERE id = ?2", params![r, id])?;
+            changed.push(if r.is_empty() { "region cleared".to_string() } else { format!("region {r}") });
+        }
+        if let Some(e) = endpoint {
+            tx.execute("UPDATE accounts SET endpoint = ?1 WHERE id = ?2", params![none_if_empty(e), id])?;
+            changed.push(if e.is_empty() { "endpoint cleared".to_string() } else { format!("endpoint {e}") });
+        }
+        if !changed.is_empty() {
+            log(&tx, "edit account", name, &changed.join(", "))?;
+        }
         tx.commit()?;
         self.account(name)
     }

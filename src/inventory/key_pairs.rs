@@ -25,6 +25,16 @@ pub struct NewKeyPair {
     pub tags: Vec<(String, String)>,
 }
 
+/// How [`Inventory::delete_keys`] treats a key pair that is still in use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeleteHow {
+    /// Unbind it from its hosts first (else a bound key pair is refused).
+    pub unbind: bool,
+    /// Delete it here although a cloud account still holds it (else refused, so the
+    /// user can delete it there first).
+    pub keep_in_cloud: bool,
+}
+
 /// Changes to a key pair; `None` and empty lists leave things as they are.
 #[derive(Debug, Clone, Default)]
 pub struct KeyEdit {
@@ -129,7 +139,12 @@ pub fn name_from_comment(comment: &str) -> Option<String> {
 }
 
 /// Checks that a new key pair may take this name in this scope; returns the account id.
-fn check_new(conn: &Connection, name: &str, account_name: Option<&str>, region: &str) -> Result<Option<i64>> {
+pub(super) fn check_new(
+    conn: &Connection,
+    name: &str,
+    account_name: Option<&str>,
+    region: &str,
+) -> Result<Option<i64>> {
     rule(check_key_name(name))?;
     let account = account_id(conn, account_name)?;
     if name_taken(conn, account, region, name, 0)? {
@@ -316,12 +331,30 @@ impl Inventory {
 
     /// Deletes key pairs in one transaction. A key pair bound to a host is refused
     /// (naming the hosts) unless `unbind` is set, in which case it is unbound first.
-    pub fn delete_keys(&mut self, ids: &[i64], unbind: bool) -> Result<Vec<DeletedKey>> {
+    pub fn delete_keys(&mut self, ids: &[i64], how: DeleteHow) -> Result<Vec<DeletedKey>> {
         let tx = self.write()?;
         let keys: Vec<KeyPair> = ids.iter().map(|id| self.key(*id)).collect::<Result<_>>()?;
-        if !unbind {
+        if !how.unbind {
             if let Some(k) = keys.iter().find(|k| !k.hosts.is_empty()) {
                 return Err(InventoryError::KeyBound { name: k.name.clone(), hosts: k.hosts.clone() });
+            }
+        }
+        if !how.keep_in_cloud {
+            for k in &keys {
+                let places: Vec<String> = self
+                    .cloud_links_of_key(k.id)?
+                    .into_iter()
+                    .map(|l| {
+                        if l.name == k.name {
+                            scope_label(Some(&l.account), &l.region)
+                        } else {
+                            format!("{} as '{}'", scope_label(Some(&l.account), &l.region), l.name)
+                        }
+                    })
+                    .collect();
+                if !places.is_empty() {
+                    return Err(InventoryError::KeyInCloud { name: k.name.clone(), places });
+                }
             }
         }
         let mut out = Vec::with_capacity(keys.len());

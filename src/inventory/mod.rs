@@ -6,6 +6,7 @@
 
 mod accounts;
 mod bulk;
+mod cloud;
 mod dates;
 mod document;
 mod hosts;
@@ -22,13 +23,14 @@ mod types;
 
 pub use accounts::ScopeCount;
 pub use bulk::BulkImportReport;
+pub use cloud::{CloudLink, CloudSeen, PullReport};
 pub use dates::{days_from, format_date, parse_date, parse_days};
 pub(crate) use document::rfc3339;
 pub use document::{
     export_document, AccountEntry, ActivityEntry, BindingEntry, Document, DocumentError, HostColumns, HostEntry,
     KeyPairColumns, KeyPairEntry,
 };
-pub use key_pairs::{name_from_comment, KeyEdit, NewKeyPair};
+pub use key_pairs::{name_from_comment, DeleteHow, KeyEdit, NewKeyPair};
 pub use merge::{apply_import, plan_import, ImportPlan, ImportSummary, KeyRef, Renamed};
 pub use providers::{type_warning, KeyFamily, ProviderRules};
 pub use report::{report, Finding, FindingKind};
@@ -65,6 +67,10 @@ pub enum InventoryError {
     Ambiguous { query: String, candidates: Vec<String> },
     #[error("cannot delete key pair '{name}': it is bound to {}. Unbind it first", hosts.join(", "))]
     KeyBound { name: String, hosts: Vec<String> },
+    /// A cloud account still holds the key pair: delete it there first, or keep it there
+    /// and delete it here only.
+    #[error("key pair '{name}' is still in the cloud: {}. Delete it there first, or keep it there and delete it here only", places.join(", "))]
+    KeyInCloud { name: String, places: Vec<String> },
     /// An inventory document conflicts with the inventory; nothing was imported. The
     /// summary lists every conflict.
     #[error("nothing was imported: {} conflict(s) with the inventory: {}", .0.conflicts.len(), .0.conflicts.join("; "))]
@@ -74,6 +80,9 @@ pub enum InventoryError {
 }
 
 pub type Result<T> = std::result::Result<T, InventoryError>;
+
+/// The schema version this build writes (`PRAGMA user_version` of a new inventory).
+pub const SCHEMA_VERSION: i64 = schema::LATEST;
 
 /// An open inventory. One per thread: clone the path and open another for a worker.
 pub struct Inventory {

@@ -164,6 +164,20 @@ pub(crate) fn check_label(what: &str, s: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a cloud region name: lower-case letters, digits and `-` (`us-east-1`,
+/// `cn-hangzhou`, `ap-guangzhou`), at most 64 characters.
+pub(crate) fn check_region(region: &str) -> Result<()> {
+    if region.is_empty()
+        || region.len() > 64
+        || !region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(InventoryError::Rule(format!(
+            "'{region}' is not a region name: use lower-case letters, digits and '-', such as us-east-1"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

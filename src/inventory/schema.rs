@@ -114,6 +114,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE key_pairs ADD COLUMN rotate_by TEXT;
     CREATE INDEX key_pairs_rotate_by ON key_pairs (rotate_by) WHERE rotate_by IS NOT NULL;
     "#,
+    // 6: cloud accounts for real. An account names where its credentials are (a profile
+    // name, never a secret), its default region and an API endpoint override. What a
+    // cloud region held when last read is kept per (account, region, cloud name), linked
+    // to the inventory's key pair of the same key: "which accounts still hold this key".
+    r#"
+    ALTER TABLE accounts ADD COLUMN profile TEXT;
+    ALTER TABLE accounts ADD COLUMN default_region TEXT NOT NULL DEFAULT '';
+    ALTER TABLE accounts ADD COLUMN endpoint TEXT;
+    CREATE TABLE cloud_keys (
+        account_id         INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        region             TEXT NOT NULL,
+        name               TEXT NOT NULL,
+        cloud_id           TEXT NOT NULL DEFAULT '',
+        fingerprint_sha256 TEXT,
+        key_pair_id        INTEGER REFERENCES key_pairs(id) ON DELETE SET NULL,
+        seen_at            INTEGER NOT NULL,
+        PRIMARY KEY (account_id, region, name)
+    ) WITHOUT ROWID;
+    CREATE INDEX cloud_keys_key_pair ON cloud_keys (key_pair_id) WHERE key_pair_id IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -260,5 +280,9 @@ mod tests {
         let web = inv.host("web").unwrap();
         assert_eq!(web.last_check.map(|c| (c.status, c.at)), Some(("refused".to_string(), 9)));
         assert_eq!(inv.setting("ssh_config").unwrap().as_deref(), Some("on"));
+        // 6: accounts name no profile, region or endpoint yet, and no cloud was read.
+        let a = inv.account("prod").unwrap();
+        assert_eq!((a.profile, a.region.as_str(), a.endpoint), (None, "", None));
+        assert_eq!(count(&c, "cloud_keys"), 0);
     }
 }

@@ -80,6 +80,12 @@ pub struct Account {
     pub provider: Provider,
     pub note: String,
     pub created_at: i64,
+    /// The provider CLI's profile whose credentials reach it (`None`: the default ones).
+    pub profile: Option<String>,
+    /// The region used when a cloud command names none (empty: the profile's).
+    pub region: String,
+    /// An API endpoint override (a private deployment, a proxy, an emulator).
+    pub endpoint: Option<String>,
 }
 
 /// Whether Keyshelf made the key pair or it was brought in.

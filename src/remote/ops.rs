@@ -655,7 +655,7 @@ pub fn rotate(
     if delete_old && outcomes.iter().all(|o| o.ok) {
         let still = inv.key(old.id)?;
         if still.hosts.is_empty() {
-            inv.delete_keys(&[old.id], false)?;
+            inv.delete_keys(&[old.id], crate::inventory::DeleteHow::default())?;
             deleted = true;
         }
     }

@@ -104,6 +104,13 @@ pub struct KeyshelfApp {
     /// The user's config it is on for (`Ok(None)`: off).
     pub(crate) ssh_config_status: Option<Result<Option<PathBuf>, String>>,
     pub(crate) report: super::report_view::ReportState,
+    /// The cloud page of an account, and its run.
+    pub(crate) cloud: super::cloud_view::CloudState,
+    /// "Push to cloud…" of a key pair, when open.
+    pub(crate) push_form: Option<super::cloud_view::PushForm>,
+    /// Where cloud credentials are looked up: the process environment and home, or a
+    /// test's own.
+    pub(crate) cloud_env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>,
 }
 
 impl KeyshelfApp {
@@ -141,6 +148,9 @@ impl KeyshelfApp {
             agent: Default::default(),
             ssh_config_status: None,
             report: Default::default(),
+            cloud: Default::default(),
+            push_form: None,
+            cloud_env: Arc::new(crate::cloud::aws::profile::ProcessEnv),
         };
         app.open();
         app
@@ -152,6 +162,13 @@ impl KeyshelfApp {
     /// binary); `None`: ssh never asks.
     pub fn with_askpass_program(mut self, program: Option<PathBuf>) -> KeyshelfApp {
         self.askpass_program = program;
+        self
+    }
+
+    /// Looks cloud credentials up in `env` instead of the process's environment and home
+    /// (tests; never the real ~/.aws there).
+    pub fn with_cloud_env(mut self, env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>) -> KeyshelfApp {
+        self.cloud_env = env;
         self
     }
 
@@ -205,6 +222,17 @@ impl KeyshelfApp {
         self.details.invalidate();
     }
 
+    /// Selection follows what is visible: a search or scope that hides selected rows
+    /// unselects them, so Delete never acts on key pairs the user cannot see.
+    pub(super) fn keep_visible_selection(&mut self) {
+        if self.selected.is_empty() {
+            return;
+        }
+        let model = &self.model;
+        let visible: std::collections::HashSet<i64> = model.visible.iter().map(|&i| model.rows[i].key.id).collect();
+        self.selected.retain(|id| visible.contains(id));
+    }
+
     /// Queues work on the inventory's thread.
     pub(crate) fn db_run(
         &mut self,
@@ -246,6 +274,7 @@ impl KeyshelfApp {
             }
         }
         self.poll_remote();
+        self.poll_cloud();
     }
 
     pub(crate) fn info(&mut self, text: impl Into<String>) {
@@ -254,6 +283,11 @@ impl KeyshelfApp {
 
     pub(crate) fn error(&mut self, text: impl Into<String>) {
         self.status = Some(Status { text: text.into(), is_error: true });
+    }
+
+    /// Regions done and in all of the cloud run on the account's page, if one ran.
+    pub fn cloud_progress(&self) -> Option<(usize, usize)> {
+        self.cloud.run.as_ref().map(|r| r.progress())
     }
 
     pub fn view(&self) -> View {
@@ -281,6 +315,7 @@ impl KeyshelfApp {
             || self.db.as_ref().is_some_and(Db::busy)
             || self.known_hosts.busy()
             || self.remote.as_ref().is_some_and(|r| r.running())
+            || self.cloud.run.as_ref().is_some_and(|r| !r.finished || !r.recorded)
     }
 
     /// The question ssh is asking in the run window, if any (for tests).
@@ -372,7 +407,7 @@ impl KeyshelfApp {
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("sidebar").resizable(true).default_size(230.0).size_range(170.0..=400.0).show(ui, |ui| {
             let mut cmds = Vec::new();
-            sidebar::show(ui, &self.model, self.view, &mut cmds);
+            sidebar::show(ui, &self.model, self.view, self.cloud.account.as_deref(), &mut cmds);
             self.commands.extend(cmds);
         });
         if self.view != View::KnownHosts {
@@ -410,6 +445,32 @@ impl KeyshelfApp {
                 let (agent, managed) = (&self.agent, self.ssh_config_status.as_ref());
                 egui::CentralPanel::default()
                     .show(ui, |ui| settings::show(ui, &mut self.settings, db, askpass, agent, managed, &mut cmds));
+                self.commands.extend(cmds);
+            }
+            View::Cloud => {
+                let mut cmds = Vec::new();
+                let account =
+                    self.cloud.account.as_ref().and_then(|a| self.model.accounts.iter().find(|x| &x.name == a));
+                match account {
+                    Some(a) => {
+                        let keys: Vec<crate::inventory::KeyPair> = self
+                            .cloud
+                            .rows
+                            .iter()
+                            .filter_map(|r| {
+                                r.key_pair
+                                    .as_ref()
+                                    .and_then(|(id, _)| self.model.row_by_id(*id))
+                                    .map(|row| row.key.clone())
+                            })
+                            .collect();
+                        egui::CentralPanel::default()
+                            .show(ui, |ui| super::cloud_view::show(ui, &mut self.cloud, a, &keys, &mut cmds));
+                    }
+                    None => {
+                        egui::CentralPanel::default().show(ui, |ui| ui.label("This account is gone."));
+                    }
+                }
                 self.commands.extend(cmds);
             }
             View::Report => {
@@ -572,7 +633,7 @@ impl KeyshelfApp {
         egui::CentralPanel::default().show(ui, |ui| {
             let focus = std::mem::take(&mut self.focus_search);
             if key_table::search_bar(ui, &mut self.model, focus) {
-                self.selected.retain(|_| true);
+                self.keep_visible_selection();
             }
             ui.add_space(4.0);
             if !self.model.loaded {
@@ -591,6 +652,13 @@ impl KeyshelfApp {
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
+        if let Some(form) = &mut self.push_form {
+            let mut cmds = Vec::new();
+            if form.show(ctx, &self.model.accounts, &mut cmds) {
+                self.push_form = None;
+            }
+            self.commands.extend(cmds);
+        }
         if let Some(run) = &mut self.remote {
             let mut cmds = Vec::new();
             if super::remote_view::show_run(ctx, run, &self.model, &mut cmds) {

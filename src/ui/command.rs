@@ -19,6 +19,8 @@ pub enum View {
     Activity,
     Settings,
     Report,
+    /// The cloud page of the account `CloudState` names.
+    Cloud,
 }
 
 /// Everything a view can ask the app to do.
@@ -108,7 +110,7 @@ pub enum Command {
     },
     DeleteKeys {
         ids: Vec<i64>,
-        unbind: bool,
+        how: crate::inventory::DeleteHow,
     },
     Bind {
         key: i64,
@@ -123,8 +125,14 @@ pub enum Command {
         name: String,
         provider: Provider,
         note: String,
+        /// Profile, default region and endpoint ("" clears one).
+        cloud: [String; 3],
     },
     RemoveAccount(String),
+    /// An account's cloud page and what it does.
+    Cloud(super::cloud_view::CloudCommand),
+    /// Opens "Push to cloud…" for a key pair.
+    OpenPushToCloud(i64),
     SaveHost {
         old: Option<String>,
         host: NewHost,

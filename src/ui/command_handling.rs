@@ -329,6 +329,7 @@ impl KeyshelfApp {
                 self.view = View::Keys;
                 self.model.scope = s;
                 self.model.refilter();
+                self.keep_visible_selection();
             }
             Command::Sort(col) => {
                 self.model.sort = match self.model.sort {
@@ -460,7 +461,7 @@ impl KeyshelfApp {
                 },
                 |_, _| {},
             ),
-            Command::DeleteKeys { ids, unbind } => self.delete_keys(ids, unbind),
+            Command::DeleteKeys { ids, how } => self.delete_keys(ids, how),
             Command::Bind { key, hosts } => {
                 let names = hosts.clone();
                 self.write_all(
@@ -485,12 +486,14 @@ impl KeyshelfApp {
                     },
                 );
             }
-            Command::SaveAccount { old, name, provider, note } => self.write_all(
+            Command::SaveAccount { old, name, provider, note, cloud } => self.write_all(
                 move |inv| {
                     match &old {
                         Some(o) => inv.update_account(o, &name, provider, &note)?,
                         None => inv.add_account(&name, provider, &note)?,
                     };
+                    let [profile, region, endpoint] = &cloud;
+                    inv.set_account_cloud(&name, Some(profile), Some(region), Some(endpoint))?;
                     Ok(name)
                 },
                 |app, r| app.after_dialog_write(r.map(|name| format!("Saved account {name}"))),
@@ -584,6 +587,8 @@ impl KeyshelfApp {
                 });
             }
             Command::ShowKey(id) => self.show_key(id),
+            Command::Cloud(c) => self.cloud_command(ctx, c),
+            Command::OpenPushToCloud(id) => self.open_push_to_cloud(id),
             Command::ShowHost(name) => self.show_host(name),
             Command::ExportInventory => self.export_inventory(ctx),
             Command::PickInventoryImport => self.pick_inventory_import(ctx),
@@ -852,9 +857,9 @@ impl KeyshelfApp {
         );
     }
 
-    fn delete_keys(&mut self, ids: Vec<i64>, unbind: bool) {
+    fn delete_keys(&mut self, ids: Vec<i64>, how: crate::inventory::DeleteHow) {
         self.db_run(move |inv| {
-            let r = inv.delete_keys(&ids, unbind).and_then(|deleted| {
+            let r = inv.delete_keys(&ids, how).and_then(|deleted| {
                 // All of them or none: the core deletes in one transaction.
                 let gone = ids.clone();
                 let leftovers: Vec<String> = deleted
@@ -884,9 +889,11 @@ impl KeyshelfApp {
                     };
                 }
                 Err(e) => {
+                    let in_cloud = matches!(e, crate::inventory::InventoryError::KeyInCloud { .. });
                     let e = e.to_string();
                     if let Some(Dialog::Delete(d)) = &mut app.dialog {
                         d.error = Some(e.clone());
+                        d.in_cloud |= in_cloud;
                     }
                     app.error(e);
                 }

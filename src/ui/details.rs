@@ -13,6 +13,7 @@ use crate::inventory::{check_key_name, Activity, Inventory, KeyEdit, KeyPair, Or
 /// activity, and the private key file's state. Read on the inventory's thread.
 pub struct Extras {
     also_in: Vec<String>,
+    cloud: Vec<crate::inventory::CloudLink>,
     activity: Vec<Activity>,
     private_state: Option<Result<String, String>>,
 }
@@ -21,6 +22,7 @@ impl Extras {
     pub fn read(inv: &Inventory, k: &KeyPair) -> Extras {
         Extras {
             also_in: inv.also_in(k).unwrap_or_default(),
+            cloud: inv.cloud_links_of_key(k.id).unwrap_or_default(),
             activity: inv.activity_for(&k.name, 20).unwrap_or_default(),
             private_state: k.private_key_path.as_deref().map(check_private_file),
         }
@@ -108,7 +110,7 @@ fn section(ui: &mut Ui, title: &str) {
 
 /// `in_agent`: the ssh-agent held this key pair's key when last asked.
 pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_agent: bool, cmds: &mut Vec<Command>) {
-    let no_extras = Extras { also_in: Vec::new(), activity: Vec::new(), private_state: None };
+    let no_extras = Extras { also_in: Vec::new(), cloud: Vec::new(), activity: Vec::new(), private_state: None };
     let extras = st.extras.take();
     let ex = extras.as_ref().unwrap_or(&no_extras);
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
@@ -300,6 +302,23 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
                 cmds.push(Command::OpenRotate(k.id));
             }
         });
+
+        section(ui, "In the cloud");
+        if ex.cloud.is_empty() {
+            ui.weak("Not seen in any cloud account yet.");
+        }
+        for l in &ex.cloud {
+            ui.horizontal_wrapped(|ui| {
+                if ui.link(format!("{} / {}", l.account, l.region)).clicked() {
+                    cmds.push(Command::Cloud(super::cloud_view::CloudCommand::Open(l.account.clone())));
+                }
+                let named = if l.name == k.name { String::new() } else { format!(" as '{}'", l.name) };
+                ui.weak(format!("{named} seen {}", short_time(l.seen_at)));
+            });
+        }
+        if ui.button("Push to cloud…").on_hover_text("Import it into a cloud account's regions").clicked() {
+            cmds.push(Command::OpenPushToCloud(k.id));
+        }
 
         if !ex.also_in.is_empty() {
             section(ui, "Also in");

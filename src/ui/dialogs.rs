@@ -8,7 +8,7 @@ use super::create::{account_row, CreateDialog, PrivateKeyDialog};
 use super::import::ImportDialog;
 use super::model::Model;
 use super::widgets::{error_text, grid_text, warn_text};
-use crate::inventory::{Account, Host, KeyPair, NewHost, Provider};
+use crate::inventory::{Account, DeleteHow, Host, KeyPair, NewHost, Provider};
 
 /// One modal at a time.
 pub enum Dialog {
@@ -81,11 +81,14 @@ fn enter(ui: &egui::Ui) -> bool {
 pub struct DeleteDialog {
     keys: Vec<KeyPair>,
     pub error: Option<String>,
+    /// Set when the inventory refused because a cloud account still holds a key pair:
+    /// then "Delete here only" is offered.
+    pub in_cloud: bool,
 }
 
 impl DeleteDialog {
     pub fn new(keys: Vec<KeyPair>) -> DeleteDialog {
-        DeleteDialog { keys, error: None }
+        DeleteDialog { keys, error: None, in_cloud: false }
     }
 
     pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
@@ -110,6 +113,14 @@ impl DeleteDialog {
                 }
             });
             ui.label("Only the inventory entries are deleted; no file and no cloud console is changed.");
+            if self.in_cloud {
+                ui.add_space(6.0);
+                warn_text(
+                    ui,
+                    "A cloud account still holds it: delete it there first (its details → In the cloud → the \
+                     account's Cloud sync page), or delete it here only and keep it in the cloud.",
+                );
+            }
             if !bound.is_empty() {
                 ui.add_space(6.0);
                 for k in &bound {
@@ -127,14 +138,16 @@ impl DeleteDialog {
             ui.add_space(8.0);
             ui.separator();
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let how = DeleteHow { unbind: false, keep_in_cloud: self.in_cloud };
                 if bound.is_empty() {
-                    let del = ui.button(RichText::new("Delete").color(ui.visuals().error_fg_color));
+                    let label = if self.in_cloud { "Delete here only" } else { "Delete" };
+                    let del = ui.button(RichText::new(label).color(ui.visuals().error_fg_color));
                     if del.clicked() || enter(ui) {
-                        cmds.push(Command::DeleteKeys { ids: ids.clone(), unbind: false });
+                        cmds.push(Command::DeleteKeys { ids: ids.clone(), how });
                     }
                 } else {
                     if ui.button(RichText::new("Unbind and delete").color(ui.visuals().error_fg_color)).clicked() {
-                        cmds.push(Command::DeleteKeys { ids: ids.clone(), unbind: true });
+                        cmds.push(Command::DeleteKeys { ids: ids.clone(), how: DeleteHow { unbind: true, ..how } });
                     }
                     if bound.len() == 1 {
                         let k = bound[0];
@@ -148,10 +161,6 @@ impl DeleteDialog {
                                 force: false,
                             }));
                         }
-                    }
-                    // Offered so the refusal itself is visible, as in the consoles.
-                    if ui.button("Delete").clicked() {
-                        cmds.push(Command::DeleteKeys { ids: ids.clone(), unbind: false });
                     }
                 }
                 if ui.button("Cancel").clicked() {
@@ -250,6 +259,9 @@ pub struct AccountDialog {
     name: String,
     provider: Provider,
     note: String,
+    profile: String,
+    region: String,
+    endpoint: String,
     pub error: Option<String>,
 }
 
@@ -261,6 +273,9 @@ impl AccountDialog {
                 name: a.name,
                 provider: a.provider,
                 note: a.note,
+                profile: a.profile.unwrap_or_default(),
+                region: a.region,
+                endpoint: a.endpoint.unwrap_or_default(),
                 error: None,
             },
             None => AccountDialog {
@@ -268,6 +283,9 @@ impl AccountDialog {
                 name: String::new(),
                 provider: Provider::Aws,
                 note: String::new(),
+                profile: String::new(),
+                region: String::new(),
+                endpoint: String::new(),
                 error: None,
             },
         }
@@ -295,7 +313,15 @@ impl AccountDialog {
                     .labelled_by(l.id);
                 ui.end_row();
                 grid_text(ui, "Note", &mut self.note, "optional");
+                if self.provider == Provider::Aws {
+                    grid_text(ui, "AWS profile", &mut self.profile, "default (from ~/.aws)");
+                    grid_text(ui, "Default region", &mut self.region, "the profile's, e.g. us-east-1");
+                    grid_text(ui, "Endpoint", &mut self.endpoint, "AWS's own (for a private cloud or emulator)");
+                }
             });
+            if self.provider == Provider::Aws {
+                ui.weak("Keyshelf stores only the profile's name: the credentials stay in ~/.aws.");
+            }
             if let Some(e) = &self.error {
                 error_text(ui, e);
             }
@@ -307,6 +333,7 @@ impl AccountDialog {
                     name: self.name.trim().to_string(),
                     provider: self.provider,
                     note: self.note.trim().to_string(),
+                    cloud: [&self.profile, &self.region, &self.endpoint].map(|s| s.trim().to_string()),
                 });
             }
             close |= cancel;

@@ -9,6 +9,8 @@
 mod activity;
 mod agent_view;
 mod app;
+mod cloud_commands;
+pub(crate) mod cloud_view;
 mod command;
 mod command_handling;
 mod convert;

@@ -18,7 +18,7 @@ fn item(ui: &mut Ui, selected: bool, text: String, count: Option<usize>) -> egui
     )
 }
 
-pub fn show(ui: &mut Ui, model: &Model, view: View, cmds: &mut Vec<Command>) {
+pub fn show(ui: &mut Ui, model: &Model, view: View, cloud_account: Option<&str>, cmds: &mut Vec<Command>) {
     ui.add_space(6.0);
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
         let keys_view = view == View::Keys;
@@ -65,6 +65,20 @@ pub fn show(ui: &mut Ui, model: &Model, view: View, cmds: &mut Vec<Command>) {
                             command: Box::new(Command::RemoveAccount(a.clone())),
                         });
                         ui.close();
+                    }
+                });
+            }
+            let cloud = account.as_ref().filter(|a| {
+                model.accounts.iter().any(|x| &x.name == *a && x.provider == crate::inventory::Provider::Aws)
+            });
+            if let Some(a) = cloud {
+                ui.indent(("cloud", a), |ui| {
+                    let sel = view == View::Cloud && cloud_account == Some(a.as_str());
+                    if item(ui, sel, "Cloud sync".into(), None)
+                        .on_hover_text("Compare, pull and push with the cloud")
+                        .clicked()
+                    {
+                        cmds.push(Command::Cloud(super::cloud_view::CloudCommand::Open(a.clone())));
                     }
                 });
             }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod moto;
+
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
@@ -19,19 +21,21 @@ pub struct Env {
     pub db: PathBuf,
     /// Extra environment for every keyshelf run (e.g. `KEYSHELF_SSH_COMMAND`).
     pub vars: Vec<(String, String)>,
+    /// Variables removed from every keyshelf run's environment.
+    pub unset: Vec<String>,
 }
 
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("inv.sqlite3");
-        Env { dir, db, vars: Vec::new() }
+        Env { dir, db, vars: Vec::new(), unset: Vec::new() }
     }
 
     /// A scratch folder whose commands use the inventory at `db` instead.
     pub fn at(db: &Path) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
-        Env { dir, db: db.to_path_buf(), vars: Vec::new() }
+        Env { dir, db: db.to_path_buf(), vars: Vec::new(), unset: Vec::new() }
     }
 
     /// A path inside the scratch folder.
@@ -53,6 +57,9 @@ impl Env {
     {
         let mut c = Command::new(env!("CARGO_BIN_EXE_keyshelf"));
         c.arg("--db").arg(&self.db).args(args).current_dir(self.dir.path()).env_remove("KEYSHELF_DB");
+        for k in &self.unset {
+            c.env_remove(k);
+        }
         c.envs(self.vars.iter().map(|(k, v)| (k, v)));
         c
     }

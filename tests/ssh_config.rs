@@ -232,3 +232,48 @@ fn never_enabled_nothing_is_written_and_a_symlinked_default_config_stays_a_link(
     let g = ssh_g(&ssh_dir.join("config"), "a");
     assert_eq!(g["hostname"], "192.0.2.5");
 }
+
+#[test]
+fn every_change_that_shapes_the_managed_config_rewrites_it_whatever_made_it() {
+    let (env, _home) = env_with_home();
+    let dir = env.path("cfg");
+    fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    fs::write(&config, "").unwrap();
+    // A key pair known by its public half only: its host cannot be written yet.
+    let keys = env.path("keys");
+    fs::create_dir_all(&keys).unwrap();
+    let private = keys.join("id_web");
+    ssh_keygen_generate(&private, "ed25519", None, "", "web@test");
+    env.ok(["key", "import", "web-key", "--file", s(&keys.join("id_web.pub"))]);
+    env.ok(["host", "add", "web", "--address", "192.0.2.10", "--user", "deploy"]);
+    env.ok(["key", "bind", "web-key", "web"]);
+    env.ok(["ssh-config", "write", "--file", s(&config)]);
+    let managed = fs::canonicalize(&dir).unwrap().join("keyshelf.conf");
+    assert!(!fs::read_to_string(&managed).unwrap().contains("Host web\n"), "no private key file yet");
+
+    // The key pair learns its private key file (scan): the host appears, with that file.
+    env.ok(["scan", "--dir", s(&keys), "--import"]);
+    let g = ssh_g(&config, "web");
+    assert_eq!(g["identityfile"], s(&fs::canonicalize(&private).unwrap()));
+    assert_eq!((g["hostname"].as_str(), g["identitiesonly"].as_str()), ("192.0.2.10", "yes"));
+
+    // A rename of the key pair and of nothing else keeps ssh resolving the same way.
+    env.ok(["key", "edit", "web-key", "--name", "web-key-2026"]);
+    assert_eq!(ssh_g(&config, "web")["identityfile"], s(&fs::canonicalize(&private).unwrap()));
+
+    // A change made by any other code path (here: the library, as a new command would)
+    // is picked up by the next command, whatever that command is.
+    let moved = keys.join("moved_web");
+    fs::copy(&private, &moved).unwrap();
+    {
+        let mut inv = keyshelf::inventory::Inventory::open(&env.db).unwrap();
+        let k = inv.resolve_key("web-key-2026", &Default::default()).unwrap();
+        inv.set_private_key_path(k.id, s(&moved)).unwrap();
+    }
+    env.ok(["key", "list"]);
+    assert_eq!(ssh_g(&config, "web")["identityfile"], s(&fs::canonicalize(&moved).unwrap()));
+    // The address changes through host edit: ssh follows.
+    env.ok(["host", "edit", "web", "--address", "192.0.2.11"]);
+    assert_eq!(ssh_g(&config, "web")["hostname"], "192.0.2.11");
+}

@@ -284,7 +284,6 @@ pub fn run(inv: &mut Inventory, c: CloudCommand, out: &mut dyn Write) -> Result<
             }
             report.added = report.added_keys.len();
             report.linked = report.linked_keys.len();
-            super::commands::refresh_managed_config(inv);
             if json {
                 print_json(out, &report)?;
             } else {

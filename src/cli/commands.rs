@@ -100,34 +100,32 @@ fn print_keys_json(inv: &Inventory, filter: &KeyFilter, out: &mut dyn Write) -> 
     Ok(())
 }
 
-/// Runs one parsed command against the inventory at `db`.
+/// Runs one parsed command against the inventory at `db`, then brings the managed ssh
+/// config up to date if the command changed what it is made of (the inventory marks
+/// that itself, whatever the command): the one place the CLI does it.
 pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
+    let path = db.clone().or_else(crate::inventory::default_path);
+    let result = run(db, command, input, out);
+    if let Some(path) = path.filter(|p| p.exists()) {
+        let refreshed = Inventory::open(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|mut inv| crate::ssh_config::refresh_if_stale(&mut inv).map_err(|e| e.to_string()));
+        if let Err(e) = refreshed {
+            let _ = writeln!(io::stderr(), "keyshelf: warning: the managed ssh config was not updated: {e}");
+        }
+    }
+    result
+}
+
+fn run(db: Option<PathBuf>, command: Command, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
     match command {
         Command::Account(c) => account(open(db)?, c, out),
         Command::Cloud(c) => super::cloud::run(&mut open(db)?, c, out),
         Command::Key(c) => key(db, c, input, out),
-        Command::Host(c) => {
-            let mut inv = open(db)?;
-            let changes =
-                !matches!(c, HostCommand::List { .. } | HostCommand::Audit { .. } | HostCommand::Check { .. });
-            let res = host(&mut inv, c, out);
-            if changes {
-                refresh_managed_config(&inv);
-            }
-            res
-        }
+        Command::Host(c) => host(&mut open(db)?, c, out),
         Command::SshConfig(c) => super::ssh_config::run(&mut open(db)?, c, out),
         Command::KnownHosts(c) => Ok(super::known_hosts::run(c, out)?),
-        Command::Scan(a) => {
-            let import = a.import;
-            let mut inv = open(db)?;
-            let res = super::scan::run(&mut inv, a, out);
-            if import {
-                // New key pairs, or ones that learnt their private key file.
-                refresh_managed_config(&inv);
-            }
-            res
-        }
+        Command::Scan(a) => super::scan::run(&mut open(db)?, a, out),
         Command::Agent(c) => super::agent::agent(open(db)?, c, out),
         Command::Export(a) => super::inventory_file::export(&open(db)?, a, out),
         Command::ImportInventory(a) => super::inventory_file::import(&mut open(db)?, a, input, out),
@@ -212,15 +210,6 @@ fn account(mut inv: Inventory, c: AccountCommand, out: &mut dyn Write) -> Result
         }
     }
     Ok(())
-}
-
-/// Keeps the managed ssh config in step after a command changed hosts, bindings or
-/// private key paths (nothing at all unless the user enabled it). The change itself
-/// succeeded, so a failure here is a warning on stderr, not the command's error.
-pub(super) fn refresh_managed_config(inv: &Inventory) {
-    if let Err(e) = crate::ssh_config::refresh_managed_config(inv) {
-        let _ = writeln!(io::stderr(), "keyshelf: warning: the managed ssh config was not updated: {e}");
-    }
 }
 
 fn host(inv: &mut Inventory, c: HostCommand, out: &mut dyn Write) -> Result<()> {
@@ -385,7 +374,6 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
                     e => e.into(),
                 }
             })?;
-            refresh_managed_config(&inv);
             for d in deleted {
                 writeln!(out, "Deleted key pair {}", d.name)?;
                 if let Some(p) = &d.private_key_path {
@@ -421,7 +409,6 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             let mut inv = open(db)?;
             let k = inv.resolve_key(&key, &scope(&s))?;
             let added = inv.bind(k.id, &hosts)?;
-            refresh_managed_config(&inv);
             writeln!(out, "Bound {} to {}", k.name, hosts.join(", "))?;
             if added.len() < hosts.len() {
                 let already: Vec<&String> = hosts.iter().filter(|h| !added.contains(h)).collect();
@@ -437,31 +424,24 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
         KeyCommand::Deploy(on) => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&on.key, &scope(&on.scope))?;
-            let res = super::remote::deploy(&mut inv, &k, &on.hosts, &on.remote, out);
-            refresh_managed_config(&inv);
-            res
+            super::remote::deploy(&mut inv, &k, &on.hosts, &on.remote, out)
         }
         KeyCommand::Undeploy { on, force } => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&on.key, &scope(&on.scope))?;
-            let res = super::remote::undeploy(&mut inv, &k, &on.hosts, force, &on.remote, out);
-            refresh_managed_config(&inv);
-            res
+            super::remote::undeploy(&mut inv, &k, &on.hosts, force, &on.remote, out)
         }
         KeyCommand::Rotate { old, to, scope: s, remote, delete_old } => {
             let mut inv = open(db)?;
             let old = inv.resolve_key(&old, &scope(&s))?;
             let new = inv.resolve_key(&to, &scope(&s))?;
-            let res = super::remote::rotate(&mut inv, &old, &new, delete_old, &remote, out);
-            refresh_managed_config(&inv);
-            res
+            super::remote::rotate(&mut inv, &old, &new, delete_old, &remote, out)
         }
         KeyCommand::Unbind { key, hosts, scope: s } => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&key, &scope(&s))?;
             let unbound = inv.unbind(k.id, &hosts)?;
             writeln!(out, "Unbound {} from {}", k.name, hosts.join(", "))?;
-            refresh_managed_config(&inv);
             let names: Vec<String> = unbound.iter().flat_map(|h| h.known_hosts_names()).collect();
             known_hosts_hint(out, &names)?;
             Ok(())

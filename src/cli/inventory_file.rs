@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::commands::{print_json, read_file, refresh_managed_config, CliError, Result};
+use super::commands::{print_json, read_file, CliError, Result};
 use crate::inventory::{
     apply_import, export_document, plan_import, Document, ImportSummary, Inventory, InventoryError,
 };
@@ -120,9 +120,6 @@ pub fn import(inv: &mut Inventory, a: ImportInventoryArgs, input: &mut dyn Read,
             "nothing was imported: {} conflict(s) with the inventory",
             s.conflicts.len()
         )));
-    }
-    if !a.dry_run && (s.hosts_added > 0 || s.bindings_added > 0) {
-        refresh_managed_config(inv);
     }
     Ok(())
 }

@@ -134,6 +134,49 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX cloud_keys_key_pair ON cloud_keys (key_pair_id) WHERE key_pair_id IS NOT NULL;
     "#,
+    // 7: the managed ssh config follows every change of hosts, their addresses, bindings,
+    // key pair names and private key paths, and account names, however it was made (an
+    // inventory method, a merge's own SQL, another program): each such change marks the
+    // config stale in the same transaction, and whoever finishes a piece of work (the
+    // CLI after a command, the app's inventory thread after a task) rewrites it once.
+    r#"
+    CREATE TRIGGER ssh_config_stale_hosts_insert AFTER INSERT ON hosts BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_hosts_update AFTER UPDATE ON hosts BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_hosts_delete AFTER DELETE ON hosts BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_host_addresses_insert AFTER INSERT ON host_addresses BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_host_addresses_update AFTER UPDATE ON host_addresses BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_host_addresses_delete AFTER DELETE ON host_addresses BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_bindings_insert AFTER INSERT ON bindings BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_bindings_update AFTER UPDATE ON bindings BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_bindings_delete AFTER DELETE ON bindings BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_key_pairs_update AFTER UPDATE OF name, private_key_path ON key_pairs BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_key_pairs_delete AFTER DELETE ON key_pairs BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    CREATE TRIGGER ssh_config_stale_accounts_update AFTER UPDATE OF name ON accounts BEGIN
+        INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
+    END;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -401,6 +401,22 @@ pub fn refresh_managed_config(inv: &Inventory) -> Result<Option<Report>> {
     Ok(Some(Report { plan, written }))
 }
 
+/// The setting the inventory's triggers set when a change may have made the managed
+/// config stale (schema migration 7).
+pub const SETTING_STALE: &str = "ssh_config.stale";
+
+/// Rewrites the managed config if a change since the last rewrite may have made it stale
+/// (and it is enabled), then marks it current. The one place the CLI and the app call
+/// after their work, so no command can forget it. `Ok(None)`: nothing to do.
+pub fn refresh_if_stale(inv: &mut Inventory) -> Result<Option<Report>> {
+    if inv.setting(SETTING_STALE)?.as_deref() != Some("1") {
+        return Ok(None);
+    }
+    let report = refresh_managed_config(inv)?;
+    inv.set_setting(SETTING_STALE, "0")?;
+    Ok(report)
+}
+
 /// Switches the managed config off: the Include line Keyshelf added is taken out of
 /// the user's config (every other byte stays), the managed file is removed, and the
 /// setting says off. `None` when it was never enabled.

@@ -18,6 +18,11 @@ impl KeyshelfApp {
             CloudCommand::Open(account) => {
                 self.cloud.open(&account);
                 self.view = View::Cloud;
+                // A page first opened compares its default region at once (a read changes
+                // nothing); afterwards the table stays as last read until asked again.
+                if self.cloud.read_at.is_none() && self.cloud.run.is_none() {
+                    self.start_cloud_run(ctx, CloudAction::Read { pull: false }, Regions::Default);
+                }
             }
             CloudCommand::Run { action, regions } => self.start_cloud_run(ctx, action, regions),
             CloudCommand::Push { key_id, regions, replace } => {

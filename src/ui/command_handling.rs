@@ -74,14 +74,10 @@ impl KeyshelfApp {
     ) {
         self.db_run(move |inv| {
             let r = write(inv).and_then(|(ids, msg)| Ok((Changed::edited(inv, &ids)?, msg)));
-            let managed = if r.is_ok() { refresh_managed_config(inv) } else { None };
             Box::new(move |app: &mut KeyshelfApp| match r {
                 Ok((c, msg)) => {
                     app.apply_changed(c);
                     app.info(msg);
-                    if let Some(w) = managed {
-                        app.error(w);
-                    }
                     done(app, Ok(()));
                 }
                 Err(e) => {
@@ -102,7 +98,6 @@ impl KeyshelfApp {
     ) {
         self.db_run(move |inv| {
             let r = write(inv).map_err(|e| e.to_string());
-            let managed = if r.is_ok() { refresh_managed_config(inv) } else { None };
             let snapshot = r.is_ok().then(|| super::model::Snapshot::load(inv));
             Box::new(move |app: &mut KeyshelfApp| {
                 match snapshot {
@@ -114,9 +109,6 @@ impl KeyshelfApp {
                     app.error(e.clone());
                 }
                 done(app, r);
-                if let Some(w) = managed {
-                    app.error(w);
-                }
             })
         });
     }
@@ -918,12 +910,4 @@ impl KeyshelfApp {
             Box::new(move |app: &mut KeyshelfApp| app.activity.loaded(filter, generation, rows)) as Apply
         });
     }
-}
-
-/// Rewrites the managed ssh config after a change, when the user turned it on; a
-/// warning when that failed (the change itself is saved).
-fn refresh_managed_config(inv: &Inventory) -> Option<String> {
-    crate::ssh_config::refresh_managed_config(inv)
-        .err()
-        .map(|e| format!("Saved, but the managed ssh config was not updated: {e}"))
 }

@@ -65,7 +65,14 @@ impl Db {
                 let mut seen = inv.data_version().ok();
                 loop {
                     match tasks.recv_timeout(EXTERNAL_CHANGE_POLL) {
-                        Ok(task) => send(guarded(|| task(&mut inv))),
+                        Ok(task) => {
+                            send(guarded(|| task(&mut inv)));
+                            // The one place the app brings the managed ssh config up to
+                            // date: after any task whose changes made it stale.
+                            if let Some(warning) = refresh_managed_config(&mut inv) {
+                                deliver(&reload_tx, warning);
+                            }
+                        }
                         Err(RecvTimeoutError::Timeout) => {
                             let now = inv.data_version().ok();
                             if now != seen {
@@ -108,6 +115,14 @@ impl Db {
     pub fn busy(&self) -> bool {
         self.pending > 0
     }
+}
+
+/// Rewrites the managed ssh config when a change made it stale (and it is on); a
+/// warning for the status line when that failed (the change itself is saved).
+fn refresh_managed_config(inv: &mut Inventory) -> Option<Apply> {
+    let e = crate::ssh_config::refresh_if_stale(inv).err()?;
+    let text = format!("Saved, but the managed ssh config was not updated: {e}");
+    Some(Box::new(move |app: &mut KeyshelfApp| app.error(text)))
 }
 
 /// Reads the whole inventory again after another process changed it.

@@ -10,6 +10,7 @@
 //!
 //! Each run pushes a fresh key name (so every region imports), then deletes it again
 //! outside the timing. Contenders run interleaved; figures are medians.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark: a failed step stops it
 
 mod common;
 #[path = "../tests/common/moto.rs"]

@@ -5,6 +5,7 @@
 //!
 //! `cargo bench --bench inventory_scale` (`-- --quick` to try it out). The summary
 //! table with goals is `cargo bench --bench report -- scale`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark: a failed step stops it
 
 mod common;
 

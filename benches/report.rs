@@ -16,6 +16,7 @@
 //!
 //! Contenders run interleaved (A B A B ..., rotating who goes first) so that a burst of
 //! load on a shared machine hits both; each figure is the median of its runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark: a failed step stops it
 
 mod common;
 

@@ -6,8 +6,6 @@
 //! sweep of temp files left behind by a killed write, and the removal of tempfile's
 //! temp-path decoration from I/O errors.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};

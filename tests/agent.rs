@@ -4,7 +4,7 @@
 //!
 //! The agent runs with an askpass that answers "yes" and notes each confirmation it was
 //! asked for, so a key added with `--confirm` shows as a noted question when it is used.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 #![cfg(unix)]
 
 mod common;

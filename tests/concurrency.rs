@@ -3,7 +3,7 @@
 //! side by side into a file that does not exist yet, and two processes creating the
 //! same new inventory. No write may be lost, and no "database is locked" (or any other
 //! error) may reach the user: a writer waits for the other instead.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 #![cfg(unix)]
 
 mod common;

@@ -9,7 +9,7 @@
 //!   leaves the original files intact and no temporary files behind.
 //!
 //! Corrupt, foreign, newer and read-only inventories are covered by `tests/cli.rs`.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 #![cfg(unix)]
 
 mod common;

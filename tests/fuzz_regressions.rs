@@ -3,6 +3,7 @@
 //! ordinary `cargo test`, without cargo fuzz or a nightly toolchain. A new crash is
 //! added by copying its artifact to `fuzz/regressions/<target>/` under a name that
 //! says what it was; the tests below also pin down the behaviour each fix chose.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 
 #[path = "../fuzz/invariants.rs"]
 mod invariants;

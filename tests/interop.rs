@@ -2,7 +2,7 @@
 //! writes is read back by `ssh-keygen` and `openssl`, every key those tools write (in every
 //! common format) imports with the fingerprints `ssh-keygen -l` prints, and the exports,
 //! AWS fingerprints and searches agree with the same oracles.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 #![cfg(unix)]
 
 mod common;

@@ -7,6 +7,7 @@
 //! known_hosts, any bytes; `\n`, `\r\n`, lone `\r`, no terminator at the end. Big inputs
 //! are a few generated lines repeated in a generated order, so a case is cheap to make.
 //! `PROPTEST_CASES=200 cargo test --test parse_properties` runs more cases.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 
 #[path = "../fuzz/invariants.rs"]
 mod invariants;

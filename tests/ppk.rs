@@ -7,6 +7,7 @@
 //!
 //! Without `puttygen` these tests fail, saying to install putty-tools, unless
 //! `KEYSHELF_SKIP_PUTTY=1` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 
 mod common;
 

@@ -9,7 +9,7 @@
 //! per test, no agent, and only the key files given (`IdentitiesOnly=yes`).
 //!
 //! Needs `/usr/sbin/sshd` (Debian: `openssh-server`); set `KEYSHELF_SKIP_SSHD=1` to skip.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 #![cfg(unix)]
 
 mod common;

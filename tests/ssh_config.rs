@@ -2,6 +2,7 @@
 //! the oracle of what a config means. Everything lives in temp folders: every config is
 //! passed with `-F`/`--file`, and keyshelf runs with HOME pointed at a temp folder, so
 //! the machine's own ~/.ssh is never read or written.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 
 mod common;
 

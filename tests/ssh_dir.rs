@@ -3,7 +3,7 @@
 //! lives in `~/.ssh` (authorized_keys, known_hosts, config, sockets, subfolders, junk).
 //! `ssh-keygen -l` is the oracle for every fingerprint; the import is checked through
 //! `key show --json`.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 #![cfg(unix)]
 
 mod common;

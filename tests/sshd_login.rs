@@ -3,7 +3,7 @@
 //! format OpenSSH can load. Keys that are not authorized must not get in.
 //!
 //! Needs `/usr/sbin/sshd` (Debian: `openssh-server`); set `KEYSHELF_SKIP_SSHD=1` to skip.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 #![cfg(unix)]
 
 mod common;

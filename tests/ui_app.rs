@@ -1,6 +1,7 @@
 //! The desktop app driven through its widgets (egui_kittest) on a temporary inventory,
 //! with a fake file dialog; results are checked on disk, in the inventory and with
 //! ssh-keygen.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed step fails the test
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! by `ssh-keygen -H`, and an inventory of 100,000 key pairs.
 //!
 //! Delete `target/bench-data/` to make them again.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark: a failed step stops it
 #![allow(dead_code)]
 
 use std::fmt::Write as _;

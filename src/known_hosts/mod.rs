@@ -30,8 +30,6 @@
 //! # let _ = backup; Ok(()) }
 //! ```
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 mod apply;
 mod matching;
 mod parse;

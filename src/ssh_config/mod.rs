@@ -7,8 +7,6 @@
 //! user's files unless asked: the managed file is rewritten only once the user enabled
 //! it (see [`refresh_managed_config`]).
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 mod import;
 mod managed;
 mod parse;

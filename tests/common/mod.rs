@@ -2,6 +2,8 @@
 //! `keyshelf` binary, and the real `ssh-keygen` / `openssl` used as oracles.
 
 #![allow(dead_code)]
+// Test helpers: a failed step is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod moto;
 

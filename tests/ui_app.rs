@@ -1036,3 +1036,37 @@ fn import_inventory_previews_refuses_a_clash_until_rename_then_merges() {
     assert!(!theirs.contains(&mine.fingerprint_sha256), "this inventory's alice is untouched");
     assert_eq!(h.state().visible_key_names().len(), 4, "the table shows them");
 }
+
+#[test]
+fn the_first_keys_typed_right_after_ctrl_n_reach_the_name() {
+    let f = Fixture::new();
+    let mut h = f.harness();
+    // Typed in the same frame as Ctrl+N, then before the name field had the focus.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.event(egui::Event::Text("aws".into()));
+    h.run_steps(1);
+    h.event(egui::Event::Text("-ecdsa".into()));
+    h.run_steps(2);
+    assert_eq!(h.get_by_label("Key pair name").value().as_deref(), Some("aws-ecdsa"));
+}
+
+#[test]
+fn the_passphrase_mismatch_shows_only_once_the_second_is_typed_and_the_dialog_holds_still() {
+    let f = Fixture::new();
+    let mut h = f.harness();
+    create_key_pair(&mut h, "holds-still");
+    let before = h.get_by_role_and_label(Role::Button, "Save private key…").rect();
+    type_into(&mut h, "Passphrase", "one");
+    assert!(h.query_by_label("The two passphrases differ").is_none(), "not while the second is empty");
+    type_into(&mut h, "Repeat passphrase", "two");
+    assert!(h.query_by_label("The two passphrases differ").is_some());
+    assert_eq!(h.get_by_role_and_label(Role::Button, "Save private key…").rect(), before, "the message had its room");
+    h.get_by_label("Repeat passphrase").focus();
+    h.key_press(Key::Backspace);
+    h.key_press(Key::Backspace);
+    h.key_press(Key::Backspace);
+    h.run_steps(1);
+    h.get_by_label("Repeat passphrase").type_text("one");
+    h.run_steps(2);
+    assert!(h.query_by_label("The two passphrases differ").is_none(), "gone once they match");
+}

@@ -111,6 +111,8 @@ pub struct KeyshelfApp {
     /// Where cloud credentials are looked up: the process environment and home, or a
     /// test's own.
     pub(crate) cloud_env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>,
+    /// What was typed together with Ctrl+N, for the create dialog's name.
+    pub(crate) create_prefill: String,
 }
 
 impl KeyshelfApp {
@@ -151,6 +153,7 @@ impl KeyshelfApp {
             cloud: Default::default(),
             push_form: None,
             cloud_env: Arc::new(crate::cloud::aws::profile::ProcessEnv),
+            create_prefill: String::new(),
         };
         app.open();
         app
@@ -516,8 +519,19 @@ impl KeyshelfApp {
     fn shortcuts(&mut self, ctx: &egui::Context) {
         let modal_open = self.dialog.is_some();
         let (create, import, search, delete, select_all) = ctx.input_mut(|i| {
+            let create = !modal_open && i.consume_shortcut(&SHORTCUT_CREATE);
+            if create {
+                // Typed in the same frame as Ctrl+N: meant for the new key pair's name.
+                i.events.retain(|e| match e {
+                    egui::Event::Text(t) => {
+                        self.create_prefill.push_str(t);
+                        false
+                    }
+                    _ => true,
+                });
+            }
             (
-                i.consume_shortcut(&SHORTCUT_CREATE),
+                create,
                 i.consume_shortcut(&SHORTCUT_IMPORT),
                 i.consume_shortcut(&SHORTCUT_SEARCH),
                 !modal_open && i.key_pressed(Key::Delete),

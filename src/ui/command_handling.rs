@@ -336,7 +336,9 @@ impl KeyshelfApp {
             }
             Command::OpenCreate => {
                 let scope = self.model.scope.clone();
-                self.dialog = Some(Dialog::Create(CreateDialog::new(&scope)));
+                let mut d = CreateDialog::new(&scope);
+                d.name = std::mem::take(&mut self.create_prefill);
+                self.dialog = Some(Dialog::Create(d));
             }
             Command::OpenImport(files) => self.open_import(Some(ctx), files),
             Command::PickImportFiles => {

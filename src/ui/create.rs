@@ -106,6 +106,17 @@ impl CreateDialog {
             let mut submit = false;
             ui.add_enabled_ui(!self.generating, |ui| {
                 egui::Grid::new("create-form").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+                    // Focus lands a frame late: what was typed meanwhile (right after Ctrl+N)
+                    // goes into the name instead of being lost.
+                    if self.focus_name {
+                        ui.input(|i| {
+                            for e in &i.events {
+                                if let egui::Event::Text(t) = e {
+                                    self.name.push_str(t);
+                                }
+                            }
+                        });
+                    }
                     let r = grid_text(ui, "Key pair name", &mut self.name, "e.g. web-prod-2026");
                     if std::mem::take(&mut self.focus_name) {
                         r.request_focus();
@@ -159,7 +170,7 @@ impl CreateDialog {
                     }
                     grid_text(ui, "Comment", &mut self.comment, "defaults to the name");
                     grid_text(ui, "Description", &mut self.description, "optional");
-                    grid_text(ui, "Tags", &mut self.tags, "env=prod, owner=ops");
+                    grid_text(ui, "Tags", &mut self.tags, "env=prod, team=web");
                     if let Err(e) = &tags {
                         ui.label("");
                         error_text(ui, e);
@@ -414,11 +425,16 @@ impl PrivateKeyDialog {
                             self.pass_ids.push(id);
                         }
                     }
-                    if let Err(e) = self.passphrase() {
-                        ui.label("");
-                        error_text(ui, &e);
-                        ui.end_row();
+                    // Room kept for the message, so the dialog does not move; it is
+                    // shown once the second passphrase is being typed, not before.
+                    ui.label("");
+                    match self.passphrase() {
+                        Err(e) if !self.pass2.is_empty() => error_text(ui, &e),
+                        _ => {
+                            ui.label("");
+                        }
                     }
+                    ui.end_row();
                 }
             });
             ui.add_space(6.0);

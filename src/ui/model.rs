@@ -241,12 +241,12 @@ impl Model {
         if let Some((col, ascending)) = self.sort {
             let key = |r: &Row| -> String {
                 match col {
-                    SortColumn::Name => r.key.name.to_lowercase(),
+                    SortColumn::Name => natural_key(&r.key.name),
                     SortColumn::Type => format!("{}{:06}", r.key.algorithm, r.key.bits),
                     SortColumn::Fingerprint => r.key.fingerprint_sha256.clone(),
-                    SortColumn::Account => r.account.to_lowercase(),
-                    SortColumn::Region => r.key.region.to_lowercase(),
-                    SortColumn::Hosts => r.hosts.to_lowercase(),
+                    SortColumn::Account => natural_key(&r.account),
+                    SortColumn::Region => natural_key(&r.key.region),
+                    SortColumn::Hosts => natural_key(&r.hosts),
                     SortColumn::Created => format!("{:020}", r.key.created_at),
                 }
             };
@@ -291,5 +291,46 @@ impl Model {
     pub fn name_taken(&self, name: &str, account: Option<&str>, region: &str, except: Option<i64>) -> bool {
         let key = (account.map(str::to_string), region.to_string(), name.to_string());
         self.names.get(&key).is_some_and(|id| Some(*id) != except)
+    }
+}
+
+/// A sort key that orders names as people read them: case aside, and numbers by value
+/// (`user2` before `user10`), by padding every run of digits to one width.
+pub fn natural_key(s: &str) -> String {
+    const WIDTH: usize = 20;
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if !digits.is_empty() {
+            let trimmed = digits.trim_start_matches('0');
+            let n = if trimmed.is_empty() { "0" } else { trimmed };
+            for _ in n.len()..WIDTH {
+                out.push('0');
+            }
+            out.push_str(n);
+            digits.clear();
+        }
+    };
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.extend(c.to_lowercase());
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod natural_tests {
+    use super::natural_key;
+
+    #[test]
+    fn names_with_numbers_sort_as_people_read_them() {
+        let mut names = vec!["user100", "User10", "user1", "user2", "web-10.b", "web-9.b", "a007", "a7x", "b"];
+        names.sort_by_key(|n| natural_key(n));
+        assert_eq!(names, ["a007", "a7x", "b", "user1", "user2", "User10", "user100", "web-9.b", "web-10.b"]);
     }
 }

@@ -169,7 +169,8 @@ impl SshImportDialog {
                         keys_table(ui, scan, &mut self.ticks, self.outcomes.as_deref());
                     }
                     if !scan.skipped.is_empty() {
-                        let label = format!("{} other files skipped", scan.skipped.len());
+                        let n = scan.skipped.len();
+                        let label = format!("{n} other {} skipped", if n == 1 { "file" } else { "files" });
                         ui.toggle_value(&mut self.show_skipped, label);
                         if self.show_skipped {
                             egui::ScrollArea::vertical().id_salt("ssh-import-skipped").max_height(110.0).show(

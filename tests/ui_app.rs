@@ -1070,3 +1070,32 @@ fn the_passphrase_mismatch_shows_only_once_the_second_is_typed_and_the_dialog_ho
     h.run_steps(2);
     assert!(h.query_by_label("The two passphrases differ").is_none(), "gone once they match");
 }
+
+#[test]
+fn the_table_keeps_its_key_columns_beside_the_details_which_close_and_follow_the_search() {
+    let (f, _) = populated();
+    let mut h = f.harness();
+    select(&mut h, "bob");
+    assert_eq!(h.state().selected_ids().len(), 1);
+    let close = h.get_by_role_and_label(Role::Button, "Close").rect();
+    for column in ["Account", "Region", "Hosts", "Created (UTC)"] {
+        let r = h.get_all_by_label(column).next().unwrap().rect();
+        assert!(r.left() < close.left() - 300.0, "the {column} column stays in view beside the details");
+    }
+    // Escape closes the details, as does the Close button.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(h.state().selected_ids().is_empty());
+    assert!(h.query_by_role_and_label(Role::Button, "Close").is_none());
+    select(&mut h, "bob");
+    h.get_by_role_and_label(Role::Button, "Close").click();
+    h.run_steps(2);
+    assert!(h.state().selected_ids().is_empty());
+    // A search that hides the selected key pair unselects it: nothing hidden is acted on.
+    select(&mut h, "bob");
+    type_into(&mut h, "Search", "alice");
+    assert!(h.state().selected_ids().is_empty(), "the hidden row is no longer selected");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(h.state().open_dialog(), None, "Delete has nothing to act on");
+}

@@ -518,7 +518,7 @@ impl KeyshelfApp {
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
         let modal_open = self.dialog.is_some();
-        let (create, import, search, delete, select_all) = ctx.input_mut(|i| {
+        let (create, import, search, delete, escape, select_all) = ctx.input_mut(|i| {
             let create = !modal_open && i.consume_shortcut(&SHORTCUT_CREATE);
             if create {
                 // Typed in the same frame as Ctrl+N: meant for the new key pair's name.
@@ -535,6 +535,7 @@ impl KeyshelfApp {
                 i.consume_shortcut(&SHORTCUT_IMPORT),
                 i.consume_shortcut(&SHORTCUT_SEARCH),
                 !modal_open && i.key_pressed(Key::Delete),
+                !modal_open && i.key_pressed(Key::Escape),
                 i.modifiers.command && i.key_pressed(Key::A),
             )
         });
@@ -554,6 +555,9 @@ impl KeyshelfApp {
         }
         if delete && !typing && self.view == View::Keys && !self.selected.is_empty() {
             self.send(Command::OpenDelete(self.selected_ids()));
+        }
+        if escape && !typing && self.view == View::Keys && !self.selected.is_empty() {
+            self.send(Command::ClearSelection);
         }
         if select_all && !typing && self.view == View::Keys {
             self.send(Command::SelectAll);
@@ -632,7 +636,7 @@ impl KeyshelfApp {
                 }
             }
             let mut cmds = Vec::new();
-            egui::Panel::right("details").resizable(true).default_size(420.0).size_range(320.0..=720.0).show(
+            egui::Panel::right("details").resizable(true).default_size(360.0).size_range(300.0..=720.0).show(
                 ui,
                 |ui| {
                     if let Some(row) = self.model.row_by_id(id) {
@@ -659,7 +663,7 @@ impl KeyshelfApp {
                 key_table::empty_state(ui, &mut cmds);
             } else {
                 let reveal = self.reveal_key.take();
-                key_table::show(ui, &self.model, &self.selected, reveal, &mut cmds);
+                key_table::show(ui, &self.model, &self.selected, reveal, primary.is_some(), &mut cmds);
             }
         });
         self.commands.extend(cmds);

@@ -35,6 +35,8 @@ pub enum Command {
         range: bool,
     },
     SelectAll,
+    /// Unselects every key pair (and so closes the details).
+    ClearSelection,
     OpenCreate,
     OpenImport(Vec<PathBuf>),
     PickImportFiles,

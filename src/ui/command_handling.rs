@@ -331,6 +331,10 @@ impl KeyshelfApp {
                 self.model.refilter();
             }
             Command::SelectKey { id, toggle, range } => self.select(id, toggle, range),
+            Command::ClearSelection => {
+                self.selected.clear();
+                self.anchor = None;
+            }
             Command::SelectAll => {
                 self.selected = self.model.visible.iter().map(|&i| self.model.rows[i].key.id).collect();
             }

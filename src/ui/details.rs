@@ -121,6 +121,11 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
             if k.weak {
                 warn_text(ui, "weak key");
             }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.small_button("Close").on_hover_text("Close the details (Esc)").clicked() {
+                    cmds.push(Command::ClearSelection);
+                }
+            });
         });
         ui.weak(k.scope_label());
 
@@ -202,29 +207,33 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
             field_name(ui, "Comment");
             ui.label(if k.comment.is_empty() { "—" } else { &k.comment });
             ui.end_row();
-            let fps = [
-                ("SHA256", k.fingerprint_sha256.as_str(), "SHA256 fingerprint"),
-                ("MD5", k.fingerprint_md5.as_str(), "MD5 fingerprint"),
-            ];
-            for (label, fp, what) in fps {
-                field_name(ui, label);
-                ui.label(RichText::new(fp).monospace());
-                copy_button(ui, fp, what, cmds);
-                ui.end_row();
-            }
-            if let Some(aws) = &k.aws_fingerprint {
-                field_name(ui, "AWS");
-                ui.label(RichText::new(aws).monospace()).on_hover_text(
-                    "The fingerprint the AWS console shows (MD5 of the public key for imported RSA keys, \
-                     SHA-1 of the private key for RSA keys Keyshelf generated)",
-                );
-                copy_button(ui, aws, "AWS fingerprint", cmds);
-                ui.end_row();
-            }
             field_name(ui, "Origin");
             ui.label(format!("{} {}", k.origin.as_str(), short_time(k.created_at)));
             ui.end_row();
         });
+        // Each fingerprint on a line of its own, whole: the pane may be narrow.
+        let aws_hint = "The fingerprint the AWS console shows (MD5 of the public key for imported RSA keys, \
+                        SHA-1 of the private key for RSA keys Keyshelf generated, base64 SHA-256 for Ed25519)";
+        let fps = [
+            ("SHA256", Some(k.fingerprint_sha256.as_str()), "SHA256 fingerprint", None),
+            ("MD5", Some(k.fingerprint_md5.as_str()), "MD5 fingerprint", None),
+            ("AWS", k.aws_fingerprint.as_deref(), "AWS fingerprint", Some(aws_hint)),
+        ];
+        for (label, fp, what, hint) in fps {
+            let Some(fp) = fp else { continue };
+            ui.add_space(2.0);
+            ui.horizontal(|ui| {
+                let l = ui.label(RichText::new(label).weak());
+                if let Some(h) = hint {
+                    l.on_hover_text(h);
+                }
+                copy_button(ui, fp, what, cmds);
+            });
+            ui.add(egui::Label::new(RichText::new(fp).monospace()).wrap());
+        }
+        if k.aws_fingerprint.is_none() {
+            ui.weak(format!("No AWS fingerprint: AWS does not import {} keys.", k.type_label()));
+        }
 
         section(ui, "Public key");
         ui.add(egui::Label::new(RichText::new(&k.public_key).monospace()).wrap());

@@ -90,7 +90,17 @@ fn header(ui: &mut Ui, model: &Model, col: SortColumn, title: &str, cmds: &mut V
 }
 
 /// `reveal`: a key pair to scroll into view (once, after it was chosen elsewhere).
-pub fn show(ui: &mut Ui, model: &Model, selected: &BTreeSet<i64>, reveal: Option<i64>, cmds: &mut Vec<Command>) {
+/// The key pair table. `compact` (the details pane is open beside it): the fingerprint
+/// column gives way, since the details show every form of it, so that account, region,
+/// hosts and date stay readable; the widths of each layout are remembered apart.
+pub fn show(
+    ui: &mut Ui,
+    model: &Model,
+    selected: &BTreeSet<i64>,
+    reveal: Option<i64>,
+    compact: bool,
+    cmds: &mut Vec<Command>,
+) {
     if model.visible.is_empty() {
         ui.add_space(40.0);
         ui.vertical_centered(|ui| {
@@ -104,23 +114,36 @@ pub fn show(ui: &mut Ui, model: &Model, selected: &BTreeSet<i64>, reveal: Option
     if let Some(row) = reveal.and_then(|id| model.visible.iter().position(|&i| model.rows[i].key.id == id)) {
         table = table.scroll_to_row(row, Some(egui::Align::Center));
     }
-    table
-        .id_salt("keys")
+    table = table
+        .id_salt(if compact { "keys-compact" } else { "keys" })
         .striped(true)
         .sense(egui::Sense::click())
         .resizable(true)
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(170.0).at_least(90.0).clip(true))
-        .column(Column::initial(85.0).at_least(60.0).clip(true))
-        .column(Column::initial(185.0).at_least(90.0).clip(true))
-        .column(Column::initial(105.0).at_least(60.0).clip(true))
-        .column(Column::initial(100.0).at_least(50.0).clip(true))
-        .column(Column::initial(80.0).at_least(50.0).clip(true))
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+    if compact {
+        table = table
+            .column(Column::initial(140.0).at_least(80.0).clip(true))
+            .column(Column::initial(80.0).at_least(55.0).clip(true))
+            .column(Column::initial(90.0).at_least(50.0).clip(true))
+            .column(Column::initial(85.0).at_least(50.0).clip(true))
+            .column(Column::initial(60.0).at_least(40.0).clip(true));
+    } else {
+        table = table
+            .column(Column::initial(170.0).at_least(90.0).clip(true))
+            .column(Column::initial(85.0).at_least(60.0).clip(true))
+            .column(Column::initial(185.0).at_least(90.0).clip(true))
+            .column(Column::initial(105.0).at_least(60.0).clip(true))
+            .column(Column::initial(100.0).at_least(50.0).clip(true))
+            .column(Column::initial(80.0).at_least(50.0).clip(true));
+    }
+    table
         .column(Column::remainder().at_least(120.0).clip(true))
         .header(row_height, |mut h| {
             h.col(|ui| header(ui, model, SortColumn::Name, "Name", cmds));
             h.col(|ui| header(ui, model, SortColumn::Type, "Type", cmds));
-            h.col(|ui| header(ui, model, SortColumn::Fingerprint, "Fingerprint", cmds));
+            if !compact {
+                h.col(|ui| header(ui, model, SortColumn::Fingerprint, "Fingerprint", cmds));
+            }
             h.col(|ui| header(ui, model, SortColumn::Account, "Account", cmds));
             h.col(|ui| header(ui, model, SortColumn::Region, "Region", cmds));
             h.col(|ui| header(ui, model, SortColumn::Hosts, "Hosts", cmds));
@@ -141,10 +164,12 @@ pub fn show(ui: &mut Ui, model: &Model, selected: &BTreeSet<i64>, reveal: Option
                 row.col(|ui| {
                     ui.add(egui::Label::new(&r.type_label).selectable(false));
                 });
-                row.col(|ui| {
-                    ui.add(egui::Label::new(RichText::new(&r.fp_short).monospace()).selectable(false))
-                        .on_hover_text(&k.fingerprint_sha256);
-                });
+                if !compact {
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(RichText::new(&r.fp_short).monospace()).selectable(false))
+                            .on_hover_text(&k.fingerprint_sha256);
+                    });
+                }
                 row.col(|ui| {
                     ui.add(egui::Label::new(&r.account).selectable(false).truncate());
                 });

@@ -26,17 +26,63 @@ pub fn is_helper() -> bool {
     std::env::var_os(SOCKET_VAR).is_some_and(|v| !v.is_empty())
 }
 
+/// What ssh wants from a prompt. ssh says so in the helper's environment
+/// (`SSH_ASKPASS_PROMPT`), which only the helper sees: it travels to the app with the
+/// prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// A passphrase or password, typed and hidden.
+    Secret,
+    /// A yes/no question (trust a new host key, allow an agent key's use).
+    Confirm,
+    /// A notice with nothing to answer, such as "Confirm user presence for key …" while
+    /// a FIDO security key waits to be touched.
+    Notify,
+}
+
+impl PromptKind {
+    /// The kind ssh asked for: `SSH_ASKPASS_PROMPT` (`confirm`, `none`), else a question
+    /// that offers `(yes/no` is one.
+    pub fn of(askpass_prompt: Option<&str>, prompt: &str) -> PromptKind {
+        match askpass_prompt {
+            Some("confirm") => PromptKind::Confirm,
+            Some("none") => PromptKind::Notify,
+            _ if prompt.to_ascii_lowercase().contains("(yes/no") => PromptKind::Confirm,
+            _ => PromptKind::Secret,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            PromptKind::Secret => "secret",
+            PromptKind::Confirm => "confirm",
+            PromptKind::Notify => "notify",
+        }
+    }
+
+    fn from_word(w: &str) -> PromptKind {
+        match w {
+            "confirm" => PromptKind::Confirm,
+            "notify" => PromptKind::Notify,
+            _ => PromptKind::Secret,
+        }
+    }
+}
+
+/// What the helper sends: the host (set by Keyshelf on the ssh it starts), the kind of
+/// prompt, each on a line of its own, then the prompt.
+fn request(host: &str, kind: PromptKind, prompt: &str) -> Vec<u8> {
+    format!("{}\n{}\n{prompt}", host.replace('\n', " "), kind.word()).into_bytes()
+}
+
 /// The helper: asks the app and prints the answer. Exit 0 with the answer, 1 when the
 /// person cancelled or the app is gone (ssh then treats it as "no answer").
 pub fn helper_main(prompt: &str) -> i32 {
     let Some(path) = std::env::var_os(SOCKET_VAR) else { return 1 };
     let Ok(mut s) = UnixStream::connect(PathBuf::from(path)) else { return 1 };
-    // First line: which host's ssh asks (set by Keyshelf on the ssh it starts).
-    let host = std::env::var("KEYSHELF_ASKPASS_HOST").unwrap_or_default().replace('\n', " ");
-    if s.write_all(format!("{host}\n").as_bytes()).is_err()
-        || s.write_all(prompt.as_bytes()).is_err()
-        || s.shutdown(std::net::Shutdown::Write).is_err()
-    {
+    let host = std::env::var("KEYSHELF_ASKPASS_HOST").unwrap_or_default();
+    let kind = PromptKind::of(std::env::var("SSH_ASKPASS_PROMPT").ok().as_deref(), prompt);
+    if s.write_all(&request(&host, kind, prompt)).is_err() || s.shutdown(std::net::Shutdown::Write).is_err() {
         return 1;
     }
     let mut answer = Zeroizing::new(Vec::new());
@@ -64,9 +110,9 @@ pub struct AskpassServer {
 }
 
 impl AskpassServer {
-    /// `ask(host, prompt)`.
+    /// `ask(host, prompt, kind)`.
     pub fn start(
-        ask: impl Fn(String, String) -> Option<Zeroizing<String>> + Send + Sync + 'static,
+        ask: impl Fn(String, String, PromptKind) -> Option<Zeroizing<String>> + Send + Sync + 'static,
     ) -> std::io::Result<AskpassServer> {
         let dir = tempfile::Builder::new().prefix("keyshelf-askpass-").tempdir()?;
         std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
@@ -89,8 +135,12 @@ impl AskpassServer {
                         return;
                     }
                     let text = String::from_utf8_lossy(&prompt);
-                    let (host, prompt) = text.split_once('\n').unwrap_or(("", &text));
-                    let reply: Zeroizing<Vec<u8>> = match ask(host.trim().to_string(), prompt.trim().to_string()) {
+                    let mut parts = text.splitn(3, '\n');
+                    let (host, kind, prompt) =
+                        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                    let kind = PromptKind::from_word(kind.trim());
+                    let reply: Zeroizing<Vec<u8>> = match ask(host.trim().to_string(), prompt.trim().to_string(), kind)
+                    {
                         Some(a) => {
                             let mut v = Zeroizing::new(Vec::with_capacity(a.len() + 1));
                             v.push(b'Y');
@@ -124,20 +174,17 @@ impl Drop for AskpassServer {
     }
 }
 
-/// Whether a prompt is a yes/no question (a new host key) rather than a secret.
-pub fn is_confirmation(prompt: &str) -> bool {
-    let p = prompt.to_ascii_lowercase();
-    p.contains("(yes/no") || std::env::var("SSH_ASKPASS_PROMPT").as_deref() == Ok("confirm")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_question_goes_to_the_app_and_the_answer_comes_back() {
-        let server = AskpassServer::start(|host, p| {
+        let server = AskpassServer::start(|host, p, kind| {
             assert_eq!(host, "web-01");
+            if kind == PromptKind::Notify {
+                return Some(Zeroizing::new("notified".into()));
+            }
             if p.contains("passphrase") {
                 Some(Zeroizing::new("s3cret words".into()))
             } else {
@@ -149,7 +196,7 @@ mod tests {
         assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o700);
         let ask = |prompt: &str| {
             let mut s = UnixStream::connect(server.socket()).unwrap();
-            s.write_all(format!("web-01\n{prompt}").as_bytes()).unwrap();
+            s.write_all(&request("web-01", PromptKind::of(None, prompt), prompt)).unwrap();
             s.shutdown(std::net::Shutdown::Write).unwrap();
             let mut v = Vec::new();
             s.read_to_end(&mut v).unwrap();
@@ -157,7 +204,25 @@ mod tests {
         };
         assert_eq!(ask("Enter passphrase for key '/k':"), b"Ys3cret words");
         assert_eq!(ask("Are you sure you want to continue connecting (yes/no/[fingerprint])?"), b"N");
-        assert!(is_confirmation("Are you sure you want to continue connecting (yes/no/[fingerprint])?"));
-        assert!(!is_confirmation("Enter passphrase for key '/k':"));
+        // ssh's word for the kind, which only the helper's environment holds, reaches the app.
+        let mut s = UnixStream::connect(server.socket()).unwrap();
+        let touch = "Confirm user presence for key ED25519-SK SHA256:abc";
+        s.write_all(&request("web-01", PromptKind::of(Some("none"), touch), touch)).unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut v = Vec::new();
+        s.read_to_end(&mut v).unwrap();
+        assert_eq!(v, b"Ynotified", "a FIDO touch notice is not a secret to type");
+    }
+
+    #[test]
+    fn the_prompt_kind_is_what_ssh_says_it_is() {
+        let host_key = "Are you sure you want to continue connecting (yes/no/[fingerprint])?";
+        assert_eq!(PromptKind::of(None, host_key), PromptKind::Confirm);
+        assert_eq!(PromptKind::of(None, "Enter passphrase for key '/k':"), PromptKind::Secret);
+        assert_eq!(PromptKind::of(Some("confirm"), "Allow use of key x?"), PromptKind::Confirm);
+        assert_eq!(PromptKind::of(Some("none"), "Confirm user presence for key x"), PromptKind::Notify);
+        for k in [PromptKind::Secret, PromptKind::Confirm, PromptKind::Notify] {
+            assert_eq!(PromptKind::from_word(k.word()), k);
+        }
     }
 }

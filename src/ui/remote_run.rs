@@ -98,8 +98,8 @@ pub struct Ask {
     /// The host whose ssh asks.
     pub host: String,
     pub prompt: String,
-    /// A yes/no question (trust a new host key), not a secret.
-    pub confirm: bool,
+    /// A secret to type, a yes/no question (trust a new host key), or a notice.
+    pub kind: crate::remote::askpass::PromptKind,
     reply: Sender<Option<Zeroizing<String>>>,
 }
 
@@ -178,8 +178,12 @@ impl RemoteRun {
     /// Takes what arrived; true when the run has just finished.
     pub fn poll(&mut self) -> bool {
         let was = self.finished;
-        if self.ask.is_none() {
-            self.ask = self.asks.as_ref().and_then(|r| r.try_recv().ok());
+        // A notice (touch the security key) gives way to the next question.
+        let notice = self.ask.as_ref().is_some_and(|a| a.kind == crate::remote::askpass::PromptKind::Notify);
+        if self.ask.is_none() || notice {
+            if let Some(next) = self.asks.as_ref().and_then(|r| r.try_recv().ok()) {
+                self.ask = Some(next);
+            }
         }
         for m in self.rx.try_iter() {
             match m {
@@ -286,11 +290,14 @@ fn ask_bridge(ctx: &egui::Context, program: Option<PathBuf>) -> Bridge {
     let (tx, rx) = channel::<Ask>();
     let tx = std::sync::Mutex::new(tx);
     let ctx = ctx.clone();
-    let server = crate::remote::askpass::AskpassServer::start(move |host, prompt| {
+    let server = crate::remote::askpass::AskpassServer::start(move |host, prompt, kind| {
         let (reply, answer) = channel();
-        let confirm = crate::remote::askpass::is_confirmation(&prompt);
-        tx.lock().ok()?.send(Ask { host, prompt, confirm, reply }).ok()?;
+        tx.lock().ok()?.send(Ask { host, prompt, kind, reply }).ok()?;
         ctx.request_repaint();
+        if kind == crate::remote::askpass::PromptKind::Notify {
+            // Nothing to answer: ssh goes on (and ends the notice) on its own.
+            return Some(Zeroizing::new(String::new()));
+        }
         // A question nobody answers for ten minutes is cancelled, as ssh would time out.
         answer.recv_timeout(std::time::Duration::from_secs(600)).ok().flatten()
     });

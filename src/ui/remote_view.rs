@@ -316,13 +316,20 @@ pub fn hosts(n: usize) -> String {
 /// to trust a host key seen for the first time.
 fn ask_panel(ui: &mut Ui, run: &mut RemoteRun) {
     let Some(ask) = &run.ask else { return };
-    let (prompt, confirm, host) = (ask.prompt.clone(), ask.confirm, ask.host.clone());
+    let (prompt, kind, host) = (ask.prompt.clone(), ask.kind, ask.host.clone());
     ui.add_space(8.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.strong(if host.is_empty() { "ssh asks".to_string() } else { format!("ssh asks, for {host}") });
         ui.add(egui::Label::new(RichText::new(&prompt).monospace()).wrap());
-        if confirm {
+        if kind == crate::remote::askpass::PromptKind::Notify {
+            ui.label("Nothing to type: do what it says (touch the security key); ssh goes on by itself.");
+            if ui.button("OK").clicked() {
+                run.reply(None);
+            }
+            return;
+        }
+        if kind == crate::remote::askpass::PromptKind::Confirm {
             ui.label("Say yes only if this fingerprint is the one the server's console (or its admin) shows.");
             ui.horizontal(|ui| {
                 if ui.button("Yes, trust this host key").clicked() {

@@ -26,7 +26,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(60 * 60);
 /// Why a secret could not be written. Messages name the file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum SecureFileError {
-    #[error("{} already exists; choose another file name (or use --force to replace it)", .0.display())]
+    #[error("{} already exists: choose another file name, or replace it", .0.display())]
     Exists(PathBuf),
     #[error("the folder {} does not exist", .0.display())]
     NoFolder(PathBuf),

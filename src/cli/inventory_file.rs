@@ -114,6 +114,9 @@ pub fn import(inv: &mut Inventory, a: ImportInventoryArgs, input: &mut dyn Read,
         for c in &s.conflicts {
             writeln!(out, "  {c}")?;
         }
+        if s.conflicts.iter().any(|c| c.contains("renaming clashing key pairs")) && !a.rename {
+            writeln!(out, "Import with --rename to give clashing key pairs new names.")?;
+        }
     }
     if !s.conflicts.is_empty() {
         return Err(CliError::Failed(format!(

@@ -544,7 +544,14 @@ pub fn main_with(args: Vec<std::ffi::OsString>, input: &mut dyn Read, out: &mut 
     match run_command(cli.db, command, input, out) {
         Ok(()) => 0,
         Err(e) => {
-            let _ = writeln!(err, "keyshelf: {e}");
+            // The core says what can be done; the command line says how, with its flags.
+            let hint = match &e {
+                commands::CliError::Key(crate::keys::KeyError::Write(crate::secure_file::SecureFileError::Exists(
+                    _,
+                ))) => " (--force replaces it)",
+                _ => "",
+            };
+            let _ = writeln!(err, "keyshelf: {e}{hint}");
             1
         }
     }

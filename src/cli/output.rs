@@ -252,7 +252,8 @@ impl<'a> From<&'a Activity> for ActivityJson<'a> {
 /// One element of `report --json`.
 #[derive(Serialize)]
 pub struct FindingJson<'a> {
-    action: &'a str,
+    /// What to do, as the commands that do it.
+    action: String,
     host: Option<&'a str>,
     key_pair: Option<&'a str>,
     key_pair_id: Option<i64>,
@@ -263,7 +264,7 @@ pub struct FindingJson<'a> {
 impl<'a> From<&'a Finding> for FindingJson<'a> {
     fn from(f: &'a Finding) -> FindingJson<'a> {
         FindingJson {
-            action: &f.action,
+            action: super::report::action(f),
             host: f.host.as_deref(),
             key_pair: f.key_pair.as_deref(),
             key_pair_id: f.key_pair_id,

@@ -461,7 +461,7 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
             Some((_, fp)) if !rename => {
                 p.conflicts.push(format!(
                     "key pair {label}: the inventory has another key under that name ({fp}, the document's is {}); \
-                     import with --rename to give the document's a new name",
+                     renaming clashing key pairs gives the document's a new name",
                     info.fingerprint_sha256
                 ));
                 refused_keys.insert(id);
@@ -887,7 +887,10 @@ mod tests {
         let before = content(&to);
         let plan = plan_import(&to, &doc, false).unwrap();
         assert_eq!(plan.conflicts.len(), 1, "{:?}", plan.conflicts);
-        assert!(plan.conflicts[0].contains("'web' (acme / fra1)") && plan.conflicts[0].contains("--rename"));
+        assert!(
+            plan.conflicts[0].contains("'web' (acme / fra1)")
+                && plan.conflicts[0].contains("renaming clashing key pairs")
+        );
         match apply_import(&mut to, &doc, false) {
             Err(InventoryError::ImportConflicts(s)) => assert_eq!(s.conflicts, plan.conflicts),
             other => panic!("expected the conflict, got {other:?}"),

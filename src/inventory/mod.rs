@@ -31,7 +31,7 @@ pub use document::{
 pub use key_pairs::{name_from_comment, DeleteHow, KeyEdit, NewKeyPair};
 pub use merge::{apply_import, plan_import, ImportPlan, ImportSummary, KeyRef, Renamed};
 pub use providers::{type_warning, KeyFamily, ProviderRules};
-pub use report::{report, Finding, FindingKind};
+pub use report::{report, Finding, FindingKind, Fix};
 pub use rules::{
     check_key_name, check_owner, check_tag, import_names, parse_tag, private_key_location, ImportKey,
     MAX_KEYS_PER_SCOPE, MAX_OWNER_CHARS, MAX_TAGS,

@@ -12,7 +12,6 @@ use time::{Date, Duration};
 use super::dates::format_date;
 use super::providers::KeyFamily;
 use super::{scope_label, type_warning, Inventory, Provider, Result};
-use crate::paths::shell_word;
 
 /// Rotate-by dates this close (in days) are reported as due soon.
 pub const SOON_DAYS: i64 = 30;
@@ -23,42 +22,48 @@ pub const OLD_DAYS: i64 = 365;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
+    // Declared most urgent first: the report lists kinds in this order.
     /// RSA under 2048 bits, or DSA.
     WeakKey,
-    /// Its rotate-by date is past.
-    RotateOverdue,
-    /// Its rotate-by date is within [`SOON_DAYS`].
-    RotateSoon,
-    /// Created more than [`OLD_DAYS`] ago, and no rotate-by date.
-    OldKey,
-    /// The private key file Keyshelf remembers is not there any more.
-    PrivateKeyMissing,
     /// The private key file is open to group or others.
     PrivateKeyMode,
-    /// Bound to no host.
-    Unbound,
-    /// The same public key is in several accounts.
-    DuplicateKey,
-    /// The account's provider does not import this key type.
-    TypeNotAccepted,
     /// A host whose last login check did not succeed.
     CheckFailed,
+    /// Its rotate-by date is past.
+    RotateOverdue,
+    /// The account's provider does not import this key type.
+    TypeNotAccepted,
+    /// The private key file Keyshelf remembers is not there any more.
+    PrivateKeyMissing,
+    /// Its rotate-by date is within [`SOON_DAYS`].
+    RotateSoon,
+    /// The same public key is in several accounts.
+    DuplicateKey,
+    /// Created more than [`OLD_DAYS`] ago, and no rotate-by date.
+    OldKey,
+    /// Bound to no host.
+    Unbound,
 }
 
 impl FindingKind {
     /// Every kind, in the order the report lists them.
     pub const ALL: [FindingKind; 10] = [
         FindingKind::WeakKey,
-        FindingKind::RotateOverdue,
-        FindingKind::RotateSoon,
-        FindingKind::OldKey,
-        FindingKind::PrivateKeyMissing,
         FindingKind::PrivateKeyMode,
-        FindingKind::Unbound,
-        FindingKind::DuplicateKey,
-        FindingKind::TypeNotAccepted,
         FindingKind::CheckFailed,
+        FindingKind::RotateOverdue,
+        FindingKind::TypeNotAccepted,
+        FindingKind::PrivateKeyMissing,
+        FindingKind::RotateSoon,
+        FindingKind::DuplicateKey,
+        FindingKind::OldKey,
+        FindingKind::Unbound,
     ];
+
+    /// Worth knowing, not a problem by itself: the app folds these groups at first.
+    pub fn informational(self) -> bool {
+        matches!(self, FindingKind::Unbound | FindingKind::OldKey)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,10 +107,37 @@ pub struct Finding {
     pub key_pair_id: Option<i64>,
     /// The host it is about, if any.
     pub host: Option<String>,
+    /// The key pair's account and region (to name it where its name repeats).
+    pub account: Option<String>,
+    pub region: String,
     /// What is wrong, in a sentence.
     pub message: String,
-    /// What to do about it, with the command when there is one.
-    pub action: String,
+    /// What to do about it, as data: the CLI says it as commands, the app as its buttons.
+    pub fix: Fix,
+}
+
+/// What to do about a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    /// Make an Ed25519 key pair and move the hosts to it.
+    ReplaceWithEd25519,
+    /// Move its hosts to a new key pair.
+    Rotate,
+    /// Rotate it, or plan it with a rotate-by date.
+    RotateOrPlan,
+    /// Put the private key file back; if it is lost, replace the key pair.
+    RestoreOrReplace,
+    /// Make the private key file readable by its owner alone.
+    RestrictFile { path: String },
+    /// Bind it to the hosts that trust it, or delete it if nothing uses it.
+    BindOrDelete,
+    /// Give each account its own key pair.
+    OwnKeyPerAccount,
+    /// Make a key pair of a type the account's cloud imports (`ed25519`, `rsa`,
+    /// `ecdsa`) and move the hosts to it.
+    CreateType { kind: &'static str },
+    /// Fix what the check said, then check the host's login again.
+    CheckHostAgain,
 }
 
 /// What the report needs of a key pair: one row of one query.
@@ -130,37 +162,17 @@ impl KeyRow {
         scope_label(self.account.as_deref(), &self.region)
     }
 
-    /// How to name this key pair in a command: with its account and region, since a
-    /// name may repeat across them.
-    fn reference(&self) -> String {
-        format!("{}{}", self.name, self.scope_flags())
-    }
-
-    /// ` --account A --region R`, for the parts it has.
-    fn scope_flags(&self) -> String {
-        let mut s = String::new();
-        if let Some(a) = &self.account {
-            s.push_str(&format!(" --account {}", shell_word(a)));
-        }
-        if !self.region.is_empty() {
-            s.push_str(&format!(" --region {}", shell_word(&self.region)));
-        }
-        s
-    }
-
-    fn finding(&self, kind: FindingKind, message: String, action: String) -> Finding {
+    fn finding(&self, kind: FindingKind, message: String, fix: Fix) -> Finding {
         Finding {
             kind,
             key_pair: Some(self.name.clone()),
             key_pair_id: Some(self.id),
             host: None,
+            account: self.account.clone(),
+            region: self.region.clone(),
             message: format!("{} ({}): {message}", self.name, self.scope()),
-            action,
+            fix,
         }
-    }
-
-    fn rotate(&self) -> String {
-        format!("Rotate it: keyshelf key rotate {} --to NEW", self.reference())
     }
 }
 
@@ -187,18 +199,14 @@ pub fn report(inv: &Inventory, today: Date) -> Result<Vec<Finding>> {
                     "{} is weak: RSA under 2048 bits and DSA are below today's minimum, and many servers and clouds refuse them",
                     type_of(k)
                 ),
-                format!(
-                    "Replace it with an Ed25519 key pair: keyshelf key create NEW{} --out FILE, then keyshelf key rotate {} --to NEW",
-                    k.scope_flags(),
-                    k.reference()
-                ),
+                Fix::ReplaceWithEd25519,
             ));
         }
         match k.rotate_by {
             Some(d) if d < today => out.push(k.finding(
                 FindingKind::RotateOverdue,
                 format!("was to be rotated by {} ({} days ago)", format_date(d), (today - d).whole_days()),
-                k.rotate(),
+                Fix::Rotate,
             )),
             Some(d) if d <= soon => out.push(k.finding(
                 FindingKind::RotateSoon,
@@ -206,13 +214,13 @@ pub fn report(inv: &Inventory, today: Date) -> Result<Vec<Finding>> {
                     0 => format!("is to be rotated by today, {}", format_date(d)),
                     n => format!("is to be rotated by {} (in {n} days)", format_date(d)),
                 },
-                k.rotate(),
+                Fix::Rotate,
             )),
             Some(_) => {}
             None if k.created_at < old => out.push(k.finding(
                 FindingKind::OldKey,
                 format!("was created on {}, more than a year ago, and has no rotate-by date", created_on(k.created_at)),
-                format!("{}; or plan it: keyshelf key edit {} --rotate-in 90d", k.rotate(), k.reference()),
+                Fix::RotateOrPlan,
             )),
             None => {}
         }
@@ -220,14 +228,7 @@ pub fn report(inv: &Inventory, today: Date) -> Result<Vec<Finding>> {
             private_key_file(k, p, &mut out);
         }
         if !k.bound {
-            out.push(k.finding(
-                FindingKind::Unbound,
-                "is bound to no host".into(),
-                format!(
-                    "Bind it to the hosts that trust it (keyshelf key bind {r} HOST), or delete it if nothing uses it (keyshelf key rm {r})",
-                    r = k.reference()
-                ),
-            ));
+            out.push(k.finding(FindingKind::Unbound, "is bound to no host".into(), Fix::BindOrDelete));
         }
         if let Some(same) = by_fingerprint.get(k.fingerprint.as_str()).filter(|_| k.account.is_some()) {
             out.push(duplicate(k, same));
@@ -248,11 +249,7 @@ fn duplicate(k: &KeyRow, same: &[&KeyRow]) -> Finding {
     k.finding(
         FindingKind::DuplicateKey,
         format!("the same public key is also in {}", others.join(", ")),
-        format!(
-            "Give each account its own key pair: create one for {} and rotate: keyshelf key rotate {} --to NEW",
-            k.scope(),
-            k.reference()
-        ),
+        Fix::OwnKeyPerAccount,
     )
 }
 
@@ -300,7 +297,7 @@ fn private_key_file(k: &KeyRow, path: &str, out: &mut Vec<Finding>) {
             out.push(k.finding(
                 FindingKind::PrivateKeyMissing,
                 format!("its private key file {path} is gone"),
-                format!("If it was moved, put it back; if it is lost, replace the key pair. {}", k.rotate()),
+                Fix::RestoreOrReplace,
             ));
             return;
         }
@@ -315,7 +312,7 @@ fn private_key_file(k: &KeyRow, path: &str, out: &mut Vec<Finding>) {
             out.push(k.finding(
                 FindingKind::PrivateKeyMode,
                 format!("its private key file {path} has mode {mode:04o}: others on this machine can read it, and ssh refuses it"),
-                format!("chmod 600 {}", shell_word(path)),
+                Fix::RestrictFile { path: path.to_string() },
             ));
         }
     }
@@ -324,17 +321,13 @@ fn private_key_file(k: &KeyRow, path: &str, out: &mut Vec<Finding>) {
 }
 
 /// What to make instead of a key type the provider does not import.
-fn accepted_instead(k: &KeyRow) -> String {
+fn accepted_instead(k: &KeyRow) -> Fix {
     let accepts = k.provider.and_then(|p| p.rules().accepts).unwrap_or(&[]);
     let kind = [(KeyFamily::Ed25519, "ed25519"), (KeyFamily::Rsa, "rsa"), (KeyFamily::Ecdsa, "ecdsa")]
         .into_iter()
         .find(|(f, _)| accepts.contains(f))
         .map_or("ed25519", |(_, t)| t);
-    format!(
-        "Create a key pair of a type it imports (keyshelf key create NEW --type {kind}{} --out FILE), then keyshelf key rotate {} --to NEW",
-        k.scope_flags(),
-        k.reference()
-    )
+    Fix::CreateType { kind }
 }
 
 fn failed_checks(inv: &Inventory, out: &mut Vec<Finding>) -> Result<()> {
@@ -352,8 +345,10 @@ fn failed_checks(inv: &Inventory, out: &mut Vec<Finding>) -> Result<()> {
             kind: FindingKind::CheckFailed,
             key_pair: None,
             key_pair_id: None,
+            account: None,
+            region: String::new(),
             message: format!("{host}: the last login check{when} said {status}{why}"),
-            action: format!("Fix what it says, then check again: keyshelf host check {}", shell_word(&host)),
+            fix: Fix::CheckHostAgain,
             host: Some(host),
         });
     }
@@ -452,7 +447,7 @@ mod tests {
         assert_eq!(kinds_of(&f, "old"), [FindingKind::OldKey, FindingKind::Unbound]);
         assert_eq!(kinds_of(&f, "young"), [FindingKind::Unbound]);
         for name in ["regional-a", "regional-b", "elsewhere"] {
-            assert_eq!(kinds_of(&f, name), [FindingKind::Unbound, FindingKind::DuplicateKey], "{name}");
+            assert_eq!(kinds_of(&f, name), [FindingKind::DuplicateKey, FindingKind::Unbound], "{name}");
         }
         let dup = f.iter().find(|x| x.kind == FindingKind::DuplicateKey && x.key_pair.as_deref() == Some("elsewhere"));
         let dup = dup.unwrap();
@@ -460,17 +455,22 @@ mod tests {
             dup.message.contains("regional-a (prod / r1)") && dup.message.contains("regional-b (prod / r2)"),
             "{dup:?}"
         );
-        assert_eq!(kinds_of(&f, "ecdsa-in-aws"), [FindingKind::Unbound, FindingKind::TypeNotAccepted]);
+        assert_eq!(kinds_of(&f, "ecdsa-in-aws"), [FindingKind::TypeNotAccepted, FindingKind::Unbound]);
         assert_eq!(kinds_of(&f, "ecdsa-in-alibaba"), [FindingKind::Unbound]);
         let checks: Vec<&Finding> = f.iter().filter(|x| x.kind == FindingKind::CheckFailed).collect();
         assert_eq!(checks.len(), 1);
         assert_eq!((checks[0].host.as_deref(), checks[0].key_pair.as_deref()), (Some("db"), None));
-        assert!(checks[0].message.contains("refused") && checks[0].action.contains("keyshelf host check db"));
+        assert!(checks[0].message.contains("refused") && checks[0].fix == Fix::CheckHostAgain);
         let overdue = f.iter().find(|x| x.kind == FindingKind::RotateOverdue).unwrap();
-        assert!(
-            overdue.action.contains("keyshelf key rotate yesterday --account prod --region r1 --to NEW"),
+        assert_eq!(
+            (overdue.fix.clone(), overdue.account.as_deref(), overdue.region.as_str()),
+            (Fix::Rotate, Some("prod"), "r1"),
             "{overdue:?}"
         );
+        let weak_first = f.iter().position(|x| x.kind == FindingKind::WeakKey);
+        let unbound_first = f.iter().position(|x| x.kind == FindingKind::Unbound).unwrap();
+        assert!(weak_first.is_none_or(|w| w < unbound_first), "the urgent kinds come first");
+        assert_eq!(f.last().map(|x| x.kind), Some(FindingKind::Unbound), "bound to no host: last, informational");
         let mut kinds: Vec<FindingKind> = f.iter().map(|x| x.kind).collect();
         kinds.dedup();
         assert!(kinds.windows(2).all(|w| w[0] < w[1]), "grouped by kind: {kinds:?}");

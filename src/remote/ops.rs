@@ -379,7 +379,7 @@ fn remove_keys(
                 kind: FailureKind::Remote,
                 message: format!(
                     "Keyshelf is logged in to {} with this key and no other login was proved to work{tried}; removing it \
-                     could lock you out. Deploy another key pair first, or use --force. Nothing was changed",
+                     could lock you out. Deploy another key pair first, or remove it anyway. Nothing was changed",
                     h.name
                 ),
             });

@@ -195,7 +195,7 @@ impl KeyshelfApp {
     fn open(&mut self) {
         self.open_error = None;
         let Some(path) = self.db_path.clone() else {
-            self.open_error = Some("No data folder was found for the inventory. Start Keyshelf with --db PATH.".into());
+            self.open_error = Some("No data folder was found for the inventory: set KEYSHELF_DB to the file Keyshelf should use, then start it again.".into());
             return;
         };
         self.db = Some(Db::start(path, |opened| {

@@ -119,9 +119,9 @@ impl KeyshelfApp {
             JobResult::PublicSavePicked { id, picked } => match picked {
                 Picked::Chosen(path) => self.save_public(ctx, id, path),
                 Picked::Cancelled => {}
-                Picked::Unavailable => self.error(
-                    "No file dialog is available here: copy the public key instead, or use `keyshelf key export`",
-                ),
+                Picked::Unavailable => {
+                    self.error("No file dialog is available here: copy the public key instead (Copy, beside it)")
+                }
             },
             JobResult::PublicSaved { path, result } => match result {
                 Ok(()) => self.info(format!("Saved the public key to {}", path.display())),

@@ -122,7 +122,7 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
                 warn_text(ui, "weak key");
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.small_button("Close").on_hover_text("Close the details (Esc)").clicked() {
+                if ui.small_button("Close details").on_hover_text("Esc").clicked() {
                     cmds.push(Command::ClearSelection);
                 }
             });

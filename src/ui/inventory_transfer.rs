@@ -110,7 +110,7 @@ impl InventoryImportDialog {
         // The core speaks of the CLI's flag; here it is the checkbox.
         self.conflicts = conflicts
             .iter()
-            .map(|c| c.replace("import with --rename to", "tick \"Rename clashing key pairs\" to"))
+            .map(|c| c.replace("renaming clashing key pairs gives", "ticking \"Rename clashing key pairs\" gives"))
             .collect();
         self.plan = Some(plan);
     }
@@ -312,7 +312,7 @@ impl KeyshelfApp {
                 Picked::Chosen((_, Err(e))) => self.error(format!("The inventory was not exported: {e}")),
                 Picked::Cancelled => self.info("Export cancelled"),
                 Picked::Unavailable => {
-                    self.error("No file dialog is available here: use `keyshelf export --out FILE` instead")
+                    self.error("No file dialog is available here: the command line's export writes the same document")
                 }
             },
             TransferJob::Read(picked) => match picked {
@@ -321,9 +321,9 @@ impl KeyshelfApp {
                     self.plan_inventory_import();
                 }
                 Picked::Cancelled => {}
-                Picked::Unavailable => {
-                    self.error("No file dialog is available here: use `keyshelf import-inventory FILE` instead")
-                }
+                Picked::Unavailable => self.error(
+                    "No file dialog is available here: the command line's import-inventory reads the same document",
+                ),
             },
         }
     }

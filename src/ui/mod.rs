@@ -74,3 +74,66 @@ pub fn run(db: Option<PathBuf>) -> i32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every view and dialog, as text: the words the app can show.
+    const SOURCES: &[(&str, &str)] = &[
+        ("activity.rs", include_str!("activity.rs")),
+        ("agent_view.rs", include_str!("agent_view.rs")),
+        ("app.rs", include_str!("app.rs")),
+        ("cloud_commands.rs", include_str!("cloud_commands.rs")),
+        ("cloud_view.rs", include_str!("cloud_view.rs")),
+        ("command_handling.rs", include_str!("command_handling.rs")),
+        ("convert.rs", include_str!("convert.rs")),
+        ("create.rs", include_str!("create.rs")),
+        ("details.rs", include_str!("details.rs")),
+        ("dialogs.rs", include_str!("dialogs.rs")),
+        ("hosts.rs", include_str!("hosts.rs")),
+        ("import.rs", include_str!("import.rs")),
+        ("inventory_transfer.rs", include_str!("inventory_transfer.rs")),
+        ("key_table.rs", include_str!("key_table.rs")),
+        ("known_hosts_form.rs", include_str!("known_hosts_form.rs")),
+        ("known_hosts_tables.rs", include_str!("known_hosts_tables.rs")),
+        ("known_hosts_view.rs", include_str!("known_hosts_view.rs")),
+        ("remote_commands.rs", include_str!("remote_commands.rs")),
+        ("remote_view.rs", include_str!("remote_view.rs")),
+        ("report_view.rs", include_str!("report_view.rs")),
+        ("settings.rs", include_str!("settings.rs")),
+        ("sidebar.rs", include_str!("sidebar.rs")),
+        ("ssh_config_view.rs", include_str!("ssh_config_view.rs")),
+        ("ssh_import.rs", include_str!("ssh_import.rs")),
+    ];
+
+    /// The string literals of a source file outside comments and tests.
+    fn literals(src: &str) -> Vec<String> {
+        let code = src.split("#[cfg(test)]").next().unwrap_or(src);
+        let mut out = Vec::new();
+        for line in code.lines() {
+            let line = line.trim_start();
+            if line.starts_with("//") || line.starts_with("eprintln!") {
+                continue;
+            }
+            let mut rest = line;
+            while let Some(start) = rest.find('"') {
+                let after = &rest[start + 1..];
+                let Some(end) = after.find('"') else { break };
+                out.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn no_string_the_app_shows_speaks_of_command_line_flags_or_commands() {
+        for (file, src) in SOURCES {
+            for lit in literals(src) {
+                let flag = lit.split_whitespace().any(|w| {
+                    w.starts_with("--") && w.len() > 2 && w[2..].starts_with(|c: char| c.is_ascii_lowercase())
+                });
+                assert!(!flag && !lit.contains("keyshelf "), "{file}: {lit:?}");
+            }
+        }
+    }
+}

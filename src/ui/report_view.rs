@@ -10,7 +10,7 @@ use egui::{Align, Layout, RichText, Ui, UiBuilder};
 
 use super::command::Command;
 use super::model::Model;
-use crate::inventory::{Finding, FindingKind};
+use crate::inventory::{Finding, FindingKind, Fix};
 
 /// One row of the list: a group's heading or one of its findings.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +35,8 @@ pub struct ReportState {
     collapsed: HashSet<FindingKind>,
     /// What the list shows, rebuilt when findings land or a group folds (never per frame).
     lines: Vec<Line>,
+    /// Whether the informational groups were folded (once, when the first report landed).
+    folded_at_first: bool,
 }
 
 impl ReportState {
@@ -64,6 +66,9 @@ impl ReportState {
         self.loading = false;
         match findings {
             Ok(f) => {
+                if !std::mem::replace(&mut self.folded_at_first, true) {
+                    self.collapsed.extend(FindingKind::ALL.into_iter().filter(|k| k.informational()));
+                }
                 self.findings = Some(f);
                 self.error = None;
                 self.rebuild();
@@ -230,7 +235,38 @@ fn finding_row(ui: &mut Ui, rect: egui::Rect, line_h: f32, f: &Finding, model: &
     // What is wrong stands out; what to do stays readable (weak text is too faint for
     // a line people copy commands from).
     text.add(egui::Label::new(RichText::new(&f.message).strong()).truncate());
-    text.add(egui::Label::new(&f.action).truncate());
+    let fix = fix_text(f);
+    text.add(egui::Label::new(&fix).truncate()).on_hover_text(&fix);
+}
+
+/// What to do, in words about this window (its buttons and views), never commands.
+pub fn fix_text(f: &Finding) -> String {
+    let scope = crate::inventory::scope_label(f.account.as_deref(), &f.region);
+    match &f.fix {
+        Fix::ReplaceWithEd25519 => {
+            "Create an Ed25519 key pair (Create key pair), then Rotate… moves its hosts to it".into()
+        }
+        Fix::Rotate => "Rotate… moves its hosts to a new key pair".into(),
+        Fix::RotateOrPlan => "Rotate… moves its hosts to a new key pair; or plan it: Rotate by, in its details".into(),
+        Fix::RestoreOrReplace => {
+            "If the file was moved, put it back; if it is lost, replace the key pair (Rotate…)".into()
+        }
+        Fix::RestrictFile { path } => format!("Make {path} readable by you alone (file mode 0600)"),
+        Fix::BindOrDelete => {
+            "Bind it to the hosts that trust it (Show key pair, then Bind to hosts…), or delete it if nothing uses it"
+                .into()
+        }
+        Fix::OwnKeyPerAccount => format!("Give each account its own key pair: create one for {scope}, then Rotate…"),
+        Fix::CreateType { kind } => format!(
+            "Create a key pair of a type this cloud imports ({}) in {scope}, then Rotate… moves the hosts to it",
+            match *kind {
+                "rsa" => "RSA",
+                "ecdsa" => "ECDSA",
+                _ => "Ed25519",
+            }
+        ),
+        Fix::CheckHostAgain => "Fix what it says, then Check login again (Show host)".into(),
+    }
 }
 
 impl super::app::KeyshelfApp {
@@ -280,5 +316,39 @@ impl super::app::KeyshelfApp {
     pub(super) fn show_host(&mut self, name: String) {
         self.view = super::command::View::Hosts;
         self.hosts_state.selected = Some(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_apps_fixes_speak_of_the_window_never_of_commands() {
+        let fixes = [
+            Fix::ReplaceWithEd25519,
+            Fix::Rotate,
+            Fix::RotateOrPlan,
+            Fix::RestoreOrReplace,
+            Fix::RestrictFile { path: "/home/me/.ssh/id".into() },
+            Fix::BindOrDelete,
+            Fix::OwnKeyPerAccount,
+            Fix::CreateType { kind: "rsa" },
+            Fix::CheckHostAgain,
+        ];
+        for fix in fixes {
+            let f = Finding {
+                kind: FindingKind::Unbound,
+                key_pair: Some("web".into()),
+                key_pair_id: Some(1),
+                host: Some("db".into()),
+                account: Some("prod".into()),
+                region: "r1".into(),
+                message: String::new(),
+                fix: fix.clone(),
+            };
+            let text = fix_text(&f);
+            assert!(!text.contains("keyshelf ") && !text.contains("--") && !text.contains("chmod"), "{fix:?}: {text}");
+        }
     }
 }

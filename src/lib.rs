@@ -14,4 +14,5 @@ pub mod remote;
 pub mod secure_file;
 pub mod ssh_config;
 pub mod ssh_dir;
+#[cfg(feature = "gui")]
 pub mod ui;

@@ -263,6 +263,7 @@ pub fn fmt_time(s: f64) -> String {
 }
 
 /// A Backspace key event, pressed or released, as the Search field receives it.
+#[cfg(feature = "gui")]
 pub fn backspace(pressed: bool) -> egui::Event {
     egui::Event::Key {
         key: egui::Key::Backspace,

@@ -539,7 +539,14 @@ pub fn main_with(args: Vec<std::ffi::OsString>, input: &mut dyn Read, out: &mut 
         }
     };
     let Some(command) = cli.command else {
+        #[cfg(feature = "gui")]
         return crate::ui::run(cli.db);
+        #[cfg(not(feature = "gui"))]
+        {
+            let _ =
+                writeln!(err, "keyshelf: this build has no app (built without the `gui` feature); see keyshelf --help");
+            return 2;
+        }
     };
     match run_command(cli.db, command, input, out) {
         Ok(()) => 0,

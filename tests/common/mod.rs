@@ -394,6 +394,7 @@ impl Drop for Tmpfs {
 
 /// Clicks the middle of `rect` with the pointer, as a person would (table rows, menus):
 /// an accessibility click would not move the pointer.
+#[cfg(feature = "gui")]
 pub fn pointer_click<S>(h: &mut egui_kittest::Harness<'_, S>, rect: egui::Rect) {
     h.hover_at(rect.center());
     for pressed in [true, false] {

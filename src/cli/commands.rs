@@ -30,6 +30,8 @@ pub enum CliError {
     #[error("{0}")]
     Failed(String),
     #[error(transparent)]
+    File(#[from] crate::secure_file::SecureFileError),
+    #[error(transparent)]
     Inventory(#[from] InventoryError),
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -496,7 +498,7 @@ fn warn_types_not_imported<'a>(
 
 /// Public keys are not secret, but a half-written file is still wrong: written atomically.
 fn write_public(path: &Path, text: &str, force: bool) -> Result<()> {
-    crate::secure_file::write_public(path, text.as_bytes(), force).map_err(|e| CliError::Usage(e.to_string()))
+    Ok(crate::secure_file::write_public(path, text.as_bytes(), force)?)
 }
 
 fn pub_path(out: &Path) -> PathBuf {

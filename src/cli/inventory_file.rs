@@ -50,7 +50,7 @@ pub fn export(inv: &Inventory, a: ExportArgs, out: &mut dyn Write) -> Result<()>
         return Ok(());
     };
     // Not secret, but it lists every host, user and key path: readable by the owner only.
-    crate::secure_file::write_secret(&file, text.as_bytes(), a.force).map_err(|e| CliError::Usage(e.to_string()))?;
+    crate::secure_file::write_secret(&file, text.as_bytes(), a.force)?;
     writeln!(
         out,
         "Exported {} account(s), {} key pair(s), {} host(s) and {} binding(s) to {}",

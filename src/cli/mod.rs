@@ -552,10 +552,10 @@ pub fn main_with(args: Vec<std::ffi::OsString>, input: &mut dyn Read, out: &mut 
         Ok(()) => 0,
         Err(e) => {
             // The core says what can be done; the command line says how, with its flags.
+            use crate::secure_file::SecureFileError::Exists;
             let hint = match &e {
-                commands::CliError::Key(crate::keys::KeyError::Write(crate::secure_file::SecureFileError::Exists(
-                    _,
-                ))) => " (--force replaces it)",
+                commands::CliError::Key(crate::keys::KeyError::Write(Exists(_)))
+                | commands::CliError::File(Exists(_)) => " (--force replaces it)",
                 _ => "",
             };
             let _ = writeln!(err, "keyshelf: {e}{hint}");

@@ -19,11 +19,11 @@ use crate::keys::{self, GeneratedKey, KeyError, KeyKind, KeySpec, PrivateFormat,
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
-    Agent(#[from] crate::agent::AgentError),
+    Agent(#[from] crate::local::agent::AgentError),
     #[error(transparent)]
     Cloud(#[from] crate::cloud::CloudError),
     #[error(transparent)]
-    Connect(#[from] crate::connect::ConnectError),
+    Connect(#[from] crate::local::connect::ConnectError),
     #[error(transparent)]
     Remote(#[from] crate::remote::RemoteError),
     /// Some hosts failed; the per-host results were printed.
@@ -38,9 +38,9 @@ pub enum CliError {
     #[error(transparent)]
     KnownHosts(#[from] crate::known_hosts::KnownHostsError),
     #[error(transparent)]
-    Scan(#[from] crate::ssh_dir::ScanError),
+    Scan(#[from] crate::local::ssh_dir::ScanError),
     #[error(transparent)]
-    SshConfig(#[from] crate::ssh_config::SshConfigError),
+    SshConfig(#[from] crate::local::ssh_config::SshConfigError),
     #[error("{0}")]
     Usage(String),
     #[error("cannot read {}: {source}", path.display())]
@@ -111,7 +111,7 @@ pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, 
     if let Some(path) = path.filter(|p| p.exists()) {
         let refreshed = Inventory::open(&path)
             .map_err(|e| e.to_string())
-            .and_then(|mut inv| crate::ssh_config::refresh_if_stale(&mut inv).map_err(|e| e.to_string()));
+            .and_then(|mut inv| crate::local::ssh_config::refresh_if_stale(&mut inv).map_err(|e| e.to_string()));
         if let Err(e) = refreshed {
             let _ = writeln!(io::stderr(), "keyshelf: warning: the managed ssh config was not updated: {e}");
         }

@@ -1,5 +1,5 @@
 //! `keyshelf scan`: list the keys of an SSH folder (`~/.ssh` by default) and, with
-//! `--import`, add them to the inventory. The work is [`crate::ssh_dir`]'s; here are the
+//! `--import`, add them to the inventory. The work is [`crate::local::ssh_dir`]'s; here are the
 //! arguments and the output.
 //!
 //! `scan --json` prints an array, one object per key found:
@@ -28,7 +28,7 @@ use serde::Serialize;
 use super::commands::{print_json, shell_word, CliError, Result};
 use super::output::table;
 use crate::inventory::Inventory;
-use crate::ssh_dir::{self, FoundKey, ImportOutcome, Scan, ScanOptions};
+use crate::local::ssh_dir::{self, FoundKey, ImportOutcome, Scan, ScanOptions};
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {

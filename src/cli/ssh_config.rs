@@ -1,5 +1,5 @@
 //! `keyshelf ssh-config write|show|off` and `keyshelf host import-ssh-config`: argument
-//! handling and output only; the rules live in [`crate::ssh_config`].
+//! handling and output only; the rules live in [`crate::local::ssh_config`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use super::commands::{print_json, CliError, Result};
 use super::output::table;
 use crate::inventory::Inventory;
 use crate::remote::SshCommand;
-use crate::ssh_config::{self, ImportStatus, IncludeChange, Plan};
+use crate::local::ssh_config::{self, ImportStatus, IncludeChange, Plan};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum SshConfigCommand {

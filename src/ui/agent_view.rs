@@ -7,7 +7,7 @@ use egui::{RichText, Ui};
 
 use super::command::Command;
 use super::model::shorten_fingerprint;
-use crate::agent::AgentKey;
+use crate::local::agent::AgentKey;
 
 /// How long "Add to agent" keeps a key, as the menu offers it (seconds; None: until
 /// removed).

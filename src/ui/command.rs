@@ -102,7 +102,7 @@ pub enum Command {
     AgentRefresh,
     /// Previews the managed ssh config (and turns it on from there).
     OpenSshConfig,
-    ApplySshConfig(Box<crate::ssh_config::Plan>),
+    ApplySshConfig(Box<crate::local::ssh_config::Plan>),
     SshConfigOff,
     /// Removes the key with this fingerprint from the agent (None: every key).
     AgentRemove(Option<String>),

@@ -16,7 +16,7 @@ use super::platform::Picked;
 use super::ssh_import::SshImportDialog;
 use crate::inventory::{Inventory, KeyPair, NewKeyPair, Origin, Scope};
 use crate::keys::GeneratedKey;
-use crate::ssh_dir::ImportOutcome;
+use crate::local::ssh_dir::ImportOutcome;
 
 /// What a write hands back: the key pairs it changed, the ones it removed, and the
 /// small tables read again.
@@ -425,7 +425,7 @@ impl KeyshelfApp {
             Command::OpenSshConfig => self.open_ssh_config(),
             Command::ApplySshConfig(plan) => {
                 self.db_run(move |inv| {
-                    let r = crate::ssh_config::apply_and_enable(inv, &plan).map_err(|e| e.to_string());
+                    let r = crate::local::ssh_config::apply_and_enable(inv, &plan).map_err(|e| e.to_string());
                     Box::new(move |app: &mut KeyshelfApp| {
                         match &r {
                             Ok(a) => app.info(format!("Managed ssh config written to {}", a.managed_path.display())),
@@ -440,7 +440,7 @@ impl KeyshelfApp {
             }
             Command::SshConfigOff => {
                 self.db_run(move |inv| {
-                    let r = crate::ssh_config::disable(inv).map_err(|e| e.to_string());
+                    let r = crate::local::ssh_config::disable(inv).map_err(|e| e.to_string());
                     Box::new(move |app: &mut KeyshelfApp| {
                         match r {
                             Ok(_) => app.info("Managed ssh config turned off; your config is as it was"),
@@ -662,7 +662,7 @@ impl KeyshelfApp {
     /// (`Some(None)`) first. Quick `ssh-add` runs: on the inventory's thread, which also
     /// names the keys.
     pub(super) fn agent_run(&mut self, remove: Option<Option<String>>) {
-        use crate::agent::Agent;
+        use crate::local::agent::Agent;
         use crate::remote::Prompts;
         let agent = match &self.agent_socket {
             Some(s) => Agent::at(s, Prompts::Never),
@@ -700,10 +700,10 @@ impl KeyshelfApp {
     fn connect(&mut self, host: String, copy: bool) {
         self.db_run(move |inv| {
             let cmd = crate::remote::SshCommand::from_env().map_err(|e| e.to_string()).and_then(|ssh| {
-                crate::connect::connect_command(inv, &ssh, &host, &Default::default(), &[]).map_err(|e| e.to_string())
+                crate::local::connect::connect_command(inv, &ssh, &host, &Default::default(), &[]).map_err(|e| e.to_string())
             });
             let opened = match (&cmd, copy) {
-                (Ok(c), false) => Some(crate::connect::open_in_terminal(c).map_err(|e| e.to_string())),
+                (Ok(c), false) => Some(crate::local::connect::open_in_terminal(c).map_err(|e| e.to_string())),
                 _ => None,
             };
             Box::new(move |app: &mut KeyshelfApp| match (cmd, opened) {
@@ -720,7 +720,7 @@ impl KeyshelfApp {
     /// Reads whether the managed ssh config is on, for Settings.
     pub(super) fn load_ssh_config_status(&mut self) {
         self.db_run(move |inv| {
-            let r = crate::ssh_config::enabled_config(inv).map_err(|e| e.to_string());
+            let r = crate::local::ssh_config::enabled_config(inv).map_err(|e| e.to_string());
             Box::new(move |app: &mut KeyshelfApp| app.ssh_config_status = Some(r))
         });
     }
@@ -731,11 +731,11 @@ impl KeyshelfApp {
         let default = self.ssh_dir.as_ref().map(|d| d.join("config"));
         self.dialog = Some(Dialog::SshConfig(super::ssh_config_view::SshConfigDialog::default()));
         self.db_run(move |inv| {
-            let on = crate::ssh_config::enabled_config(inv).map_err(|e| e.to_string());
+            let on = crate::local::ssh_config::enabled_config(inv).map_err(|e| e.to_string());
             let enabled = matches!(on, Ok(Some(_)));
             let r = on.and_then(|on| {
                 let config = on.or(default).ok_or_else(|| "cannot find your home folder".to_string())?;
-                crate::ssh_config::plan(inv, &config).map_err(|e| e.to_string())
+                crate::local::ssh_config::plan(inv, &config).map_err(|e| e.to_string())
             });
             Box::new(move |app: &mut KeyshelfApp| {
                 if let Some(Dialog::SshConfig(d)) = &mut app.dialog {
@@ -751,12 +751,12 @@ impl KeyshelfApp {
         let Some(Dialog::SshImport(d)) = &mut self.dialog else { return };
         let Some(dir) = d.start_scan() else { return };
         self.db_run(move |inv| {
-            let scan = crate::ssh_dir::scan(&dir, &crate::ssh_dir::ScanOptions::default())
+            let scan = crate::local::ssh_dir::scan(&dir, &crate::local::ssh_dir::ScanOptions::default())
                 .map_err(|e| e.to_string())
                 .and_then(|mut s| s.look_up(inv).map(|_| s).map_err(|e| e.to_string()));
             let config = dir.join("config");
             let aliases = if config.exists() {
-                crate::ssh_config::aliases(&config, None).map(|(a, _)| a).map_err(|e| e.to_string())
+                crate::local::ssh_config::aliases(&config, None).map(|(a, _)| a).map_err(|e| e.to_string())
             } else {
                 Ok(Vec::new())
             };
@@ -775,12 +775,12 @@ impl KeyshelfApp {
         let (keys, account, hosts_from) = (req.keys, req.account, req.hosts_from);
         self.write_all(
             move |inv| {
-                let keys = crate::ssh_dir::import(inv, &keys, account.as_deref())?;
+                let keys = crate::local::ssh_dir::import(inv, &keys, account.as_deref())?;
                 // Keys first, so that the hosts can be bound to them; ssh -G resolves each
                 // alias (a few at a time).
                 let hosts = hosts_from.map(|config| {
                     let ssh = crate::remote::SshCommand::from_env().map_err(|e| e.to_string())?;
-                    crate::ssh_config::import_hosts(inv, &ssh, &config).map(|(h, _)| h).map_err(|e| e.to_string())
+                    crate::local::ssh_config::import_hosts(inv, &ssh, &config).map(|(h, _)| h).map_err(|e| e.to_string())
                 });
                 Ok((keys, hosts))
             },
@@ -799,7 +799,7 @@ impl KeyshelfApp {
                         (n, f) => format!("Imported {n} key pairs from the SSH folder; {f} failed (see the dialog)"),
                     };
                     if let Some(Ok(h)) = &hosts {
-                        let added = h.iter().filter(|x| x.status == crate::ssh_config::ImportStatus::Added).count();
+                        let added = h.iter().filter(|x| x.status == crate::local::ssh_config::ImportStatus::Added).count();
                         text.push_str(&format!(", and added {added} host{}", if added == 1 { "" } else { "s" }));
                     }
                     if failed > 0 {

@@ -120,7 +120,7 @@ impl Db {
 /// Rewrites the managed ssh config when a change made it stale (and it is on); a
 /// warning for the status line when that failed (the change itself is saved).
 fn refresh_managed_config(inv: &mut Inventory) -> Option<Apply> {
-    let e = crate::ssh_config::refresh_if_stale(inv).err()?;
+    let e = crate::local::ssh_config::refresh_if_stale(inv).err()?;
     let text = format!("Saved, but the managed ssh config was not updated: {e}");
     Some(Box::new(move |app: &mut KeyshelfApp| app.error(text)))
 }

@@ -62,5 +62,5 @@ impl Platform for NativePlatform {
 
 /// `~/.ssh`, where key files usually go.
 pub fn ssh_dir() -> Option<PathBuf> {
-    crate::ssh_dir::default_dir()
+    crate::local::ssh_dir::default_dir()
 }

@@ -365,13 +365,13 @@ fn work(
             RemoteAction::AgentAdd { key: k, lifetime, confirm, socket } => {
                 progress(Progress::Started(AGENT_ROW.to_string()));
                 let agent = match socket {
-                    Some(s) => crate::agent::Agent::at(s, r.ssh.prompts.clone()),
-                    None => crate::agent::Agent::new(r.ssh.prompts.clone()),
+                    Some(s) => crate::local::agent::Agent::at(s, r.ssh.prompts.clone()),
+                    None => crate::local::agent::Agent::new(r.ssh.prompts.clone()),
                 };
-                let lifetime = lifetime.map(crate::agent::Lifetime::from_seconds).transpose();
+                let lifetime = lifetime.map(crate::local::agent::Lifetime::from_seconds).transpose();
                 let o = key(&inv, *k).and_then(|k| {
                     let lifetime = lifetime.map_err(|e| e.to_string())?;
-                    let options = crate::agent::AddOptions { lifetime, confirm: *confirm };
+                    let options = crate::local::agent::AddOptions { lifetime, confirm: *confirm };
                     agent.add(&k, &options).map_err(|e| e.to_string())?;
                     let until = match lifetime {
                         Some(l) => format!("for {}", super::agent_view::spoken_seconds(l.seconds())),

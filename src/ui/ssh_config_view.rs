@@ -9,7 +9,7 @@ use egui::{RichText, Ui};
 
 use super::command::Command;
 use super::widgets::{error_text, warn_text};
-use crate::ssh_config::{Applied, IncludeChange, Plan};
+use crate::local::ssh_config::{Applied, IncludeChange, Plan};
 
 /// The Settings section. `status`: the user's config it is on for (`None` inside: off),
 /// read on the inventory's thread.

@@ -12,8 +12,8 @@ use super::command::Command;
 use super::create::account_row;
 use super::model::{shorten_fingerprint, Model};
 use super::widgets::{error_text, warn_text};
-use crate::ssh_config::{Alias, ImportedAlias};
-use crate::ssh_dir::{FoundKey, ImportOutcome, Scan};
+use crate::local::ssh_config::{Alias, ImportedAlias};
+use crate::local::ssh_dir::{FoundKey, ImportOutcome, Scan};
 
 /// What the scan found: the keys, and the concrete host aliases of the folder's `config`
 /// (with the inventory's host names, to say which are there already).
@@ -259,7 +259,7 @@ impl SshImportDialog {
                             ui.label(RichText::new(&h.alias).strong());
                             let text =
                                 if h.message.is_empty() { h.status.as_str().to_string() } else { h.message.clone() };
-                            if h.status == crate::ssh_config::ImportStatus::Failed {
+                            if h.status == crate::local::ssh_config::ImportStatus::Failed {
                                 error_text(ui, &text);
                             } else {
                                 ui.label(text);

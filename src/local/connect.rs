@@ -24,7 +24,7 @@ pub enum ConnectError {
     )]
     NoKey { host: String, why: Vec<String> },
     #[error(transparent)]
-    Key(#[from] crate::agent::AgentError),
+    Key(#[from] crate::local::agent::AgentError),
     #[error("host '{host}': its destination '{destination}' starts with '-', which ssh would read as an option")]
     BadDestination { host: String, destination: String },
     #[error(
@@ -90,7 +90,7 @@ pub fn connect_command(
 ) -> Result<ConnectCommand, ConnectError> {
     let h = inv.host(host)?;
     let key = match choice {
-        KeyChoice::Pair(k) => Some(((**k).clone(), crate::agent::private_key_file(k)?)),
+        KeyChoice::Pair(k) => Some(((**k).clone(), crate::local::agent::private_key_file(k)?)),
         KeyChoice::Bound | KeyChoice::BoundOrOwnSetup => match bound_key(inv, &h)? {
             Ok(found) => Some(found),
             Err(_) if matches!(choice, KeyChoice::BoundOrOwnSetup) => None,
@@ -121,7 +121,7 @@ fn bound_key(inv: &Inventory, h: &Host) -> Result<Result<(KeyPair, PathBuf), Vec
     let mut why = Vec::new();
     for (id, _) in &h.keys {
         let k = inv.key(*id)?;
-        match crate::agent::private_key_file(&k) {
+        match crate::local::agent::private_key_file(&k) {
             Ok(file) => return Ok(Ok((k, file))),
             Err(e) => why.push(e.to_string()),
         }

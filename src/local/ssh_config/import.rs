@@ -194,7 +194,7 @@ impl KnownKeys {
         if let Some(k) = std::fs::canonicalize(file).ok().and_then(|c| self.by_path.get(&c)) {
             return Some(k);
         }
-        [crate::ssh_dir::pub_of(file), file.to_path_buf()]
+        [crate::local::ssh_dir::pub_of(file), file.to_path_buf()]
             .iter()
             .find_map(|f| fingerprint_of(f).and_then(|fp| self.by_fingerprint.get(&fp)))
     }

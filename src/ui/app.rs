@@ -9,20 +9,26 @@ use std::time::Duration;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-pub use super::command::{Command, View};
-use super::create::{CreateRequest, PRIVATE_KEY_LIFETIME};
-use super::db::Db;
-use super::details::DetailsState;
-use super::dialogs::Dialog;
-use super::hosts::HostsState;
-use super::import::ReadInput;
-use super::known_hosts_view::KnownHostsView;
-use super::model::{Model, Snapshot};
-use super::platform::{Picked, Platform};
-use super::settings::SettingsState;
-use super::worker::Jobs;
-use super::{activity, details, hosts, key_table, settings, sidebar, widgets};
 use crate::keys::GeneratedKey;
+pub use crate::ui::command::{Command, View};
+use crate::ui::db::Db;
+use crate::ui::dialogs::Dialog;
+use crate::ui::hosts;
+use crate::ui::hosts::HostsState;
+use crate::ui::keys::create::{CreateRequest, PRIVATE_KEY_LIFETIME};
+use crate::ui::keys::details;
+use crate::ui::keys::details::DetailsState;
+use crate::ui::keys::import::ReadInput;
+use crate::ui::keys::key_table;
+use crate::ui::known_hosts::known_hosts_view::KnownHostsView;
+use crate::ui::model::{Model, Snapshot};
+use crate::ui::platform::{Picked, Platform};
+use crate::ui::report::activity;
+use crate::ui::settings::settings_view;
+use crate::ui::settings::settings_view::SettingsState;
+use crate::ui::sidebar;
+use crate::ui::widgets;
+use crate::ui::worker::Jobs;
 
 pub const SHORTCUT_CREATE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
 pub const SHORTCUT_IMPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::I);
@@ -53,7 +59,7 @@ pub(crate) enum JobResult {
     },
     Converted(Result<String, String>),
     /// Inventory export and import (`inventory_transfer.rs`).
-    Transfer(super::inventory_transfer::TransferJob),
+    Transfer(crate::ui::settings::inventory_transfer::TransferJob),
 }
 
 /// The status line: the last thing that happened.
@@ -90,7 +96,7 @@ pub struct KeyshelfApp {
     /// How long a generated private key is held for saving before it is wiped.
     pub(crate) private_key_lifetime: Duration,
     /// Work on servers, running or just finished (its window is open).
-    pub(crate) remote: Option<super::remote_run::RemoteRun>,
+    pub(crate) remote: Option<crate::ui::remote::remote_run::RemoteRun>,
     /// The program ssh runs to ask its questions (this keyshelf binary), if any.
     pub(crate) askpass_program: Option<PathBuf>,
     /// The user's SSH folder (`~/.ssh`): where "Import from ~/.ssh" looks.
@@ -99,15 +105,15 @@ pub struct KeyshelfApp {
     pub(crate) reveal_key: Option<i64>,
     /// The agent's socket; None: `SSH_AUTH_SOCK`.
     pub(crate) agent_socket: Option<PathBuf>,
-    pub(crate) agent: super::agent_view::AgentState,
+    pub(crate) agent: crate::ui::settings::agent_view::AgentState,
     /// Whether the managed ssh config is on (None: not read yet).
     /// The user's config it is on for (`Ok(None)`: off).
     pub(crate) ssh_config_status: Option<Result<Option<PathBuf>, String>>,
-    pub(crate) report: super::report_view::ReportState,
+    pub(crate) report: crate::ui::report::report_view::ReportState,
     /// The cloud page of an account, and its run.
-    pub(crate) cloud: super::cloud_view::CloudState,
+    pub(crate) cloud: crate::ui::cloud::cloud_view::CloudState,
     /// "Push to cloud…" of a key pair, when open.
-    pub(crate) push_form: Option<super::cloud_view::PushForm>,
+    pub(crate) push_form: Option<crate::ui::cloud::cloud_view::PushForm>,
     /// Where cloud credentials are looked up: the process environment and home, or a
     /// test's own.
     pub(crate) cloud_env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>,
@@ -144,7 +150,7 @@ impl KeyshelfApp {
             private_key_lifetime: PRIVATE_KEY_LIFETIME,
             remote: None,
             askpass_program: default_askpass(),
-            ssh_dir: super::platform::ssh_dir(),
+            ssh_dir: crate::ui::platform::ssh_dir(),
             agent_socket: None,
             reveal_key: None,
             agent: Default::default(),
@@ -239,7 +245,7 @@ impl KeyshelfApp {
     /// Queues work on the inventory's thread.
     pub(crate) fn db_run(
         &mut self,
-        task: impl FnOnce(&mut crate::inventory::Inventory) -> super::db::Apply + Send + 'static,
+        task: impl FnOnce(&mut crate::inventory::Inventory) -> crate::ui::db::Apply + Send + 'static,
     ) {
         match self.db.as_mut() {
             Some(db) => db.run(task),
@@ -447,7 +453,7 @@ impl KeyshelfApp {
                 let mut cmds = Vec::new();
                 let (agent, managed) = (&self.agent, self.ssh_config_status.as_ref());
                 egui::CentralPanel::default()
-                    .show(ui, |ui| settings::show(ui, &mut self.settings, db, askpass, agent, managed, &mut cmds));
+                    .show(ui, |ui| settings_view::show(ui, &mut self.settings, db, askpass, agent, managed, &mut cmds));
                 self.commands.extend(cmds);
             }
             View::Cloud => {
@@ -467,8 +473,9 @@ impl KeyshelfApp {
                                     .map(|row| row.key.clone())
                             })
                             .collect();
-                        egui::CentralPanel::default()
-                            .show(ui, |ui| super::cloud_view::show(ui, &mut self.cloud, a, &keys, &mut cmds));
+                        egui::CentralPanel::default().show(ui, |ui| {
+                            crate::ui::cloud::cloud_view::show(ui, &mut self.cloud, a, &keys, &mut cmds)
+                        });
                     }
                     None => {
                         egui::CentralPanel::default().show(ui, |ui| ui.label("This account is gone."));
@@ -480,7 +487,7 @@ impl KeyshelfApp {
                 self.load_report_if_stale();
                 let mut cmds = Vec::new();
                 egui::CentralPanel::default()
-                    .show(ui, |ui| super::report_view::show(ui, &mut self.report, &self.model, &mut cmds));
+                    .show(ui, |ui| crate::ui::report::report_view::show(ui, &mut self.report, &self.model, &mut cmds));
                 self.commands.extend(cmds);
             }
         }
@@ -679,7 +686,7 @@ impl KeyshelfApp {
         }
         if let Some(run) = &mut self.remote {
             let mut cmds = Vec::new();
-            if super::remote_view::show_run(ctx, run, &self.model, &mut cmds) {
+            if crate::ui::remote::remote_view::show_run(ctx, run, &self.model, &mut cmds) {
                 self.remote = None;
             }
             self.commands.extend(cmds);

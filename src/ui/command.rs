@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use super::create::CreateRequest;
-use super::import::ImportRequest;
-use super::model::{ScopeSel, SortColumn};
-use super::remote_run::RemoteAction;
 use crate::inventory::{KeyEdit, NewHost, Provider};
+use crate::ui::keys::create::CreateRequest;
+use crate::ui::keys::import::ImportRequest;
+use crate::ui::model::{ScopeSel, SortColumn};
+use crate::ui::remote::remote_run::RemoteAction;
 
 /// The main area's content, chosen in the sidebar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub enum Command {
     OpenSshImport,
     /// Scans the folder the open SSH import dialog names.
     ScanSshDir,
-    ImportScanned(super::ssh_import::SshImportRequest),
+    ImportScanned(crate::ui::keys::ssh_import::SshImportRequest),
     /// Adds a key pair's private key to the agent, for `lifetime` seconds (None: until
     /// removed), optionally confirming each use.
     AgentAdd {
@@ -97,7 +97,7 @@ pub enum Command {
     },
     /// Opens "Convert…" for a key pair whose private key file is known.
     OpenConvert(i64),
-    ConvertKey(Box<super::convert::ConvertRequest>),
+    ConvertKey(Box<crate::ui::keys::convert::ConvertRequest>),
     /// Asks the agent which keys it holds.
     AgentRefresh,
     /// Previews the managed ssh config (and turns it on from there).
@@ -132,7 +132,7 @@ pub enum Command {
     },
     RemoveAccount(String),
     /// An account's cloud page and what it does.
-    Cloud(super::cloud_view::CloudCommand),
+    Cloud(crate::ui::cloud::cloud_view::CloudCommand),
     /// Opens "Push to cloud…" for a key pair.
     OpenPushToCloud(i64),
     SaveHost {

@@ -5,18 +5,20 @@
 
 use std::path::{Path, PathBuf};
 
-use super::app::{JobResult, KeyshelfApp};
-use super::command::{Command, View};
-use super::create::{CreateDialog, CreateRequest, PrivateKeyDialog};
-use super::db::Apply;
-use super::dialogs::{AccountDialog, BindDialog, Confirm, DeleteDialog, Dialog, HostDialog, Notice, ResetKeyDialog};
-use super::import::{read_files, read_text, ImportDialog, ImportRequest};
-use super::model::{ScopeSel, Side};
-use super::platform::Picked;
-use super::ssh_import::SshImportDialog;
 use crate::inventory::{Inventory, KeyPair, NewKeyPair, Origin, Scope};
 use crate::keys::GeneratedKey;
 use crate::local::ssh_dir::ImportOutcome;
+use crate::ui::app::{JobResult, KeyshelfApp};
+use crate::ui::command::{Command, View};
+use crate::ui::db::Apply;
+use crate::ui::dialogs::{
+    AccountDialog, BindDialog, Confirm, DeleteDialog, Dialog, HostDialog, Notice, ResetKeyDialog,
+};
+use crate::ui::keys::create::{CreateDialog, CreateRequest, PrivateKeyDialog};
+use crate::ui::keys::import::{read_files, read_text, ImportDialog, ImportRequest};
+use crate::ui::keys::ssh_import::SshImportDialog;
+use crate::ui::model::{ScopeSel, Side};
+use crate::ui::platform::Picked;
 
 /// What a write hands back: the key pairs it changed, the ones it removed, and the
 /// small tables read again.
@@ -98,7 +100,7 @@ impl KeyshelfApp {
     ) {
         self.db_run(move |inv| {
             let r = write(inv).map_err(|e| e.to_string());
-            let snapshot = r.is_ok().then(|| super::model::Snapshot::load(inv));
+            let snapshot = r.is_ok().then(|| crate::ui::model::Snapshot::load(inv));
             Box::new(move |app: &mut KeyshelfApp| {
                 match snapshot {
                     Some(Ok(s)) => app.install(s),
@@ -246,7 +248,8 @@ impl KeyshelfApp {
     fn write_private(&mut self, ctx: Option<&egui::Context>, path: PathBuf, overwrite: bool) {
         let Some(ctx) = ctx else { return };
         let Some(Dialog::PrivateKey(d)) = &mut self.dialog else { return };
-        let Some(super::create::SaveRequest { key_id, key, format, passphrase: pass }) = d.save_request() else {
+        let Some(crate::ui::keys::create::SaveRequest { key_id, key, format, passphrase: pass }) = d.save_request()
+        else {
             return;
         };
         d.saving = true;
@@ -348,7 +351,9 @@ impl KeyshelfApp {
             Command::PickImportFiles => {
                 let p = self.platform.clone();
                 self.jobs.spawn(ctx, move || {
-                    JobResult::ImportPicked(p.open_files("Import public keys", super::platform::ssh_dir().as_deref()))
+                    JobResult::ImportPicked(
+                        p.open_files("Import public keys", crate::ui::platform::ssh_dir().as_deref()),
+                    )
                 });
             }
             Command::ParseImportText(text) => {
@@ -396,7 +401,7 @@ impl KeyshelfApp {
                 self.jobs.spawn(ctx, move || {
                     JobResult::PrivateSavePicked(p.save_file(
                         "Save private key",
-                        super::platform::ssh_dir().as_deref(),
+                        crate::ui::platform::ssh_dir().as_deref(),
                         &name,
                     ))
                 });
@@ -409,17 +414,19 @@ impl KeyshelfApp {
             Command::ScanSshDir => self.scan_ssh_dir(),
             Command::AgentAdd { key, lifetime, confirm } => {
                 let socket = self.agent_socket.clone();
-                let action = super::remote_run::RemoteAction::AgentAdd { key, lifetime, confirm, socket };
+                let action = crate::ui::remote::remote_run::RemoteAction::AgentAdd { key, lifetime, confirm, socket };
                 self.start_remote(ctx, action, false);
             }
             Command::AgentRefresh => self.agent_run(None),
             Command::OpenConvert(id) => {
-                if let Some(d) = self.model.row_by_id(id).and_then(|r| super::convert::ConvertDialog::new(&r.key)) {
+                if let Some(d) =
+                    self.model.row_by_id(id).and_then(|r| crate::ui::keys::convert::ConvertDialog::new(&r.key))
+                {
                     self.dialog = Some(Dialog::Convert(d));
                 }
             }
             Command::ConvertKey(req) => {
-                self.jobs.spawn(ctx, move || JobResult::Converted(super::convert::convert(&req)));
+                self.jobs.spawn(ctx, move || JobResult::Converted(crate::ui::keys::convert::convert(&req)));
             }
             Command::Connect { host, copy } => self.connect(host, copy),
             Command::OpenSshConfig => self.open_ssh_config(),
@@ -532,7 +539,7 @@ impl KeyshelfApp {
                 },
             ),
             Command::ResetKey { host, key } => {
-                self.start_remote(ctx, super::remote_run::RemoteAction::ResetKey { host, key }, false)
+                self.start_remote(ctx, crate::ui::remote::remote_run::RemoteAction::ResetKey { host, key }, false)
             }
             Command::OpenDeploy(id) => {
                 if let Some(r) = self.model.row_by_id(id) {
@@ -546,7 +553,7 @@ impl KeyshelfApp {
             }
             Command::OpenRotate(id) => {
                 if let Some(r) = self.model.row_by_id(id) {
-                    self.dialog = Some(Dialog::Rotate(super::remote_view::RotateDialog::new(&r.key)));
+                    self.dialog = Some(Dialog::Rotate(crate::ui::remote::remote_view::RotateDialog::new(&r.key)));
                 }
             }
             Command::Remote(a) => self.start_remote(ctx, a, false),
@@ -581,7 +588,7 @@ impl KeyshelfApp {
                 let p = self.platform.clone();
                 self.jobs.spawn(ctx, move || JobResult::PublicSavePicked {
                     id,
-                    picked: p.save_file("Save public key", super::platform::ssh_dir().as_deref(), &name),
+                    picked: p.save_file("Save public key", crate::ui::platform::ssh_dir().as_deref(), &name),
                 });
             }
             Command::ShowKey(id) => self.show_key(id),
@@ -700,7 +707,8 @@ impl KeyshelfApp {
     fn connect(&mut self, host: String, copy: bool) {
         self.db_run(move |inv| {
             let cmd = crate::remote::SshCommand::from_env().map_err(|e| e.to_string()).and_then(|ssh| {
-                crate::local::connect::connect_command(inv, &ssh, &host, &Default::default(), &[]).map_err(|e| e.to_string())
+                crate::local::connect::connect_command(inv, &ssh, &host, &Default::default(), &[])
+                    .map_err(|e| e.to_string())
             });
             let opened = match (&cmd, copy) {
                 (Ok(c), false) => Some(crate::local::connect::open_in_terminal(c).map_err(|e| e.to_string())),
@@ -729,7 +737,7 @@ impl KeyshelfApp {
     /// folder's `config`.
     fn open_ssh_config(&mut self) {
         let default = self.ssh_dir.as_ref().map(|d| d.join("config"));
-        self.dialog = Some(Dialog::SshConfig(super::ssh_config_view::SshConfigDialog::default()));
+        self.dialog = Some(Dialog::SshConfig(crate::ui::settings::ssh_config_view::SshConfigDialog::default()));
         self.db_run(move |inv| {
             let on = crate::local::ssh_config::enabled_config(inv).map_err(|e| e.to_string());
             let enabled = matches!(on, Ok(Some(_)));
@@ -760,7 +768,7 @@ impl KeyshelfApp {
             } else {
                 Ok(Vec::new())
             };
-            let scanned = super::ssh_import::Scanned { scan, config, aliases };
+            let scanned = crate::ui::keys::ssh_import::Scanned { scan, config, aliases };
             Box::new(move |app: &mut KeyshelfApp| {
                 if let Some(Dialog::SshImport(d)) = &mut app.dialog {
                     d.scanned(scanned);
@@ -770,7 +778,7 @@ impl KeyshelfApp {
     }
 
     /// Imports the ticked keys through the same core call as `keyshelf scan --import`.
-    fn import_scanned(&mut self, req: super::ssh_import::SshImportRequest) {
+    fn import_scanned(&mut self, req: crate::ui::keys::ssh_import::SshImportRequest) {
         let fingerprints: Vec<String> = req.keys.iter().map(|k| k.fingerprint_sha256().to_string()).collect();
         let (keys, account, hosts_from) = (req.keys, req.account, req.hosts_from);
         self.write_all(
@@ -780,7 +788,9 @@ impl KeyshelfApp {
                 // alias (a few at a time).
                 let hosts = hosts_from.map(|config| {
                     let ssh = crate::remote::SshCommand::from_env().map_err(|e| e.to_string())?;
-                    crate::local::ssh_config::import_hosts(inv, &ssh, &config).map(|(h, _)| h).map_err(|e| e.to_string())
+                    crate::local::ssh_config::import_hosts(inv, &ssh, &config)
+                        .map(|(h, _)| h)
+                        .map_err(|e| e.to_string())
                 });
                 Ok((keys, hosts))
             },
@@ -799,7 +809,8 @@ impl KeyshelfApp {
                         (n, f) => format!("Imported {n} key pairs from the SSH folder; {f} failed (see the dialog)"),
                     };
                     if let Some(Ok(h)) = &hosts {
-                        let added = h.iter().filter(|x| x.status == crate::local::ssh_config::ImportStatus::Added).count();
+                        let added =
+                            h.iter().filter(|x| x.status == crate::local::ssh_config::ImportStatus::Added).count();
                         text.push_str(&format!(", and added {added} host{}", if added == 1 { "" } else { "s" }));
                     }
                     if failed > 0 {
@@ -904,7 +915,7 @@ impl KeyshelfApp {
     pub(super) fn load_details(&mut self, key: KeyPair) {
         self.details.loading(&key);
         self.db_run(move |inv| {
-            let extras = super::details::Extras::read(inv, &key);
+            let extras = crate::ui::keys::details::Extras::read(inv, &key);
             Box::new(move |app: &mut KeyshelfApp| app.details.loaded(&key, extras))
         });
     }

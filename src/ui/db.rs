@@ -10,9 +10,9 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use super::app::KeyshelfApp;
-use super::worker::panic_message;
 use crate::inventory::Inventory;
+use crate::ui::app::KeyshelfApp;
+use crate::ui::worker::panic_message;
 
 /// How often the thread looks for changes other processes made (the CLI, another
 /// window): one cheap `PRAGMA` while idle.
@@ -127,7 +127,7 @@ fn refresh_managed_config(inv: &mut Inventory) -> Option<Apply> {
 
 /// Reads the whole inventory again after another process changed it.
 fn reload(inv: &mut Inventory) -> Apply {
-    let snapshot = super::model::Snapshot::load(inv);
+    let snapshot = crate::ui::model::Snapshot::load(inv);
     Box::new(move |app: &mut KeyshelfApp| match snapshot {
         Ok(s) => app.install(s),
         Err(e) => app.error(format!("Could not read the inventory after another program changed it: {e}")),

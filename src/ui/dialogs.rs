@@ -3,12 +3,12 @@
 
 use egui::RichText;
 
-use super::command::Command;
-use super::create::{account_row, CreateDialog, PrivateKeyDialog};
-use super::import::ImportDialog;
-use super::model::Model;
-use super::widgets::{error_text, grid_text, warn_text};
 use crate::inventory::{Account, DeleteHow, Host, KeyPair, NewHost, Provider};
+use crate::ui::command::Command;
+use crate::ui::keys::create::{account_row, CreateDialog, PrivateKeyDialog};
+use crate::ui::keys::import::ImportDialog;
+use crate::ui::model::Model;
+use crate::ui::widgets::{error_text, grid_text, warn_text};
 
 /// One modal at a time.
 pub enum Dialog {
@@ -20,13 +20,13 @@ pub enum Dialog {
     Account(AccountDialog),
     Host(HostDialog),
     ResetKey(ResetKeyDialog),
-    Rotate(super::remote_view::RotateDialog),
-    SshImport(super::ssh_import::SshImportDialog),
-    SshConfig(super::ssh_config_view::SshConfigDialog),
-    Convert(super::convert::ConvertDialog),
+    Rotate(crate::ui::remote::remote_view::RotateDialog),
+    SshImport(crate::ui::keys::ssh_import::SshImportDialog),
+    SshConfig(crate::ui::settings::ssh_config_view::SshConfigDialog),
+    Convert(crate::ui::keys::convert::ConvertDialog),
     Notice(Notice),
     Confirm(Confirm),
-    InventoryImport(super::inventory_transfer::InventoryImportDialog),
+    InventoryImport(crate::ui::settings::inventory_transfer::InventoryImportDialog),
 }
 
 /// "Are you sure?" before a destructive action; runs `command` on confirm.
@@ -155,7 +155,7 @@ impl DeleteDialog {
                         if b.on_hover_text("Takes the key off each host's authorized_keys over ssh, then unbinds it")
                             .clicked()
                         {
-                            cmds.push(Command::Remote(super::remote_run::RemoteAction::Undeploy {
+                            cmds.push(Command::Remote(crate::ui::remote::remote_run::RemoteAction::Undeploy {
                                 key: k.id,
                                 hosts: k.hosts.clone(),
                                 force: false,
@@ -210,7 +210,7 @@ impl BindDialog {
             if model.hosts.is_empty() {
                 ui.label("There are no hosts yet. Add them in the Hosts view.");
                 if ui.button("Go to Hosts").clicked() {
-                    cmds.push(Command::ShowView(super::command::View::Hosts));
+                    cmds.push(Command::ShowView(crate::ui::command::View::Hosts));
                     close = true;
                 }
             }
@@ -237,12 +237,15 @@ impl BindDialog {
                 }
             });
             let verb = if self.deploy { "Deploy" } else { "Bind" };
-            let label = format!("{verb} to {}", super::remote_view::hosts(self.chosen.len()));
+            let label = format!("{verb} to {}", crate::ui::remote::remote_view::hosts(self.chosen.len()));
             let (ok, cancel) = buttons(ui, &label, !self.chosen.is_empty());
             if ok {
                 if self.deploy {
                     let hosts = self.chosen.clone();
-                    cmds.push(Command::Remote(super::remote_run::RemoteAction::Deploy { key: self.key_id, hosts }));
+                    cmds.push(Command::Remote(crate::ui::remote::remote_run::RemoteAction::Deploy {
+                        key: self.key_id,
+                        hosts,
+                    }));
                 } else {
                     cmds.push(Command::Bind { key: self.key_id, hosts: self.chosen.clone() });
                 }
@@ -300,7 +303,7 @@ impl AccountDialog {
             let mut submit = false;
             egui::Grid::new("account-form").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
                 let r = grid_text(ui, "Account name", &mut self.name, "e.g. prod-aws");
-                submit |= super::widgets::submitted(ui, &r);
+                submit |= crate::ui::widgets::submitted(ui, &r);
                 let l = ui.label("Provider");
                 egui::ComboBox::from_id_salt("provider")
                     .selected_text(self.provider.display_name())
@@ -498,7 +501,7 @@ impl ResetKeyDialog {
             if let (true, Some(k)) = (ok, self.key) {
                 let host = self.host.name.clone();
                 cmds.push(if self.deploy {
-                    Command::Remote(super::remote_run::RemoteAction::Deploy { key: k, hosts: vec![host] })
+                    Command::Remote(crate::ui::remote::remote_run::RemoteAction::Deploy { key: k, hosts: vec![host] })
                 } else {
                     Command::ResetKey { host, key: k }
                 });

@@ -5,9 +5,9 @@
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::command::Command;
-use super::model::{short_time, Model};
-use super::remote_run::RemoteAction;
+use crate::ui::command::Command;
+use crate::ui::model::{short_time, Model};
+use crate::ui::remote::remote_run::RemoteAction;
 
 #[derive(Default)]
 pub struct HostsState {
@@ -184,7 +184,7 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
                         ui.add(egui::Label::new(RichText::new("not checked").weak()).selectable(false));
                     }
                     Some(c) => {
-                        let color = super::remote_view::status_color(ui, &c.status);
+                        let color = crate::ui::remote::remote_view::status_color(ui, &c.status);
                         let text = RichText::new(format!("{} · {}", c.status, short_time(c.at))).color(color);
                         ui.add(egui::Label::new(text).selectable(false).wrap_mode(egui::TextWrapMode::Extend))
                             .on_hover_text(&c.message);

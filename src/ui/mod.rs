@@ -3,43 +3,34 @@
 //! inventory on its own thread (`db.rs`), files and dialogs on jobs (`worker.rs`), and
 //! updates the model with what changed. Views never touch the database or the file
 //! system, and the UI thread never waits on either.
+//!
+//! The shell is here (`app`, `command`, `command_handling`, `db`, `worker`, `model`,
+//! `dialogs`, `sidebar`, `widgets`, `platform`, and `hosts`, the Hosts table); each view
+//! has its room: `keys` (table, details, create, import, convert, ~/.ssh import),
+//! `remote` (work on servers), `known_hosts` (cleanup), `cloud` (an account's page),
+//! `settings`, and `report` (report and activity).
 
-mod activity;
-mod agent_view;
 mod app;
-mod cloud_commands;
-pub(crate) mod cloud_view;
+mod cloud;
 mod command;
 mod command_handling;
-mod convert;
-mod create;
 mod db;
-mod details;
 mod dialogs;
 mod hosts;
-mod import;
-mod inventory_transfer;
-mod key_table;
-mod known_hosts_form;
-mod known_hosts_jobs;
-mod known_hosts_tables;
-mod known_hosts_view;
+mod keys;
+mod known_hosts;
 mod model;
 mod platform;
-mod remote_commands;
-mod remote_run;
-mod remote_view;
-mod report_view;
+mod remote;
+mod report;
 mod settings;
 mod sidebar;
-mod ssh_config_view;
-mod ssh_import;
 mod widgets;
 mod worker;
 
 pub use app::KeyshelfApp;
 pub use command::{Command, View};
-pub use known_hosts_view::{KnownHostsView, StatusMessage};
+pub use known_hosts::known_hosts_view::{KnownHostsView, StatusMessage};
 pub use platform::{NativePlatform, Picked, Platform};
 
 use std::path::PathBuf;
@@ -79,30 +70,30 @@ pub fn run(db: Option<PathBuf>) -> i32 {
 mod tests {
     /// Every view and dialog, as text: the words the app can show.
     const SOURCES: &[(&str, &str)] = &[
-        ("activity.rs", include_str!("activity.rs")),
-        ("agent_view.rs", include_str!("agent_view.rs")),
+        ("report/activity.rs", include_str!("report/activity.rs")),
+        ("settings/agent_view.rs", include_str!("settings/agent_view.rs")),
         ("app.rs", include_str!("app.rs")),
-        ("cloud_commands.rs", include_str!("cloud_commands.rs")),
-        ("cloud_view.rs", include_str!("cloud_view.rs")),
+        ("cloud/cloud_commands.rs", include_str!("cloud/cloud_commands.rs")),
+        ("cloud/cloud_view.rs", include_str!("cloud/cloud_view.rs")),
         ("command_handling.rs", include_str!("command_handling.rs")),
-        ("convert.rs", include_str!("convert.rs")),
-        ("create.rs", include_str!("create.rs")),
-        ("details.rs", include_str!("details.rs")),
+        ("keys/convert.rs", include_str!("keys/convert.rs")),
+        ("keys/create.rs", include_str!("keys/create.rs")),
+        ("keys/details.rs", include_str!("keys/details.rs")),
         ("dialogs.rs", include_str!("dialogs.rs")),
         ("hosts.rs", include_str!("hosts.rs")),
-        ("import.rs", include_str!("import.rs")),
-        ("inventory_transfer.rs", include_str!("inventory_transfer.rs")),
-        ("key_table.rs", include_str!("key_table.rs")),
-        ("known_hosts_form.rs", include_str!("known_hosts_form.rs")),
-        ("known_hosts_tables.rs", include_str!("known_hosts_tables.rs")),
-        ("known_hosts_view.rs", include_str!("known_hosts_view.rs")),
-        ("remote_commands.rs", include_str!("remote_commands.rs")),
-        ("remote_view.rs", include_str!("remote_view.rs")),
-        ("report_view.rs", include_str!("report_view.rs")),
-        ("settings.rs", include_str!("settings.rs")),
+        ("keys/import.rs", include_str!("keys/import.rs")),
+        ("settings/inventory_transfer.rs", include_str!("settings/inventory_transfer.rs")),
+        ("keys/key_table.rs", include_str!("keys/key_table.rs")),
+        ("known_hosts/known_hosts_form.rs", include_str!("known_hosts/known_hosts_form.rs")),
+        ("known_hosts/known_hosts_tables.rs", include_str!("known_hosts/known_hosts_tables.rs")),
+        ("known_hosts/known_hosts_view.rs", include_str!("known_hosts/known_hosts_view.rs")),
+        ("remote/remote_commands.rs", include_str!("remote/remote_commands.rs")),
+        ("remote/remote_view.rs", include_str!("remote/remote_view.rs")),
+        ("report/report_view.rs", include_str!("report/report_view.rs")),
+        ("settings/settings_view.rs", include_str!("settings/settings_view.rs")),
         ("sidebar.rs", include_str!("sidebar.rs")),
-        ("ssh_config_view.rs", include_str!("ssh_config_view.rs")),
-        ("ssh_import.rs", include_str!("ssh_import.rs")),
+        ("settings/ssh_config_view.rs", include_str!("settings/ssh_config_view.rs")),
+        ("keys/ssh_import.rs", include_str!("keys/ssh_import.rs")),
     ];
 
     /// The string literals of a source file outside comments and tests.

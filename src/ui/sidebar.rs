@@ -3,8 +3,8 @@
 
 use egui::{RichText, Ui};
 
-use super::command::{Command, View};
-use super::model::{Model, ScopeSel};
+use crate::ui::command::{Command, View};
+use crate::ui::model::{Model, ScopeSel};
 
 fn item(ui: &mut Ui, selected: bool, text: String, count: Option<usize>) -> egui::Response {
     let label = match count {
@@ -78,7 +78,7 @@ pub fn show(ui: &mut Ui, model: &Model, view: View, cloud_account: Option<&str>,
                         .on_hover_text("Compare, pull and push with the cloud")
                         .clicked()
                     {
-                        cmds.push(Command::Cloud(super::cloud_view::CloudCommand::Open(a.clone())));
+                        cmds.push(Command::Cloud(crate::ui::cloud::cloud_view::CloudCommand::Open(a.clone())));
                     }
                 });
             }

@@ -3,7 +3,7 @@
 
 use egui::{Response, RichText, TextEdit, Ui};
 
-use super::command::Command;
+use crate::ui::command::Command;
 
 /// Slightly roomier spacing than egui's default, for a desktop tool.
 pub fn style(ctx: &egui::Context) {

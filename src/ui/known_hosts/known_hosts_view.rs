@@ -14,14 +14,14 @@ use egui::RichText;
 use crate::inventory::Host;
 use crate::known_hosts::{self, HostQuery};
 
-use super::known_hosts_jobs::{Applied, Done, Inputs, Preview, Task};
-use super::platform::Platform;
-use super::worker::Jobs;
+use crate::ui::known_hosts::known_hosts_jobs::{Applied, Done, Inputs, Preview, Task};
+use crate::ui::platform::Platform;
+use crate::ui::worker::Jobs;
 
 /// Width of the label column of the form, so the fields line up.
-pub(super) const LABEL_WIDTH: f32 = 130.0;
+pub(crate) const LABEL_WIDTH: f32 = 130.0;
 /// Tables scroll on their own past this height; the page scrolls around them.
-pub(super) const TABLE_HEIGHT: f32 = 320.0;
+pub(crate) const TABLE_HEIGHT: f32 = 320.0;
 
 /// A one-line message for the app's status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +31,11 @@ pub struct StatusMessage {
 }
 
 impl StatusMessage {
-    pub(super) fn info(text: impl Into<String>) -> Self {
+    pub(crate) fn info(text: impl Into<String>) -> Self {
         StatusMessage { text: text.into(), is_error: false }
     }
 
-    pub(super) fn error(text: impl Into<String>) -> Self {
+    pub(crate) fn error(text: impl Into<String>) -> Self {
         StatusMessage { text: text.into(), is_error: true }
     }
 }
@@ -48,27 +48,27 @@ pub struct KnownHostsView {
     pub file: Option<PathBuf>,
     /// The hosts to forget, in known_hosts form (`host` or `[host]:port`).
     pub hosts: Vec<String>,
-    pub(super) started: bool,
+    pub(crate) started: bool,
     /// What the file field shows, and the `file` it was last synced with.
-    pub(super) file_text: String,
-    pub(super) shown_file: Option<PathBuf>,
+    pub(crate) file_text: String,
+    pub(crate) shown_file: Option<PathBuf>,
     /// A note under the file field (e.g. no file dialog on this system).
-    pub(super) file_note: Option<String>,
-    pub(super) add_text: String,
-    pub(super) add_error: Option<String>,
-    pub(super) preview: Option<Preview>,
-    pub(super) confirming: bool,
-    pub(super) applied: Option<Applied>,
+    pub(crate) file_note: Option<String>,
+    pub(crate) add_text: String,
+    pub(crate) add_error: Option<String>,
+    pub(crate) preview: Option<Preview>,
+    pub(crate) confirming: bool,
+    pub(crate) applied: Option<Applied>,
     /// The last thing that finished well, shown where the undo area was.
-    pub(super) notice: Option<String>,
+    pub(crate) notice: Option<String>,
     /// The last thing that failed (planning, writing, restoring).
-    pub(super) error: Option<String>,
+    pub(crate) error: Option<String>,
     /// The running job and the file it works on.
-    pub(super) task: Option<(Task, PathBuf)>,
-    pub(super) choosing: bool,
+    pub(crate) task: Option<(Task, PathBuf)>,
+    pub(crate) choosing: bool,
     /// Start a preview on the next frame (see [`KnownHostsView::request_preview`]).
-    pub(super) preview_requested: bool,
-    pub(super) jobs: Jobs<Done>,
+    pub(crate) preview_requested: bool,
+    pub(crate) jobs: Jobs<Done>,
 }
 
 impl KnownHostsView {
@@ -163,7 +163,7 @@ impl KnownHostsView {
 
     /// The preview no longer describes what the user asks for: drop it (and with it
     /// the Remove button) until they preview again.
-    pub(super) fn invalidate_if_changed(&mut self) {
+    pub(crate) fn invalidate_if_changed(&mut self) {
         let stale = self
             .preview
             .as_ref()
@@ -174,13 +174,13 @@ impl KnownHostsView {
         }
     }
 
-    pub(super) fn inputs(&self) -> Option<Inputs> {
+    pub(crate) fn inputs(&self) -> Option<Inputs> {
         Some(Inputs { file: self.file.clone()?, hosts: self.hosts.clone() })
     }
 }
 
 /// The path typed in the file field; `~/` means the home directory.
-pub(super) fn typed_path(text: &str) -> Option<PathBuf> {
+pub(crate) fn typed_path(text: &str) -> Option<PathBuf> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -198,7 +198,7 @@ pub(super) fn typed_path(text: &str) -> Option<PathBuf> {
 }
 
 /// "1 line", "3 lines".
-pub(super) fn lines(n: usize) -> String {
+pub(crate) fn lines(n: usize) -> String {
     if n == 1 {
         "1 line".to_string()
     } else {
@@ -207,7 +207,7 @@ pub(super) fn lines(n: usize) -> String {
 }
 
 /// Engine errors start lower-case ("invalid host ..."); a sentence on screen does not.
-pub(super) fn capitalise(s: &str) -> String {
+pub(crate) fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
-use super::command::Command;
-use super::widgets::{error_text, warn_text};
 use crate::local::ssh_config::{Applied, IncludeChange, Plan};
+use crate::ui::command::Command;
+use crate::ui::widgets::{error_text, warn_text};
 
 /// The Settings section. `status`: the user's config it is on for (`None` inside: off),
 /// read on the inventory's thread.
@@ -95,7 +95,7 @@ impl SshConfigDialog {
                     let include = if a.include_added { "; the Include line was added" } else { "" };
                     let backup = a.backup.as_ref().map(|b| format!(" (backup: {})", b.display())).unwrap_or_default();
                     ui.colored_label(
-                        super::remote_view::status_color(ui, "ok"),
+                        crate::ui::remote::remote_view::status_color(ui, "ok"),
                         format!("Written to {}{include}{backup}. It is now kept up to date.", a.managed_path.display()),
                     );
                 }

@@ -168,7 +168,7 @@ impl RemoteRun {
         std::thread::spawn(move || {
             let work = std::panic::AssertUnwindSafe(|| work(&db, &action, accept_new, prompts, cancel, &tx, &ctx));
             if let Err(p) = std::panic::catch_unwind(work) {
-                let _ = tx.send(Msg::Outcomes(Err(super::worker::panic_message(p.as_ref()))));
+                let _ = tx.send(Msg::Outcomes(Err(crate::ui::worker::panic_message(p.as_ref()))));
             }
             ctx.request_repaint();
         });
@@ -374,7 +374,7 @@ fn work(
                     let options = crate::local::agent::AddOptions { lifetime, confirm: *confirm };
                     agent.add(&k, &options).map_err(|e| e.to_string())?;
                     let until = match lifetime {
-                        Some(l) => format!("for {}", super::agent_view::spoken_seconds(l.seconds())),
+                        Some(l) => format!("for {}", crate::ui::settings::agent_view::spoken_seconds(l.seconds())),
                         None => "until it is removed or the agent stops".to_string(),
                     };
                     let ask = if *confirm { "; each use asks first" } else { "" };

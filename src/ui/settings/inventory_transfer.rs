@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use egui::RichText;
 
-use super::app::{JobResult, KeyshelfApp};
-use super::command::Command;
-use super::dialogs::Dialog;
-use super::platform::Picked;
-use super::widgets::{error_text, warn_text};
 use crate::inventory::{apply_import, export_document, plan_import, scope_label, Document, ImportPlan};
+use crate::ui::app::{JobResult, KeyshelfApp};
+use crate::ui::command::Command;
+use crate::ui::dialogs::Dialog;
+use crate::ui::platform::Picked;
+use crate::ui::widgets::{error_text, warn_text};
 
 /// What the export and import jobs hand back.
 pub(crate) enum TransferJob {
@@ -142,7 +142,7 @@ impl InventoryImportDialog {
                     ui.weak(format!(
                         "Exported {} (UTC), format version {}. Merged into this inventory: what it already has stays \
                          as it is, nothing is removed.",
-                        super::model::short_time(doc.exported_at),
+                        crate::ui::model::short_time(doc.exported_at),
                         doc.version
                     ));
                     ui.add_space(6.0);
@@ -250,7 +250,7 @@ fn lines(ui: &mut egui::Ui, id: &str, items: &[String], error: bool) {
 impl KeyshelfApp {
     /// Builds the document on the inventory's thread, then asks where and writes it on a
     /// job. The native dialog asks before replacing a file, so the write may replace one.
-    pub(super) fn export_inventory(&mut self, ctx: &egui::Context) {
+    pub(crate) fn export_inventory(&mut self, ctx: &egui::Context) {
         let ctx = ctx.clone();
         self.info("Exporting the inventory…");
         self.db_run(move |inv| {
@@ -287,7 +287,7 @@ impl KeyshelfApp {
     }
 
     /// Asks for a document and reads it, on a job.
-    pub(super) fn pick_inventory_import(&mut self, ctx: &egui::Context) {
+    pub(crate) fn pick_inventory_import(&mut self, ctx: &egui::Context) {
         let p = self.platform.clone();
         self.jobs.spawn(ctx, move || {
             let picked = match p.open_files("Import inventory", start_folder().as_deref()) {
@@ -305,7 +305,7 @@ impl KeyshelfApp {
         });
     }
 
-    pub(super) fn on_transfer_job(&mut self, r: TransferJob) {
+    pub(crate) fn on_transfer_job(&mut self, r: TransferJob) {
         match r {
             TransferJob::Exported { picked, counts } => match picked {
                 Picked::Chosen((path, Ok(()))) => self.info(format!("Exported {counts} to {}", path.display())),
@@ -329,7 +329,7 @@ impl KeyshelfApp {
     }
 
     /// Compares the open preview's document with the inventory, on its thread.
-    pub(super) fn plan_inventory_import(&mut self) {
+    pub(crate) fn plan_inventory_import(&mut self) {
         let Some(Dialog::InventoryImport(d)) = &mut self.dialog else { return };
         let Some((doc, rename)) = d.start_plan() else { return };
         self.db_run(move |inv| {
@@ -343,7 +343,7 @@ impl KeyshelfApp {
     }
 
     /// Merges the previewed document in one transaction; the model is read again after.
-    pub(super) fn apply_inventory_import(&mut self) {
+    pub(crate) fn apply_inventory_import(&mut self) {
         let Some(Dialog::InventoryImport(d)) = &mut self.dialog else { return };
         let (Some(Ok(doc)), rename) = (&d.doc, d.rename) else { return };
         let (doc, source) = (doc.clone(), d.path.display().to_string());

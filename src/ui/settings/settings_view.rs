@@ -73,9 +73,9 @@ pub fn show(
     st: &mut SettingsState,
     db_path: Option<&Path>,
     askpass: Option<&Path>,
-    agent: &super::agent_view::AgentState,
+    agent: &crate::ui::settings::agent_view::AgentState,
     ssh_config: Option<&Result<Option<PathBuf>, String>>,
-    cmds: &mut Vec<super::command::Command>,
+    cmds: &mut Vec<crate::ui::command::Command>,
 ) {
     let loaded = st.loaded.get_or_insert_with(load);
     ui.heading("Settings");
@@ -135,9 +135,9 @@ pub fn show(
             ui.label(format!("{}", crate::remote::Remote::DEFAULT_PARALLEL));
         });
         section(ui, "Managed ssh config");
-        super::ssh_config_view::section(ui, ssh_config, cmds);
+        crate::ui::settings::ssh_config_view::section(ui, ssh_config, cmds);
         section(ui, "ssh-agent");
-        super::agent_view::section(ui, agent, cmds);
+        crate::ui::settings::agent_view::section(ui, agent, cmds);
         section(ui, "Inventory");
         row(ui, "File", |ui| match db_path {
             Some(p) => {
@@ -158,12 +158,12 @@ pub fn show(
                 let export =
                     ui.button("Export…").on_hover_text("Write the whole inventory to one JSON file (mode 0600)");
                 if export.clicked() {
-                    cmds.push(super::command::Command::ExportInventory);
+                    cmds.push(crate::ui::command::Command::ExportInventory);
                 }
                 let import =
                     ui.button("Import inventory…").on_hover_text("Merge a file written by Export into this one");
                 if import.clicked() {
-                    cmds.push(super::command::Command::PickInventoryImport);
+                    cmds.push(crate::ui::command::Command::PickInventoryImport);
                 }
             });
         });

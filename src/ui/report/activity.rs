@@ -5,8 +5,8 @@
 use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
-use super::model::short_time;
 use crate::inventory::Activity;
+use crate::ui::model::short_time;
 
 #[derive(Default)]
 pub struct ActivityState {
@@ -54,7 +54,7 @@ pub fn show(ui: &mut Ui, st: &mut ActivityState) {
     });
     ui.add_space(4.0);
     if let Some(e) = &st.error {
-        super::widgets::error_text(ui, &format!("Could not read the activity log: {e}"));
+        crate::ui::widgets::error_text(ui, &format!("Could not read the activity log: {e}"));
     }
     if st.rows.is_empty() {
         ui.weak("Nothing yet.");

@@ -6,10 +6,10 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::known_hosts::{HostQuery, Plan};
 
-use super::known_hosts_view::{capitalise, LABEL_WIDTH, TABLE_HEIGHT};
+use crate::ui::known_hosts::known_hosts_view::{capitalise, LABEL_WIDTH, TABLE_HEIGHT};
 
 /// A label column of fixed width, then the row's content stacked vertically.
-pub(super) fn form_row(ui: &mut egui::Ui, label: &str, add: impl FnOnce(&mut egui::Ui, egui::Id)) {
+pub(crate) fn form_row(ui: &mut egui::Ui, label: &str, add: impl FnOnce(&mut egui::Ui, egui::Id)) {
     ui.horizontal_top(|ui| {
         let height = ui.spacing().interact_size.y;
         let label = ui
@@ -23,7 +23,7 @@ pub(super) fn form_row(ui: &mut egui::Ui, label: &str, add: impl FnOnce(&mut egu
 }
 
 /// A host as a rounded chip with a remove button. Returns true when × was clicked.
-pub(super) fn host_chip(ui: &mut egui::Ui, host: &str) -> bool {
+pub(crate) fn host_chip(ui: &mut egui::Ui, host: &str) -> bool {
     let invalid = HostQuery::parse(host).err();
     let visuals = ui.visuals();
     let (fill, stroke) = match invalid {
@@ -54,7 +54,7 @@ pub(super) fn host_chip(ui: &mut egui::Ui, host: &str) -> bool {
 }
 
 /// A small rounded tag, e.g. "hashed".
-pub(super) fn badge(ui: &mut egui::Ui, text: &str) -> egui::Response {
+pub(crate) fn badge(ui: &mut egui::Ui, text: &str) -> egui::Response {
     let color = ui.visuals().text_color();
     Frame::new()
         .fill(ui.visuals().widgets.inactive.weak_bg_fill)
@@ -65,13 +65,13 @@ pub(super) fn badge(ui: &mut egui::Ui, text: &str) -> egui::Response {
         .inner
 }
 
-pub(super) fn row_height(ui: &egui::Ui) -> f32 {
+pub(crate) fn row_height(ui: &egui::Ui) -> f32 {
     ui.spacing().interact_size.y + 4.0
 }
 
 /// One tinted row per removed line: number, hosts (or "hashed"), key type,
 /// fingerprint, and which of the hosts matched. The whole line shows on hover.
-pub(super) fn removed_table(ui: &mut egui::Ui, plan: &Plan, tint: Color32) {
+pub(crate) fn removed_table(ui: &mut egui::Ui, plan: &Plan, tint: Color32) {
     let row_x = ui.available_rect_before_wrap().x_range();
     let gap = ui.spacing().item_spacing * 0.5;
     let height = row_height(ui);
@@ -132,14 +132,14 @@ pub(super) fn removed_table(ui: &mut egui::Ui, plan: &Plan, tint: Color32) {
 
 /// A row of the kept table: an index into `Plan::kept` or `Plan::malformed`.
 #[derive(Clone, Copy)]
-pub(super) enum KeptRow {
+pub(crate) enum KeptRow {
     Kept(usize),
     Malformed(usize),
 }
 
 /// Kept and unreadable lines merged in file order. Made once per preview, on the worker:
 /// a wrong file can have a malformed line for each of its 200,000 lines.
-pub(super) fn kept_rows(plan: &Plan) -> Vec<KeptRow> {
+pub(crate) fn kept_rows(plan: &Plan) -> Vec<KeptRow> {
     let mut rows: Vec<(usize, KeptRow)> =
         plan.kept.iter().enumerate().map(|(i, k)| (k.line, KeptRow::Kept(i))).collect();
     rows.extend(plan.malformed.iter().enumerate().map(|(i, m)| (m.line, KeptRow::Malformed(i))));
@@ -148,7 +148,7 @@ pub(super) fn kept_rows(plan: &Plan) -> Vec<KeptRow> {
 }
 
 /// Kept lines (patterns, markers) and unreadable lines, in file order.
-pub(super) fn kept_table(ui: &mut egui::Ui, plan: &Plan, rows: &[KeptRow]) {
+pub(crate) fn kept_table(ui: &mut egui::Ui, plan: &Plan, rows: &[KeptRow]) {
     let height = row_height(ui);
     TableBuilder::new(ui)
         .id_salt("known_hosts_kept")

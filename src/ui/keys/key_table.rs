@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::app::{SHORTCUT_CREATE, SHORTCUT_IMPORT, SHORTCUT_SEARCH};
-use super::command::Command;
-use super::model::{Model, SortColumn};
+use crate::ui::app::{SHORTCUT_CREATE, SHORTCUT_IMPORT, SHORTCUT_SEARCH};
+use crate::ui::command::Command;
+use crate::ui::model::{Model, SortColumn};
 
 /// The search box; returns true when the filter changed.
 pub fn search_bar(ui: &mut Ui, model: &mut Model, focus: bool) -> bool {
@@ -36,7 +36,7 @@ pub fn search_bar(ui: &mut Ui, model: &mut Model, focus: bool) -> bool {
         let shown = model.visible.len();
         let total = model.total();
         if let Some(p) = &model.search_problem {
-            super::widgets::error_text(ui, p);
+            crate::ui::widgets::error_text(ui, p);
         } else if shown == total {
             ui.weak(format!("{total} key pairs"));
         } else {

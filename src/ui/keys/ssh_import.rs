@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use egui::RichText;
 
-use super::command::Command;
-use super::create::account_row;
-use super::model::{shorten_fingerprint, Model};
-use super::widgets::{error_text, warn_text};
 use crate::local::ssh_config::{Alias, ImportedAlias};
 use crate::local::ssh_dir::{FoundKey, ImportOutcome, Scan};
+use crate::ui::command::Command;
+use crate::ui::keys::create::account_row;
+use crate::ui::model::{shorten_fingerprint, Model};
+use crate::ui::widgets::{error_text, warn_text};
 
 /// What the scan found: the keys, and the concrete host aliases of the folder's `config`
 /// (with the inventory's host names, to say which are there already).
@@ -143,7 +143,7 @@ impl SshImportDialog {
                 let l = ui.label("Folder");
                 let r = ui.add(egui::TextEdit::singleline(&mut self.dir).desired_width(360.0)).labelled_by(l.id);
                 let scan = ui.add_enabled(!self.busy(), egui::Button::new("Scan"));
-                if scan.clicked() || super::widgets::submitted(ui, &r) {
+                if scan.clicked() || crate::ui::widgets::submitted(ui, &r) {
                     self.outcomes = None;
                     cmds.push(Command::ScanSshDir);
                 }
@@ -313,7 +313,10 @@ fn keys_table(ui: &mut egui::Ui, scan: &Scan, ticks: &mut [bool], outcomes: Opti
                             match o {
                                 ImportOutcome::Failed { .. } => error_text(ui, &o.to_string()),
                                 _ => {
-                                    ui.colored_label(super::remote_view::status_color(ui, "ok"), o.to_string());
+                                    ui.colored_label(
+                                        crate::ui::remote::remote_view::status_color(ui, "ok"),
+                                        o.to_string(),
+                                    );
                                 }
                             }
                         } else if known {

@@ -9,47 +9,47 @@ use std::sync::Arc;
 
 use crate::known_hosts::{self, HostQuery, KnownHostsError, Plan, RestoreMode, Restored};
 
-use super::known_hosts_tables::{kept_rows, KeptRow};
-use super::known_hosts_view::{capitalise, lines, KnownHostsView, StatusMessage};
-use super::platform::{ssh_dir, Picked, Platform};
+use crate::ui::known_hosts::known_hosts_tables::{kept_rows, KeptRow};
+use crate::ui::known_hosts::known_hosts_view::{capitalise, lines, KnownHostsView, StatusMessage};
+use crate::ui::platform::{ssh_dir, Picked, Platform};
 
 /// What a preview was made for. A preview only stands while these are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Inputs {
-    pub(super) file: PathBuf,
-    pub(super) hosts: Vec<String>,
+pub(crate) struct Inputs {
+    pub(crate) file: PathBuf,
+    pub(crate) hosts: Vec<String>,
 }
 
 #[derive(Clone)]
-pub(super) struct Preview {
-    pub(super) inputs: Inputs,
-    pub(super) plan: Arc<Plan>,
+pub(crate) struct Preview {
+    pub(crate) inputs: Inputs,
+    pub(crate) plan: Arc<Plan>,
     /// Where `apply` will put the backup (next to the symlink's target, if any).
-    pub(super) backup: PathBuf,
-    pub(super) kept_rows: Arc<Vec<KeptRow>>,
+    pub(crate) backup: PathBuf,
+    pub(crate) kept_rows: Arc<Vec<KeptRow>>,
 }
 
 /// The last removal, kept so it can be undone.
 #[derive(Clone)]
-pub(super) struct Applied {
-    pub(super) inputs: Inputs,
-    pub(super) plan: Arc<Plan>,
-    pub(super) backup: PathBuf,
+pub(crate) struct Applied {
+    pub(crate) inputs: Inputs,
+    pub(crate) plan: Arc<Plan>,
+    pub(crate) backup: PathBuf,
     /// Undo was refused because the file has lines added since the removal; offer
     /// "Restore anyway" and "Restore and keep new lines".
-    pub(super) blocked: bool,
+    pub(crate) blocked: bool,
 }
 
 /// The one write-or-read job that may run at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Task {
+pub(crate) enum Task {
     Planning,
     Applying,
     Restoring,
 }
 
 /// What a background job sends back.
-pub(super) enum Done {
+pub(crate) enum Done {
     Picked(Picked<Vec<PathBuf>>),
     Planned { inputs: Inputs, result: Result<(Plan, PathBuf, Vec<KeptRow>), KnownHostsError> },
     Applied { preview: Preview, result: Result<Option<PathBuf>, KnownHostsError> },
@@ -57,7 +57,7 @@ pub(super) enum Done {
 }
 
 impl KnownHostsView {
-    pub(super) fn choose_file(&mut self, ctx: &egui::Context, platform: &Arc<dyn Platform>) {
+    pub(crate) fn choose_file(&mut self, ctx: &egui::Context, platform: &Arc<dyn Platform>) {
         let platform = Arc::clone(platform);
         let folder = self.file.as_deref().and_then(Path::parent).map(Path::to_path_buf).or_else(ssh_dir);
         self.choosing = true;
@@ -65,7 +65,7 @@ impl KnownHostsView {
         self.jobs.spawn(ctx, move || Done::Picked(platform.open_files("Choose a known_hosts file", folder.as_deref())));
     }
 
-    pub(super) fn start_preview(&mut self, ctx: &egui::Context) {
+    pub(crate) fn start_preview(&mut self, ctx: &egui::Context) {
         let Some(inputs) = self.inputs() else { return };
         self.error = None;
         self.confirming = false;
@@ -89,7 +89,7 @@ impl KnownHostsView {
         });
     }
 
-    pub(super) fn start_apply(&mut self, ctx: &egui::Context) {
+    pub(crate) fn start_apply(&mut self, ctx: &egui::Context) {
         let Some(preview) = self.preview.clone() else { return };
         self.confirming = false;
         self.error = None;
@@ -102,7 +102,7 @@ impl KnownHostsView {
 
     /// Puts the backup back. The core refuses when that would lose lines added to the
     /// file since the removal, unless `mode` says to force or to merge.
-    pub(super) fn start_undo(&mut self, ctx: &egui::Context, mode: RestoreMode) {
+    pub(crate) fn start_undo(&mut self, ctx: &egui::Context, mode: RestoreMode) {
         let Some(applied) = self.applied.clone() else { return };
         self.error = None;
         self.task = Some((Task::Restoring, applied.plan.path.clone()));
@@ -112,7 +112,7 @@ impl KnownHostsView {
         });
     }
 
-    pub(super) fn on_done(&mut self, ctx: &egui::Context, done: Done) -> Option<StatusMessage> {
+    pub(crate) fn on_done(&mut self, ctx: &egui::Context, done: Done) -> Option<StatusMessage> {
         match done {
             Done::Picked(picked) => {
                 self.choosing = false;

@@ -4,10 +4,10 @@
 
 use egui::{RichText, Ui};
 
-use super::command::Command;
-use super::model::{short_time, Model};
-use super::widgets::{copy_button, error_text, field_name, parse_tags, warn_text};
 use crate::inventory::{check_key_name, Activity, Inventory, KeyEdit, KeyPair, Origin};
+use crate::ui::command::Command;
+use crate::ui::model::{short_time, Model};
+use crate::ui::widgets::{copy_button, error_text, field_name, parse_tags, warn_text};
 
 /// What the panel reads besides the key pair itself: other places the same key is, its
 /// activity, and the private key file's state. Read on the inventory's thread.
@@ -141,7 +141,7 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
             let changed = st.name.trim() != k.name;
             let ok = name_rule.is_none();
             if ui.add_enabled(changed && ok, egui::Button::new("Rename")).clicked()
-                || (super::widgets::submitted(ui, &r) && changed && ok)
+                || (crate::ui::widgets::submitted(ui, &r) && changed && ok)
             {
                 rename = true;
             }
@@ -182,7 +182,7 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
                     {
                         cmds.push(Command::OpenConvert(k.id));
                     }
-                    super::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds);
+                    crate::ui::settings::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds);
                     if in_agent {
                         ui.label("In the agent");
                         if ui.small_button("Remove from agent").clicked() {
@@ -267,7 +267,7 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
             let r = ui
                 .add(egui::TextEdit::singleline(&mut st.new_tag).hint_text("key=value").desired_width(180.0))
                 .labelled_by(l.id);
-            if (ui.button("Add").clicked() || super::widgets::submitted(ui, &r)) && !st.new_tag.trim().is_empty() {
+            if (ui.button("Add").clicked() || crate::ui::widgets::submitted(ui, &r)) && !st.new_tag.trim().is_empty() {
                 match parse_tags(&st.new_tag) {
                     Ok(tags) => {
                         cmds.push(Command::EditKey {
@@ -319,7 +319,7 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
         for l in &ex.cloud {
             ui.horizontal_wrapped(|ui| {
                 if ui.link(format!("{} / {}", l.account, l.region)).clicked() {
-                    cmds.push(Command::Cloud(super::cloud_view::CloudCommand::Open(l.account.clone())));
+                    cmds.push(Command::Cloud(crate::ui::cloud::cloud_view::CloudCommand::Open(l.account.clone())));
                 }
                 let named = if l.name == k.name { String::new() } else { format!(" as '{}'", l.name) };
                 ui.weak(format!("{named} seen {}", short_time(l.seen_at)));
@@ -371,7 +371,7 @@ fn owner_and_rotation(ui: &mut Ui, k: &KeyPair, st: &mut DetailsState, cmds: &mu
             .labelled_by(l.id);
         let changed = st.owner.trim() != k.owner;
         if ui.add_enabled(changed, egui::Button::new("Save owner")).clicked()
-            || (super::widgets::submitted(ui, &r) && changed)
+            || (crate::ui::widgets::submitted(ui, &r) && changed)
         {
             cmds.push(edit(KeyEdit { owner: Some(st.owner.trim().to_string()), ..Default::default() }));
         }
@@ -390,7 +390,8 @@ fn owner_and_rotation(ui: &mut Ui, k: &KeyPair, st: &mut DetailsState, cmds: &mu
             Some(Err(_)) => false,
             None => !current.is_empty(),
         };
-        if ui.add_enabled(valid, egui::Button::new("Set")).clicked() || (super::widgets::submitted(ui, &r) && valid) {
+        if ui.add_enabled(valid, egui::Button::new("Set")).clicked() || (crate::ui::widgets::submitted(ui, &r) && valid)
+        {
             let date = parsed.clone().and_then(Result::ok);
             cmds.push(edit(KeyEdit { rotate_by: Some(date), ..Default::default() }));
         }

@@ -5,9 +5,9 @@
 
 use egui::{RichText, Ui};
 
-use super::command::Command;
-use super::model::shorten_fingerprint;
 use crate::local::agent::AgentKey;
+use crate::ui::command::Command;
+use crate::ui::model::shorten_fingerprint;
 
 /// How long "Add to agent" keeps a key, as the menu offers it (seconds; None: until
 /// removed).

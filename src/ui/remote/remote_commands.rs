@@ -2,10 +2,10 @@
 //! inventory reloaded when it ends (the run wrote through its own connection), and the
 //! known_hosts cleanup offered after a reset, as before it was real.
 
-use super::app::KeyshelfApp;
-use super::dialogs::{Dialog, Notice};
-use super::remote_run::{RemoteAction, RemoteRun};
-use super::remote_view::hosts as n;
+use crate::ui::app::KeyshelfApp;
+use crate::ui::dialogs::{Dialog, Notice};
+use crate::ui::remote::remote_run::{RemoteAction, RemoteRun};
+use crate::ui::remote::remote_view::hosts as n;
 
 impl KeyshelfApp {
     fn remote_title(&self, a: &RemoteAction) -> String {
@@ -20,13 +20,15 @@ impl KeyshelfApp {
                 format!("Rotate {} to {} on {}", key(old), key(new), n(hosts.len()))
             }
             RemoteAction::AgentAdd { key: k, lifetime, .. } => match lifetime {
-                Some(s) => format!("Add {} to the agent for {}", key(k), super::agent_view::spoken_seconds(*s)),
+                Some(s) => {
+                    format!("Add {} to the agent for {}", key(k), crate::ui::settings::agent_view::spoken_seconds(*s))
+                }
                 None => format!("Add {} to the agent", key(k)),
             },
         }
     }
 
-    pub(super) fn start_remote(&mut self, ctx: &egui::Context, action: RemoteAction, accept_new: bool) {
+    pub(crate) fn start_remote(&mut self, ctx: &egui::Context, action: RemoteAction, accept_new: bool) {
         if self.remote.as_ref().is_some_and(|r| r.running()) {
             self.error("Work on servers is already running: wait for it to finish, or cancel it");
             return;
@@ -46,7 +48,7 @@ impl KeyshelfApp {
     }
 
     /// Takes progress; when a run ends, reloads the inventory and says how it went.
-    pub(super) fn poll_remote(&mut self) {
+    pub(crate) fn poll_remote(&mut self) {
         let Some(run) = &mut self.remote else { return };
         if !run.poll() {
             return;

@@ -2,18 +2,18 @@
 //! the inventory thread), and hands what they learnt to the inventory thread, which
 //! only runs SQL.
 
-use super::app::{KeyshelfApp, View};
-use super::cloud_view::{CloudAction, CloudCommand, CloudRun, PushForm, Regions};
 use crate::cloud::drift::compare;
 use crate::cloud::ops::Outcome;
 use crate::inventory::{CloudSeen, KeyPair};
+use crate::ui::app::{KeyshelfApp, View};
+use crate::ui::cloud::cloud_view::{CloudAction, CloudCommand, CloudRun, PushForm, Regions};
 
 /// What a read (and pull) of regions gives the page: the drift rows, key pairs added,
 /// linked, and the conflicts in words.
 type ReadResult = (Vec<crate::cloud::drift::DriftRow>, usize, usize, Vec<String>);
 
 impl KeyshelfApp {
-    pub(super) fn cloud_command(&mut self, ctx: &egui::Context, c: CloudCommand) {
+    pub(crate) fn cloud_command(&mut self, ctx: &egui::Context, c: CloudCommand) {
         match c {
             CloudCommand::Open(account) => {
                 self.cloud.open(&account);
@@ -47,7 +47,7 @@ impl KeyshelfApp {
         }
     }
 
-    pub(super) fn open_push_to_cloud(&mut self, key_id: i64) {
+    pub(crate) fn open_push_to_cloud(&mut self, key_id: i64) {
         let Some(row) = self.model.row_by_id(key_id) else { return };
         let account =
             self.cloud.account.clone().filter(|a| self.model.accounts.iter().any(|x| &x.name == a)).or_else(|| {
@@ -106,7 +106,7 @@ impl KeyshelfApp {
     }
 
     /// Applies a run that just finished.
-    pub(super) fn poll_cloud(&mut self) {
+    pub(crate) fn poll_cloud(&mut self) {
         let Some(run) = &mut self.cloud.run else { return };
         if !run.poll() || run.recorded {
             return;

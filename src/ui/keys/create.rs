@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use egui::{RichText, Ui};
 use zeroize::Zeroizing;
 
-use super::command::Command;
-use super::model::{Model, ScopeSel};
-use super::platform::ssh_dir;
-use super::widgets::{error_text, grid_password, grid_text, parse_tags, submitted, warn_text};
 use crate::inventory::check_key_name;
 use crate::keys::{GeneratedKey, KeyKind, KeySpec, PrivateFormat};
+use crate::ui::command::Command;
+use crate::ui::model::{Model, ScopeSel};
+use crate::ui::platform::ssh_dir;
+use crate::ui::widgets::{error_text, grid_password, grid_text, parse_tags, submitted, warn_text};
 
 /// How long a generated private key stays in memory waiting to be saved.
 pub const PRIVATE_KEY_LIFETIME: Duration = Duration::from_secs(600);

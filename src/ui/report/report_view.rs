@@ -8,9 +8,9 @@ use std::collections::HashSet;
 
 use egui::{Align, Layout, RichText, Ui, UiBuilder};
 
-use super::command::Command;
-use super::model::Model;
 use crate::inventory::{Finding, FindingKind, Fix};
+use crate::ui::command::Command;
+use crate::ui::model::Model;
 
 /// One row of the list: a group's heading or one of its findings.
 #[derive(Debug, Clone, Copy)]
@@ -127,7 +127,7 @@ pub fn show(ui: &mut Ui, st: &mut ReportState, model: &Model, cmds: &mut Vec<Com
     );
     ui.add_space(6.0);
     if let Some(e) = &st.error {
-        super::widgets::error_text(ui, &format!("The report could not be made: {e}"));
+        crate::ui::widgets::error_text(ui, &format!("The report could not be made: {e}"));
     }
     let Some(findings) = &st.findings else {
         if st.error.is_none() {
@@ -269,16 +269,16 @@ pub fn fix_text(f: &Finding) -> String {
     }
 }
 
-impl super::app::KeyshelfApp {
+impl crate::ui::app::KeyshelfApp {
     /// Computes the report again now (the view opens: files may have changed without
     /// the inventory), not a frame later.
-    pub(super) fn refresh_report(&mut self) {
+    pub(crate) fn refresh_report(&mut self) {
         self.report.refresh();
         self.load_report_if_stale();
     }
 
     /// Computes the report if the inventory changed since the last one.
-    pub(super) fn load_report_if_stale(&mut self) {
+    pub(crate) fn load_report_if_stale(&mut self) {
         if self.report.wanted(self.generation) {
             self.load_report();
         }
@@ -289,23 +289,23 @@ impl super::app::KeyshelfApp {
         let generation = self.generation;
         self.db_run(move |inv| {
             let r = inv.today().and_then(|today| crate::inventory::report(inv, today)).map_err(|e| e.to_string());
-            Box::new(move |app: &mut super::app::KeyshelfApp| app.report.loaded(generation, r))
+            Box::new(move |app: &mut crate::ui::app::KeyshelfApp| app.report.loaded(generation, r))
         });
     }
 
     /// The Keys view with this key pair selected (and shown: a search or scope that
     /// hides it is cleared).
-    pub(super) fn show_key(&mut self, id: i64) {
+    pub(crate) fn show_key(&mut self, id: i64) {
         if self.model.row_by_id(id).is_none() {
             return;
         }
         let rows = &self.model.rows;
         if !self.model.visible.iter().any(|&i| rows[i].key.id == id) {
-            self.model.scope = super::model::ScopeSel::All;
+            self.model.scope = crate::ui::model::ScopeSel::All;
             self.model.search.clear();
             self.model.refilter();
         }
-        self.view = super::command::View::Keys;
+        self.view = crate::ui::command::View::Keys;
         self.selected = [id].into();
         self.anchor = Some(id);
         self.reveal_key = Some(id);
@@ -313,8 +313,8 @@ impl super::app::KeyshelfApp {
     }
 
     /// The Hosts view with this host selected.
-    pub(super) fn show_host(&mut self, name: String) {
-        self.view = super::command::View::Hosts;
+    pub(crate) fn show_host(&mut self, name: String) {
+        self.view = crate::ui::command::View::Hosts;
         self.hosts_state.selected = Some(name);
     }
 }

@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use egui::RichText;
 use zeroize::Zeroizing;
 
-use super::command::Command;
-use super::create::account_row;
-use super::model::{shorten_fingerprint, Model};
-use super::widgets::{error_text, warn_text};
 use crate::inventory::{check_key_name, import_names, ImportKey};
 use crate::keys::{parse_bulk, parse_key, BulkLineError, KeyError, KeySource, MAX_SINGLE_KEY_BYTES};
+use crate::ui::command::Command;
+use crate::ui::keys::create::account_row;
+use crate::ui::model::{shorten_fingerprint, Model};
+use crate::ui::widgets::{error_text, warn_text};
 
 /// Files larger than this are refused before reading: 100,000 RSA 4096 keys take ~75 MB.
 pub const MAX_IMPORT_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -331,7 +331,7 @@ impl ImportDialog {
                 if self.dialog_unavailable {
                     let l = ui.label("File path");
                     let r = ui.add(egui::TextEdit::singleline(&mut self.typed_file).desired_width(260.0)).labelled_by(l.id);
-                    if ui.button("Add file").clicked() || super::widgets::submitted(ui, &r) {
+                    if ui.button("Add file").clicked() || crate::ui::widgets::submitted(ui, &r) {
                         let p = crate::paths::expand_home(self.typed_file.trim());
                         cmds.push(Command::OpenImport(vec![p]));
                         self.typed_file.clear();
@@ -348,7 +348,7 @@ impl ImportDialog {
             ui.add_space(6.0);
             egui::Grid::new("import-scope").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
                 account_row(ui, model, &mut self.account);
-                super::widgets::grid_text(ui, "Region", &mut self.region, "optional");
+                crate::ui::widgets::grid_text(ui, "Region", &mut self.region, "optional");
             });
             ui.add_space(6.0);
             ui.separator();
@@ -377,7 +377,7 @@ impl ImportDialog {
                 .filter(|e| e.include)
                 .filter_map(|e| {
                     let i = &e.key.info;
-                    super::create::provider_warning(model, self.account.as_deref(), &i.algorithm, i.bits)
+                    crate::ui::keys::create::provider_warning(model, self.account.as_deref(), &i.algorithm, i.bits)
                 })
                 .collect();
             if let Some(first) = refused.first() {

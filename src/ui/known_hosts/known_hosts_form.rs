@@ -10,13 +10,13 @@ use egui::{Button, Color32, Frame, Label, Margin, RichText, Stroke, TextEdit, Ui
 use crate::inventory::Host;
 use crate::known_hosts::{HostQuery, KnownHostsError, RestoreMode};
 
-use super::known_hosts_jobs::{Preview, Task};
-use super::known_hosts_tables::{form_row, host_chip, kept_table, removed_table};
-use super::known_hosts_view::{capitalise, lines, typed_path, KnownHostsView};
-use super::platform::Platform;
+use crate::ui::known_hosts::known_hosts_jobs::{Preview, Task};
+use crate::ui::known_hosts::known_hosts_tables::{form_row, host_chip, kept_table, removed_table};
+use crate::ui::known_hosts::known_hosts_view::{capitalise, lines, typed_path, KnownHostsView};
+use crate::ui::platform::Platform;
 
 impl KnownHostsView {
-    pub(super) fn file_row(&mut self, ui: &mut egui::Ui, platform: &Arc<dyn Platform>) {
+    pub(crate) fn file_row(&mut self, ui: &mut egui::Ui, platform: &Arc<dyn Platform>) {
         form_row(ui, "known_hosts file", |ui, label| {
             ui.horizontal(|ui| {
                 let width = (ui.available_width() - 100.0).clamp(220.0, 640.0);
@@ -52,7 +52,7 @@ impl KnownHostsView {
         });
     }
 
-    pub(super) fn hosts_row(&mut self, ui: &mut egui::Ui, inventory: &[Host]) {
+    pub(crate) fn hosts_row(&mut self, ui: &mut egui::Ui, inventory: &[Host]) {
         form_row(ui, "Hosts to forget", |ui, _| {
             if self.hosts.is_empty() {
                 ui.label(RichText::new("No hosts yet: type one below or pick one from the inventory.").weak());
@@ -127,7 +127,7 @@ impl KnownHostsView {
 
     /// Adds what is typed in "Add host": one host, or several separated by commas or
     /// spaces (a known_hosts host list pastes as is). Nothing is added if one is invalid.
-    pub(super) fn add_typed(&mut self) {
+    pub(crate) fn add_typed(&mut self) {
         let parts: Vec<String> =
             self.add_text.split([',', ' ', '\t', '\n']).filter(|s| !s.is_empty()).map(str::to_string).collect();
         if parts.is_empty() {
@@ -140,7 +140,7 @@ impl KnownHostsView {
 
     /// Adds every name (normalised, without duplicates) if all are valid hosts;
     /// otherwise adds none and shows why.
-    pub(super) fn add_names(&mut self, names: &[String]) -> bool {
+    pub(crate) fn add_names(&mut self, names: &[String]) -> bool {
         let parsed: Result<Vec<HostQuery>, KnownHostsError> = names.iter().map(|n| HostQuery::parse(n)).collect();
         match parsed {
             Ok(queries) => {
@@ -161,7 +161,7 @@ impl KnownHostsView {
         }
     }
 
-    pub(super) fn action_row(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn action_row(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let ready = !self.hosts.is_empty() && self.file.is_some();
             let preview = ui
@@ -194,7 +194,7 @@ impl KnownHostsView {
     }
 
     /// The last removal (with Undo) or the last restore.
-    pub(super) fn outcome(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn outcome(&mut self, ui: &mut egui::Ui) {
         if let Some(applied) = &self.applied {
             let n = applied.plan.removed.len();
             let text = format!("Removed {}; backup at {}", lines(n), applied.backup.display());
@@ -234,7 +234,7 @@ impl KnownHostsView {
         }
     }
 
-    pub(super) fn preview_area(&mut self, ui: &mut egui::Ui) {
+    pub(crate) fn preview_area(&mut self, ui: &mut egui::Ui) {
         let Some(p) = self.preview.clone() else { return };
         let file = p.plan.path.display().to_string();
         ui.add_space(8.0);
@@ -276,7 +276,7 @@ impl KnownHostsView {
         }
     }
 
-    pub(super) fn remove_controls(&mut self, ui: &mut egui::Ui, p: &Preview, file: &str) {
+    pub(crate) fn remove_controls(&mut self, ui: &mut egui::Ui, p: &Preview, file: &str) {
         let n = p.plan.removed.len();
         let idle = self.task.is_none();
         if !self.confirming {

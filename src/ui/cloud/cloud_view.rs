@@ -10,13 +10,13 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::command::Command;
-use super::widgets::error_text;
 use crate::cloud::aws::profile::Env;
 use crate::cloud::drift::{DriftRow, DriftState};
 use crate::cloud::ops::{self, KeyToSync, Outcome, RegionOutcome};
 use crate::cloud::{self, Cancel, CloudKey, Identity};
 use crate::inventory::{Account, KeyPair};
+use crate::ui::command::Command;
+use crate::ui::widgets::error_text;
 
 /// What to do in which regions.
 #[derive(Debug, Clone)]
@@ -119,7 +119,7 @@ impl CloudRun {
             };
             let work = std::panic::AssertUnwindSafe(|| work(&account, &action, &regions, env.as_ref(), &cancel, &send));
             if let Err(e) =
-                std::panic::catch_unwind(work).unwrap_or_else(|p| Err(super::worker::panic_message(p.as_ref())))
+                std::panic::catch_unwind(work).unwrap_or_else(|p| Err(crate::ui::worker::panic_message(p.as_ref())))
             {
                 send(Msg::Failed(e));
             }

@@ -4,9 +4,9 @@
 
 use egui::{RichText, Ui};
 
-use super::command::Command;
-use super::model::Model;
-use super::remote_run::{HostState, RemoteAction, RemoteRun};
+use crate::ui::command::Command;
+use crate::ui::model::Model;
+use crate::ui::remote::remote_run::{HostState, RemoteAction, RemoteRun};
 
 /// The colour of a status word.
 pub fn status_color(ui: &Ui, status: &str) -> egui::Color32 {

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::command::Command;
-use super::widgets::{error_text, grid_password, grid_text, submitted, warn_text};
 use crate::inventory::KeyPair;
 use crate::keys::PrivateFormat;
+use crate::ui::command::Command;
+use crate::ui::widgets::{error_text, grid_password, grid_text, submitted, warn_text};
 
 /// What the user asked for.
 #[derive(Clone)]
@@ -159,7 +159,7 @@ impl ConvertDialog {
             let req = self.request();
             match (&req, &self.result) {
                 (_, Some(Ok(done))) => {
-                    ui.colored_label(super::remote_view::status_color(ui, "ok"), done);
+                    ui.colored_label(crate::ui::remote::remote_view::status_color(ui, "ok"), done);
                 }
                 (_, Some(Err(e))) => error_text(ui, e),
                 (Err(e), None) if !self.new1.is_empty() || !self.new2.is_empty() => error_text(ui, e),

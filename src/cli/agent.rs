@@ -6,9 +6,9 @@ use std::io::Write;
 use super::commands::{print_json, scope, CliError, Result};
 use super::output::table;
 use super::{AgentCommand, ConnectArgs};
+use crate::inventory::Inventory;
 use crate::local::agent::{AddOptions, Agent, Lifetime};
 use crate::local::connect::{connect_command, open_in_terminal, ConnectCommand, KeyChoice};
-use crate::inventory::Inventory;
 use crate::remote::{Prompts, SshCommand};
 
 pub fn agent(inv: Inventory, c: AgentCommand, out: &mut dyn Write) -> Result<()> {

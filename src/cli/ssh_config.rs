@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use super::commands::{print_json, CliError, Result};
 use super::output::table;
 use crate::inventory::Inventory;
-use crate::remote::SshCommand;
 use crate::local::ssh_config::{self, ImportStatus, IncludeChange, Plan};
+use crate::remote::SshCommand;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum SshConfigCommand {

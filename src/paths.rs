@@ -61,3 +61,11 @@ mod tests {
         }
     }
 }
+
+/// Where a private key's public half goes: the same name with `.pub` added, as
+/// `ssh-keygen` writes it (the CLI and the app alike).
+pub fn pub_path(private: &std::path::Path) -> std::path::PathBuf {
+    let mut s = private.as_os_str().to_owned();
+    s.push(".pub");
+    std::path::PathBuf::from(s)
+}

@@ -159,6 +159,9 @@ fn create_key_pair_and_save_private_key_through_file_dialog() {
     let stored: Vec<&str> = pubkey.public_key.split_whitespace().take(2).collect();
     let derived: Vec<&str> = derived.split_whitespace().take(2).collect();
     assert_eq!(stored, derived, "the saved private key belongs to the stored public key");
+    // Its public half beside it, as the CLI and ssh-keygen write it.
+    let beside = std::fs::read_to_string(target.with_extension("pub")).unwrap();
+    assert_eq!(beside.split_whitespace().take(2).collect::<Vec<_>>(), stored);
 
     h.get_by_label("Done").click();
     h.run_steps(3);
@@ -1103,4 +1106,27 @@ fn the_table_keeps_its_key_columns_beside_the_details_which_close_and_follow_the
     h.key_press(Key::Delete);
     h.run_steps(2);
     assert_eq!(h.state().open_dialog(), None, "Delete has nothing to act on");
+}
+
+#[test]
+fn the_create_dialog_keeps_its_place_and_width_when_a_provider_warning_appears() {
+    let f = Fixture::new();
+    f.inventory().add_account("aws-prod", keyshelf::inventory::Provider::Aws, "").unwrap();
+    let mut h = f.harness();
+    h.get_by_label("aws-prod · AWS  (0)").click();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(2);
+    // RSA: AWS imports it (and it has sizes to choose, as ECDSA does).
+    h.get_by_label("RSA").click();
+    h.run_steps(3);
+    let create = h.get_by_role_and_label(Role::Button, "Create").rect();
+    let name = h.get_by_label("Key pair name").rect();
+    assert!(h.query_by_label_contains("does not import").is_none());
+    h.get_by_label("ECDSA").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("AWS does not import ECDSA").is_some(), "the warning is shown");
+    assert_eq!(h.get_by_label("Key pair name").rect(), name, "the form did not move or widen");
+    let moved = h.get_by_role_and_label(Role::Button, "Create").rect();
+    assert_eq!((moved.left(), moved.right()), (create.left(), create.right()), "the buttons stay under the pointer");
 }

@@ -501,12 +501,6 @@ fn write_public(path: &Path, text: &str, force: bool) -> Result<()> {
     Ok(crate::secure_file::write_public(path, text.as_bytes(), force)?)
 }
 
-fn pub_path(out: &Path) -> PathBuf {
-    let mut s = out.as_os_str().to_owned();
-    s.push(".pub");
-    PathBuf::from(s)
-}
-
 /// The first line of a passphrase file, in memory wiped on drop.
 fn read_passphrase(file: Option<&Path>) -> Result<Option<Zeroizing<String>>> {
     let Some(f) = file else { return Ok(None) };
@@ -525,7 +519,7 @@ fn create(mut inv: Inventory, a: CreateArgs, out: &mut dyn Write) -> Result<()> 
     format.check(kind, passphrase.as_deref().map(String::as_str))?;
     let tag_list = tags(&a.tags)?;
     inv.check_new_key(&a.name, a.account.as_deref(), &a.region)?;
-    let pub_file = pub_path(&a.out);
+    let pub_file = crate::paths::pub_path(&a.out);
     if !a.force {
         for p in [&a.out, &pub_file] {
             if std::fs::symlink_metadata(p).is_ok() {

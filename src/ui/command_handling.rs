@@ -255,7 +255,9 @@ impl KeyshelfApp {
         d.saving = true;
         d.error = None;
         self.jobs.spawn(ctx, move || {
-            let r = key.write_private(&path, format, pass.as_deref().map(String::as_str), overwrite);
+            // The public half beside it, as the CLI and ssh-keygen write it.
+            let public = crate::paths::pub_path(&path);
+            let r = key.write_files(&path, &public, format, pass.as_deref().map(String::as_str), overwrite);
             JobResult::PrivateWritten { key_id, path, result: r.map_err(|e| e.to_string()) }
         });
     }

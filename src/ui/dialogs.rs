@@ -40,7 +40,7 @@ pub struct Confirm {
 impl Confirm {
     pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let m = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+        let m = crate::ui::widgets::modal("confirm").show(ctx, |ui| {
             ui.set_width(420.0);
             ui.heading(&self.title);
             ui.add_space(6.0);
@@ -95,7 +95,7 @@ impl DeleteDialog {
         let mut close = false;
         let ids: Vec<i64> = self.keys.iter().map(|k| k.id).collect();
         let bound: Vec<&KeyPair> = self.keys.iter().filter(|k| !k.hosts.is_empty()).collect();
-        let m = egui::Modal::new(egui::Id::unique("delete-dialog")).show(ctx, |ui| {
+        let m = crate::ui::widgets::modal("delete-dialog").show(ctx, |ui| {
             ui.set_width(480.0);
             let title = if self.keys.len() == 1 {
                 format!("Delete key pair {}?", self.keys[0].name)
@@ -191,7 +191,7 @@ impl BindDialog {
 
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let m = egui::Modal::new(egui::Id::unique("bind-dialog")).show(ctx, |ui| {
+        let m = crate::ui::widgets::modal("bind-dialog").show(ctx, |ui| {
             ui.set_width(480.0);
             if self.deploy {
                 ui.heading(format!("Deploy {} to hosts", self.key_name));
@@ -296,7 +296,7 @@ impl AccountDialog {
 
     pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let m = egui::Modal::new(egui::Id::unique("account-dialog")).show(ctx, |ui| {
+        let m = crate::ui::widgets::modal("account-dialog").show(ctx, |ui| {
             ui.set_width(420.0);
             ui.heading(if self.old.is_some() { "Edit account" } else { "Add account" });
             ui.add_space(6.0);
@@ -408,7 +408,7 @@ impl HostDialog {
 
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let m = egui::Modal::new(egui::Id::unique("host-dialog")).show(ctx, |ui| {
+        let m = crate::ui::widgets::modal("host-dialog").show(ctx, |ui| {
             ui.set_width(460.0);
             ui.heading(if self.old.is_some() { "Edit host" } else { "Add host" });
             ui.add_space(6.0);
@@ -460,7 +460,7 @@ impl ResetKeyDialog {
 
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let m = egui::Modal::new(egui::Id::unique("reset-dialog")).show(ctx, |ui| {
+        let m = crate::ui::widgets::modal("reset-dialog").show(ctx, |ui| {
             ui.set_width(480.0);
             if self.deploy {
                 ui.heading(format!("Deploy a key pair to {}", self.host.name));
@@ -559,7 +559,7 @@ impl Notice {
 
     pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let m = egui::Modal::new(egui::Id::unique("notice")).show(ctx, |ui| {
+        let m = crate::ui::widgets::modal("notice").show(ctx, |ui| {
             ui.set_width(480.0);
             ui.heading(&self.title);
             ui.add_space(6.0);

@@ -92,3 +92,11 @@ pub fn parse_tags(text: &str) -> Result<Vec<(String, String)>, String> {
         .map(|t| crate::inventory::parse_tag(t).map_err(|e| format!("{t}: {e}")))
         .collect()
 }
+
+/// A dialog: modal, at a fixed place near the top of the window, so that a message
+/// appearing or a section growing extends it downwards and nothing above moves under
+/// the pointer (a centred dialog shifts whenever its height changes).
+pub fn modal(id: &str) -> egui::Modal {
+    let id = egui::Id::unique(id);
+    egui::Modal::new(id).area(egui::Modal::default_area(id).anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 72.0)))
+}

@@ -588,7 +588,7 @@ impl PushForm {
         let mut close = false;
         let clouds: Vec<&Account> =
             accounts.iter().filter(|a| a.provider.rules().provider == crate::inventory::Provider::Aws).collect();
-        egui::Modal::new(egui::Id::unique("push-to-cloud")).show(ctx, |ui| {
+        crate::ui::widgets::modal("push-to-cloud").show(ctx, |ui| {
             ui.set_width(460.0);
             ui.heading(format!("Push {} to the cloud", self.key_name));
             if clouds.is_empty() {

@@ -122,7 +122,7 @@ impl ConvertDialog {
     /// Draws the dialog; returns true when it should close.
     pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("convert-dialog")).show(ctx, |ui| {
+        let modal = crate::ui::widgets::modal("convert-dialog").show(ctx, |ui| {
             ui.set_width(600.0);
             ui.heading(format!("Convert the private key of {}", self.name));
             ui.label(format!("Writes a copy of {}; the original is only read.", self.source.display()));

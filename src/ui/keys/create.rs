@@ -96,8 +96,10 @@ impl CreateDialog {
     /// Draws the form; returns true when the dialog should close.
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("create-dialog")).show(ctx, |ui| {
+        let modal = crate::ui::widgets::modal("create-dialog").show(ctx, |ui| {
+            // One width whatever it says: a warning wraps instead of moving the buttons.
             ui.set_width(520.0);
+            ui.set_max_width(520.0);
             ui.heading("Create key pair");
             ui.weak("Keyshelf generates the key on this computer. You save the private key once, right after.");
             ui.add_space(8.0);
@@ -163,11 +165,22 @@ impl CreateDialog {
                         KeyKind::Ecdsa => format!("ecdsa-sha2-nistp{}", self.bits),
                         KeyKind::Rsa => "ssh-rsa".to_string(),
                     };
-                    if let Some(w) = provider_warning(model, self.account.as_deref(), &algorithm, self.bits) {
-                        ui.label("");
-                        warn_text(ui, &w);
-                        ui.end_row();
-                    }
+                    // Two lines kept for the account's cloud's warning, shown or not, so the
+                    // dialog neither grows nor moves when the type or account changes.
+                    let warning = provider_warning(model, self.account.as_deref(), &algorithm, self.bits);
+                    let room = 2.0 * ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+                    ui.label("");
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(ui.available_width(), room),
+                        egui::Layout::top_down(egui::Align::Min),
+                        |ui| {
+                            ui.set_min_height(room);
+                            if let Some(w) = warning {
+                                ui.add(egui::Label::new(RichText::new(w).color(ui.visuals().warn_fg_color)).wrap());
+                            }
+                        },
+                    );
+                    ui.end_row();
                     grid_text(ui, "Comment", &mut self.comment, "defaults to the name");
                     grid_text(ui, "Description", &mut self.description, "optional");
                     grid_text(ui, "Tags", &mut self.tags, "env=prod, team=web");
@@ -367,7 +380,7 @@ impl PrivateKeyDialog {
             self.wipe(ctx); // dropping the last Arc wipes the key
         }
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("private-key-dialog")).show(ctx, |ui| {
+        let modal = crate::ui::widgets::modal("private-key-dialog").show(ctx, |ui| {
             ui.set_width(540.0);
             ui.heading(format!("Save the private key of {}", self.name));
             if self.key.is_none() {
@@ -386,7 +399,8 @@ impl PrivateKeyDialog {
                 RichText::new(format!("Held in memory for {}:{:02} more, then wiped.", left.as_secs() / 60, left.as_secs() % 60))
                     .color(ui.visuals().warn_fg_color),
             );
-            ctx.request_repaint_after(Duration::from_millis(500));
+            // The countdown shows whole seconds: one repaint a second is enough.
+            ctx.request_repaint_after(Duration::from_millis(1000 - (self.created.elapsed().subsec_millis() as u64)));
             ui.add_space(8.0);
             let rsa = self.key.as_ref().is_some_and(|k| k.spec().kind == KeyKind::Rsa);
             egui::Grid::new("save-form").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {

@@ -302,7 +302,7 @@ impl ImportDialog {
         }
         self.check_names(model);
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("import-dialog")).show(ctx, |ui| {
+        let modal = crate::ui::widgets::modal("import-dialog").show(ctx, |ui| {
             ui.set_width(720.0);
             ui.heading("Import public key");
             ui.weak("Paste a public key, choose .pub files, or drop files on the window. OpenSSH, RFC 4716 (PuTTY), PEM and authorized_keys files work; from a private key file only the public half is read.");

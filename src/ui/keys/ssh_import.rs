@@ -130,7 +130,7 @@ impl SshImportDialog {
     /// Draws the dialog; returns true when it should close.
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("ssh-import-dialog")).show(ctx, |ui| {
+        let modal = crate::ui::widgets::modal("ssh-import-dialog").show(ctx, |ui| {
             ui.set_width(860.0);
             ui.heading("Import your keys from an SSH folder");
             ui.label(

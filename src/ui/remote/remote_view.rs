@@ -26,7 +26,7 @@ pub fn status_color(ui: &Ui, status: &str) -> egui::Color32 {
 /// Shows the run window; true when the user closed it.
 pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &mut Vec<Command>) -> bool {
     let mut close = false;
-    egui::Modal::new(egui::Id::unique("remote-run")).show(ctx, |ui| {
+    crate::ui::widgets::modal("remote-run").show(ctx, |ui| {
         // Wide enough for an audit's fingerprints; a steady height so that the window does
         // not move under the pointer as questions and results come and go.
         ui.set_width(if run.audit.is_some() { 820.0 } else { 640.0 });
@@ -223,7 +223,7 @@ impl RotateDialog {
 
     pub fn show(&mut self, ctx: &egui::Context, model: &Model, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let m = egui::Modal::new(egui::Id::unique("rotate-dialog")).show(ctx, |ui| {
+        let m = crate::ui::widgets::modal("rotate-dialog").show(ctx, |ui| {
             ui.set_width(520.0);
             ui.heading(format!("Rotate {}", self.old_name));
             if self.hosts.is_empty() {

@@ -130,7 +130,7 @@ impl InventoryImportDialog {
     /// Draws the dialog; returns true when it should close.
     pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("inventory-import-dialog")).show(ctx, |ui| {
+        let modal = crate::ui::widgets::modal("inventory-import-dialog").show(ctx, |ui| {
             ui.set_width(620.0);
             ui.heading("Import an inventory");
             ui.label(RichText::new(self.path.display().to_string()).monospace());

@@ -77,7 +77,7 @@ impl SshConfigDialog {
     /// Draws the dialog; returns true when it should close.
     pub fn show(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let modal = egui::Modal::new(egui::Id::unique("ssh-config-dialog")).show(ctx, |ui| {
+        let modal = crate::ui::widgets::modal("ssh-config-dialog").show(ctx, |ui| {
             ui.set_width(780.0);
             ui.heading("Managed ssh config");
             match &self.plan {

@@ -42,6 +42,14 @@ pub fn shell_word(s: &str) -> String {
     }
 }
 
+/// Where a private key's public half goes: the same name with `.pub` added, as
+/// `ssh-keygen` writes it (the CLI and the app alike).
+pub fn pub_path(private: &std::path::Path) -> std::path::PathBuf {
+    let mut s = private.as_os_str().to_owned();
+    s.push(".pub");
+    std::path::PathBuf::from(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,12 +68,4 @@ mod tests {
             assert_eq!(expand_home(typed), PathBuf::from(typed), "{typed:?}");
         }
     }
-}
-
-/// Where a private key's public half goes: the same name with `.pub` added, as
-/// `ssh-keygen` writes it (the CLI and the app alike).
-pub fn pub_path(private: &std::path::Path) -> std::path::PathBuf {
-    let mut s = private.as_os_str().to_owned();
-    s.push(".pub");
-    std::path::PathBuf::from(s)
 }

@@ -1130,3 +1130,19 @@ fn the_create_dialog_keeps_its_place_and_width_when_a_provider_warning_appears()
     let moved = h.get_by_role_and_label(Role::Button, "Create").rect();
     assert_eq!((moved.left(), moved.right()), (create.left(), create.right()), "the buttons stay under the pointer");
 }
+
+#[test]
+fn add_to_agent_is_offered_only_when_an_agent_answers() {
+    let f = Fixture::new();
+    let key = f.dir.path().join("laptop");
+    cli_ok(&f.db, &["key", "create", "laptop", "--out", key.to_str().unwrap()]);
+    // An agent socket where nothing listens: as with no agent running.
+    let app = KeyshelfApp::new(Some(f.db.clone()), f.dialogs.clone())
+        .with_agent_socket(Some(f.dir.path().join("no-agent.sock")));
+    let mut h = f.harness_of(app);
+    settle(&mut h);
+    select(&mut h, "laptop");
+    let add = h.get_by_role_and_label(Role::Button, "Add to agent");
+    assert!(add.accesskit_node().is_disabled(), "a control that cannot work is not offered");
+    assert!(!h.get_by_role_and_label(Role::Button, "Convert…").accesskit_node().is_disabled());
+}

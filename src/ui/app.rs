@@ -60,6 +60,16 @@ pub(crate) enum JobResult {
     Converted(Result<String, String>),
     /// Inventory export and import (`inventory_transfer.rs`).
     Transfer(crate::ui::settings::inventory_transfer::TransferJob),
+    /// `ssh-add` ran: what a removal said, and what the agent holds (not yet named).
+    Agent {
+        removed: Result<Option<String>, String>,
+        listed: Result<Vec<crate::local::agent::AgentKey>, String>,
+    },
+    /// A terminal was opened (its name) for `what`, or why not.
+    Opened {
+        what: String,
+        result: Result<String, String>,
+    },
 }
 
 /// The status line: the last thing that happened.
@@ -119,6 +129,8 @@ pub struct KeyshelfApp {
     pub(crate) cloud_env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>,
     /// What was typed together with Ctrl+N, for the create dialog's name.
     pub(crate) create_prefill: String,
+    /// The window's context, for jobs started outside drawing (they repaint it).
+    pub(crate) egui_ctx: Option<egui::Context>,
 }
 
 impl KeyshelfApp {
@@ -160,6 +172,7 @@ impl KeyshelfApp {
             push_form: None,
             cloud_env: Arc::new(crate::cloud::aws::profile::ProcessEnv),
             create_prefill: String::new(),
+            egui_ctx: None,
         };
         app.open();
         app
@@ -394,6 +407,11 @@ impl KeyshelfApp {
     /// Draws the whole window and applies what the user did. Used by eframe and by tests.
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        if self.egui_ctx.is_none() {
+            self.egui_ctx = Some(ctx.clone());
+            // What the agent holds (or that there is none), for the details' Add to agent.
+            self.agent_run(None);
+        }
         if !std::mem::replace(&mut self.styled, true) {
             widgets::style(&ctx);
         }
@@ -647,8 +665,14 @@ impl KeyshelfApp {
                 ui,
                 |ui| {
                     if let Some(row) = self.model.row_by_id(id) {
-                        let in_agent = self.agent.holds(&row.key.fingerprint_sha256);
-                        details::show(ui, &row.key, &self.model, &mut self.details, in_agent, &mut cmds);
+                        let agent = details::AgentNote {
+                            holds: self.agent.holds(&row.key.fingerprint_sha256),
+                            problem: match &self.agent.keys {
+                                Some(Err(e)) => Some(e.as_str()),
+                                _ => None,
+                            },
+                        };
+                        details::show(ui, &row.key, &self.model, &mut self.details, agent, &mut cmds);
                     }
                 },
             );

@@ -169,6 +169,11 @@ impl KeyshelfApp {
                 }
             }
             JobResult::Transfer(t) => self.on_transfer_job(t),
+            JobResult::Agent { removed, listed } => self.on_agent_listed(removed, listed),
+            JobResult::Opened { what, result } => match result {
+                Ok(terminal) => self.info(format!("Opened {terminal}: {what}")),
+                Err(e) => self.error(format!("Cannot open a terminal for {what}: {e}")),
+            },
         }
         if let Some(ctx) = ctx {
             ctx.request_repaint();
@@ -668,61 +673,93 @@ impl KeyshelfApp {
     }
 
     /// Lists the agent's keys, after removing one (`Some(Some(fingerprint))`) or all
-    /// (`Some(None)`) first. Quick `ssh-add` runs: on the inventory's thread, which also
-    /// names the keys.
-    pub(super) fn agent_run(&mut self, remove: Option<Option<String>>) {
+    /// (`Some(None)`) first. The inventory's thread finds the key pair to remove; a job
+    /// runs `ssh-add` (never the inventory's thread: an agent that hangs must not stall
+    /// edits); the inventory's thread then names the keys it holds.
+    pub(crate) fn agent_run(&mut self, remove: Option<Option<String>>) {
         use crate::local::agent::Agent;
         use crate::remote::Prompts;
+        let Some(ctx) = self.egui_ctx.clone() else { return };
         let agent = match &self.agent_socket {
             Some(s) => Agent::at(s, Prompts::Never),
             None => Agent::new(Prompts::Never),
         };
         self.agent.loading = true;
         self.db_run(move |inv| {
-            let removed = match remove {
-                None => Ok(None),
-                Some(None) => agent.remove_all().map(|_| Some("Removed every key from the agent".to_string())),
+            let target = match &remove {
                 Some(Some(fp)) => {
                     let filter = crate::inventory::KeyFilter { search: Some(fp.clone()), ..Default::default() };
-                    match inv.list_keys(&filter).map(|v| v.into_iter().find(|k| k.fingerprint_sha256 == fp)) {
-                        Ok(Some(k)) => agent.remove(&k).map(|_| Some(format!("Removed {} from the agent", k.name))),
-                        Ok(None) => Ok(Some("That key is not in the inventory; use ssh-add -d".to_string())),
-                        Err(e) => Ok(Some(e.to_string())),
-                    }
+                    inv.list_keys(&filter)
+                        .map(|v| v.into_iter().find(|k| &k.fingerprint_sha256 == fp))
+                        .map_err(|e| e.to_string())
                 }
+                _ => Ok(None),
             };
-            let list = agent.list(inv).map_err(|e| e.to_string());
             Box::new(move |app: &mut KeyshelfApp| {
-                app.agent.loading = false;
-                match removed {
-                    Ok(Some(text)) => app.info(text),
-                    Ok(None) => {}
-                    Err(e) => app.error(e.to_string()),
-                }
-                app.agent.keys = Some(list);
+                app.jobs.spawn(&ctx, move || {
+                    let removed = match (remove, target) {
+                        (None, _) => Ok(None),
+                        (Some(None), _) => {
+                            agent.remove_all().map(|_| Some("Removed every key from the agent".to_string()))
+                        }
+                        (Some(Some(_)), Ok(Some(k))) => {
+                            agent.remove(&k).map(|_| Some(format!("Removed {} from the agent", k.name)))
+                        }
+                        (Some(Some(_)), Ok(None)) => {
+                            Ok(Some("That key is not in the inventory; use ssh-add -d".into()))
+                        }
+                        (Some(Some(_)), Err(e)) => Ok(Some(e)),
+                    }
+                    .map_err(|e| e.to_string());
+                    JobResult::Agent { removed, listed: agent.identities().map_err(|e| e.to_string()) }
+                });
             })
         });
     }
 
-    /// Builds the host's ssh command line (on the inventory's thread, which knows its key)
-    /// and opens a terminal with it, or copies it.
+    /// What the agent holds, named by the key pairs holding each key (on the
+    /// inventory's thread).
+    fn on_agent_listed(
+        &mut self,
+        removed: Result<Option<String>, String>,
+        listed: Result<Vec<crate::local::agent::AgentKey>, String>,
+    ) {
+        match removed {
+            Ok(Some(text)) => self.info(text),
+            Ok(None) => {}
+            Err(e) => self.error(e),
+        }
+        self.db_run(move |inv| {
+            let named = listed.map(|mut keys| {
+                for k in &mut keys {
+                    k.key_pairs = inv.key_pair_names_with_fingerprint(&k.fingerprint_sha256).unwrap_or_default();
+                }
+                keys
+            });
+            Box::new(move |app: &mut KeyshelfApp| {
+                app.agent.loading = false;
+                app.agent.keys = Some(named);
+            })
+        });
+    }
+
+    /// Builds the host's ssh command line (on the inventory's thread, which knows its key),
+    /// then copies it, or opens a terminal with it on a job.
     fn connect(&mut self, host: String, copy: bool) {
+        let Some(ctx) = self.egui_ctx.clone() else { return };
         self.db_run(move |inv| {
             let cmd = crate::remote::SshCommand::from_env().map_err(|e| e.to_string()).and_then(|ssh| {
                 crate::local::connect::connect_command(inv, &ssh, &host, &Default::default(), &[])
                     .map_err(|e| e.to_string())
             });
-            let opened = match (&cmd, copy) {
-                (Ok(c), false) => Some(crate::local::connect::open_in_terminal(c).map_err(|e| e.to_string())),
-                _ => None,
-            };
-            Box::new(move |app: &mut KeyshelfApp| match (cmd, opened) {
-                (Err(e), _) | (Ok(_), Some(Err(e))) => app.error(format!("Cannot connect to {host}: {e}")),
-                (Ok(c), Some(Ok(terminal))) => {
+            Box::new(move |app: &mut KeyshelfApp| match cmd {
+                Err(e) => app.error(format!("Cannot connect to {host}: {e}")),
+                Ok(c) if copy => app.send(Command::Copy { text: c.shell(), what: "ssh command".into() }),
+                Ok(c) => app.jobs.spawn(&ctx, move || {
+                    let opened = crate::local::connect::open_in_terminal(&c).map_err(|e| e.to_string());
                     let with = c.key_pair.map(|k| format!(" with {k}")).unwrap_or_default();
-                    app.info(format!("Opened {terminal}: ssh to {host}{with}"));
-                }
-                (Ok(c), None) => app.send(Command::Copy { text: c.shell(), what: "ssh command".into() }),
+                    JobResult::Opened { what: format!("ssh to {host}{with}"), result: opened }
+                }),
             })
         });
     }

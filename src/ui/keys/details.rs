@@ -108,8 +108,23 @@ fn section(ui: &mut Ui, title: &str) {
     ui.separator();
 }
 
-/// `in_agent`: the ssh-agent held this key pair's key when last asked.
-pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_agent: bool, cmds: &mut Vec<Command>) {
+/// How the ssh-agent stood when last asked, for the Private key section.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentNote<'a> {
+    /// The agent held this key pair's key.
+    pub holds: bool,
+    /// Why no agent can be asked (none runs, `ssh-add` is missing), if so.
+    pub problem: Option<&'a str>,
+}
+
+pub fn show(
+    ui: &mut Ui,
+    k: &KeyPair,
+    model: &Model,
+    st: &mut DetailsState,
+    agent: AgentNote<'_>,
+    cmds: &mut Vec<Command>,
+) {
     let no_extras = Extras { also_in: Vec::new(), cloud: Vec::new(), activity: Vec::new(), private_state: None };
     let extras = st.extras.take();
     let ex = extras.as_ref().unwrap_or(&no_extras);
@@ -182,8 +197,14 @@ pub fn show(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, in_a
                     {
                         cmds.push(Command::OpenConvert(k.id));
                     }
-                    crate::ui::settings::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds);
-                    if in_agent {
+                    match agent.problem {
+                        None => crate::ui::settings::agent_view::add_menu(ui, k.id, &mut st.agent_confirm, cmds),
+                        Some(why) => {
+                            ui.add_enabled(false, egui::Button::new("Add to agent"))
+                                .on_disabled_hover_text(format!("No ssh-agent to add it to: {why}"));
+                        }
+                    }
+                    if agent.holds {
                         ui.label("In the agent");
                         if ui.small_button("Remove from agent").clicked() {
                             cmds.push(Command::AgentRemove(Some(k.fingerprint_sha256.clone())));

@@ -65,6 +65,12 @@ pub(crate) enum JobResult {
         removed: Result<Option<String>, String>,
         listed: Result<Vec<crate::local::agent::AgentKey>, String>,
     },
+    /// The SSH folder's keys were imported (`keys`) and its config's aliases resolved
+    /// by `ssh -G`: the hosts are added next.
+    ConfigResolved {
+        keys: Result<Vec<(String, crate::local::ssh_dir::ImportOutcome)>, String>,
+        resolved: Result<crate::local::ssh_config::ResolvedConfig, String>,
+    },
     /// A terminal was opened (its name) for `what`, or why not.
     Opened {
         what: String,

@@ -170,6 +170,7 @@ impl KeyshelfApp {
             }
             JobResult::Transfer(t) => self.on_transfer_job(t),
             JobResult::Agent { removed, listed } => self.on_agent_listed(removed, listed),
+            JobResult::ConfigResolved { keys, resolved } => self.on_config_resolved(keys, resolved),
             JobResult::Opened { what, result } => match result {
                 Ok(terminal) => self.info(format!("Opened {terminal}: {what}")),
                 Err(e) => self.error(format!("Cannot open a terminal for {what}: {e}")),
@@ -816,53 +817,82 @@ impl KeyshelfApp {
         });
     }
 
-    /// Imports the ticked keys through the same core call as `keyshelf scan --import`.
+    /// Imports the ticked keys through the same core call as `keyshelf scan --import`,
+    /// then the config's hosts: `ssh -G` resolves their aliases on a job (it can be slow,
+    /// and edits must not wait behind it), and the inventory's thread adds them.
     fn import_scanned(&mut self, req: crate::ui::keys::ssh_import::SshImportRequest) {
+        let Some(ctx) = self.egui_ctx.clone() else { return };
         let fingerprints: Vec<String> = req.keys.iter().map(|k| k.fingerprint_sha256().to_string()).collect();
         let (keys, account, hosts_from) = (req.keys, req.account, req.hosts_from);
         self.write_all(
-            move |inv| {
-                let keys = crate::local::ssh_dir::import(inv, &keys, account.as_deref())?;
-                // Keys first, so that the hosts can be bound to them; ssh -G resolves each
-                // alias (a few at a time).
-                let hosts = hosts_from.map(|config| {
-                    let ssh = crate::remote::SshCommand::from_env().map_err(|e| e.to_string())?;
-                    crate::local::ssh_config::import_hosts(inv, &ssh, &config)
-                        .map(|(h, _)| h)
-                        .map_err(|e| e.to_string())
-                });
-                Ok((keys, hosts))
-            },
+            move |inv| crate::local::ssh_dir::import(inv, &keys, account.as_deref()),
             move |app, r| {
-                let (r, hosts) = match r {
-                    Ok((k, h)) => (Ok(k), h),
-                    Err(e) => (Err(e), None),
-                };
                 let r = r.map(|o| fingerprints.into_iter().zip(o).collect::<Vec<_>>());
-                if let Ok(o) = &r {
-                    let new = o.iter().filter(|(_, x)| x.imported_name().is_some()).count();
-                    let failed = o.iter().filter(|(_, x)| matches!(x, ImportOutcome::Failed { .. })).count();
-                    let mut text = match (new, failed) {
-                        (1, 0) => "Imported 1 key pair from the SSH folder".to_string(),
-                        (n, 0) => format!("Imported {n} key pairs from the SSH folder"),
-                        (n, f) => format!("Imported {n} key pairs from the SSH folder; {f} failed (see the dialog)"),
-                    };
-                    if let Some(Ok(h)) = &hosts {
-                        let added =
-                            h.iter().filter(|x| x.status == crate::local::ssh_config::ImportStatus::Added).count();
-                        text.push_str(&format!(", and added {added} host{}", if added == 1 { "" } else { "s" }));
+                match hosts_from {
+                    Some(config) if r.is_ok() => {
+                        if let (Some(Dialog::SshImport(d)), Ok(keys)) = (&mut app.dialog, &r) {
+                            d.keys_imported(keys.clone());
+                        }
+                        app.jobs.spawn(&ctx, move || {
+                            let resolved =
+                                crate::remote::SshCommand::from_env().map_err(|e| e.to_string()).and_then(|ssh| {
+                                    crate::local::ssh_config::resolve_config(&ssh, &config).map_err(|e| e.to_string())
+                                });
+                            JobResult::ConfigResolved { keys: r, resolved }
+                        })
                     }
-                    if failed > 0 {
-                        app.error(text);
-                    } else {
-                        app.info(text);
-                    }
-                }
-                if let Some(Dialog::SshImport(d)) = &mut app.dialog {
-                    d.imported(r, hosts);
+                    _ => app.ssh_import_done(r, None),
                 }
             },
         );
+    }
+
+    /// The config's aliases are resolved: the inventory's thread adds them as hosts.
+    fn on_config_resolved(
+        &mut self,
+        keys: Result<Vec<(String, ImportOutcome)>, String>,
+        resolved: Result<crate::local::ssh_config::ResolvedConfig, String>,
+    ) {
+        match resolved {
+            Err(e) => self.ssh_import_done(keys, Some(Err(e))),
+            Ok(resolved) => self.write_all(
+                move |inv| {
+                    crate::local::ssh_config::import_resolved(inv, resolved).map_err(|e| match e {
+                        crate::local::ssh_config::SshConfigError::Inventory(e) => e,
+                        e => crate::inventory::InventoryError::Rule(e.to_string()),
+                    })
+                },
+                move |app, hosts| app.ssh_import_done(keys, Some(hosts)),
+            ),
+        }
+    }
+
+    fn ssh_import_done(
+        &mut self,
+        r: Result<Vec<(String, ImportOutcome)>, String>,
+        hosts: Option<Result<Vec<crate::local::ssh_config::ImportedAlias>, String>>,
+    ) {
+        if let Ok(o) = &r {
+            let new = o.iter().filter(|(_, x)| x.imported_name().is_some()).count();
+            let failed = o.iter().filter(|(_, x)| matches!(x, ImportOutcome::Failed { .. })).count();
+            let mut text = match (new, failed) {
+                (1, 0) => "Imported 1 key pair from the SSH folder".to_string(),
+                (n, 0) => format!("Imported {n} key pairs from the SSH folder"),
+                (n, f) => format!("Imported {n} key pairs from the SSH folder; {f} failed (see the dialog)"),
+            };
+            if let Some(Ok(h)) = &hosts {
+                let added = h.iter().filter(|x| x.status == crate::local::ssh_config::ImportStatus::Added).count();
+                text.push_str(&format!(", and added {added} host{}", if added == 1 { "" } else { "s" }));
+            }
+            if failed > 0 {
+                self.error(text);
+            } else {
+                self.info(text);
+            }
+        }
+        if let Some(Dialog::SshImport(d)) = &mut self.dialog {
+            d.imported(r, hosts);
+        }
     }
 
     /// Imports through the same core call as `keyshelf key import --all`: one

@@ -208,13 +208,38 @@ impl KnownKeys {
 /// import never takes them away. Returns one entry per alias, and the included files
 /// that could not be read.
 pub fn import_hosts(inv: &mut Inventory, ssh: &SshCommand, config: &Path) -> Result<(Vec<ImportedAlias>, Vec<String>)> {
+    let resolved = resolve_config(ssh, config)?;
+    let problems = resolved.problems.clone();
+    Ok((import_resolved(inv, resolved)?, problems))
+}
+
+/// A config's concrete aliases as `ssh -G` resolves them: the slow half of an import,
+/// which needs no inventory (the app runs it as a job).
+#[derive(Debug, Clone)]
+pub struct ResolvedConfig {
+    pub names: Vec<String>,
+    pub resolved: Vec<std::result::Result<Resolved, String>>,
+    /// What could not be read in the config.
+    pub problems: Vec<String>,
+}
+
+/// Reads the config's aliases and asks `ssh -G` about each (a few at a time).
+pub fn resolve_config(ssh: &SshCommand, config: &Path) -> Result<ResolvedConfig> {
     let managed = super::managed::managed_path_for(config)?;
     let (aliases, problems) = parse::aliases(config, Some(&managed))?;
     let names: Vec<String> = aliases.into_iter().map(|a| a.name).collect();
+    let resolved = resolve(ssh, config, &names);
+    Ok(ResolvedConfig { names, resolved, problems })
+}
+
+/// Adds resolved aliases as hosts, each bound to the key pair of its `IdentityFile`
+/// when the inventory holds it: the inventory half of an import.
+pub fn import_resolved(inv: &mut Inventory, config: ResolvedConfig) -> Result<Vec<ImportedAlias>> {
+    let ResolvedConfig { names, resolved, .. } = config;
     let existing: HashSet<String> = inv.hosts()?.into_iter().map(|h| h.name).collect();
     let keys = KnownKeys::load(inv)?;
     let mut out = Vec::with_capacity(names.len());
-    for (alias, r) in names.iter().zip(resolve(ssh, config, &names)) {
+    for (alias, r) in names.iter().zip(resolved) {
         let mut e = ImportedAlias {
             alias: alias.clone(),
             hostname: None,
@@ -268,7 +293,7 @@ pub fn import_hosts(inv: &mut Inventory, ssh: &SshCommand, config: &Path) -> Res
         }
         out.push(e);
     }
-    Ok((out, problems))
+    Ok(out)
 }
 
 #[cfg(test)]

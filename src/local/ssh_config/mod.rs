@@ -14,7 +14,9 @@ mod parse;
 use std::io;
 use std::path::PathBuf;
 
-pub use import::{import_hosts, resolve, ImportStatus, ImportedAlias, Resolved};
+pub use import::{
+    import_hosts, import_resolved, resolve, resolve_config, ImportStatus, ImportedAlias, Resolved, ResolvedConfig,
+};
 pub use managed::{
     apply_and_enable, default_user_config, disable, enabled_config, plan, refresh_if_stale, refresh_managed_config,
     Applied, Disabled, IncludeChange, LeftToUser, ManagedHost, Plan, Report, Skipped, MANAGED_FILE_NAME,

@@ -32,6 +32,8 @@ pub struct SshImportDialog {
     account: Option<String>,
     show_skipped: bool,
     importing: bool,
+    /// The keys are in; `ssh -G` still resolves the hosts (the dialog may be closed).
+    hosts_pending: bool,
     /// What the last import did, per ticked key.
     outcomes: Option<Vec<(String, ImportOutcome)>>,
     /// The folder's ssh config and its aliases (None: not read yet).
@@ -61,6 +63,7 @@ impl SshImportDialog {
             account: None,
             show_skipped: false,
             importing: false,
+            hosts_pending: false,
             outcomes: None,
             config: None,
             with_hosts: true,
@@ -91,12 +94,20 @@ impl SshImportDialog {
     }
 
     /// The import landed (`Err`: nothing was imported).
+    /// The keys are imported; the hosts follow once `ssh -G` has resolved them.
+    pub fn keys_imported(&mut self, keys: Vec<(String, ImportOutcome)>) {
+        self.importing = false;
+        self.hosts_pending = true;
+        self.outcomes = Some(keys);
+    }
+
     pub fn imported(
         &mut self,
         keys: Result<Vec<(String, ImportOutcome)>, String>,
         hosts: Option<Result<Vec<ImportedAlias>, String>>,
     ) {
         self.importing = false;
+        self.hosts_pending = false;
         match keys {
             Ok(o) => self.outcomes = Some(o),
             Err(e) => self.scan = Some(Err(format!("Nothing was imported: {e}"))),
@@ -216,6 +227,9 @@ impl SshImportDialog {
                 if self.importing {
                     ui.spinner();
                     ui.label("Importing…");
+                } else if self.hosts_pending {
+                    ui.spinner();
+                    ui.label("Adding the hosts as ssh resolves them (you may close this)…");
                 }
             });
         });

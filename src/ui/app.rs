@@ -71,6 +71,8 @@ pub(crate) enum JobResult {
         keys: Result<Vec<(String, crate::local::ssh_dir::ImportOutcome)>, String>,
         resolved: Result<crate::local::ssh_config::ResolvedConfig, String>,
     },
+    /// The SSH folder was read (not yet compared with the inventory).
+    SshDirScanned(Box<crate::ui::keys::ssh_import::Scanned>),
     /// A terminal was opened (its name) for `what`, or why not.
     Opened {
         what: String,

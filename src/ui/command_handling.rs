@@ -171,6 +171,7 @@ impl KeyshelfApp {
             JobResult::Transfer(t) => self.on_transfer_job(t),
             JobResult::Agent { removed, listed } => self.on_agent_listed(removed, listed),
             JobResult::ConfigResolved { keys, resolved } => self.on_config_resolved(keys, resolved),
+            JobResult::SshDirScanned(scanned) => self.on_ssh_dir_scanned(*scanned),
             JobResult::Opened { what, result } => match result {
                 Ok(terminal) => self.info(format!("Opened {terminal}: {what}")),
                 Err(e) => self.error(format!("Cannot open a terminal for {what}: {e}")),
@@ -796,19 +797,31 @@ impl KeyshelfApp {
     /// Scans the folder the SSH import dialog names, on the inventory's thread (it also
     /// looks every key up there).
     fn scan_ssh_dir(&mut self) {
+        let Some(ctx) = self.egui_ctx.clone() else { return };
         let Some(Dialog::SshImport(d)) = &mut self.dialog else { return };
         let Some(dir) = d.start_scan() else { return };
-        self.db_run(move |inv| {
+        // Reading the folder is file work: a job. Which keys the inventory holds is SQL:
+        // the inventory's thread, afterwards.
+        self.jobs.spawn(&ctx, move || {
             let scan = crate::local::ssh_dir::scan(&dir, &crate::local::ssh_dir::ScanOptions::default())
-                .map_err(|e| e.to_string())
-                .and_then(|mut s| s.look_up(inv).map(|_| s).map_err(|e| e.to_string()));
+                .map_err(|e| e.to_string());
             let config = dir.join("config");
             let aliases = if config.exists() {
                 crate::local::ssh_config::aliases(&config, None).map(|(a, _)| a).map_err(|e| e.to_string())
             } else {
                 Ok(Vec::new())
             };
-            let scanned = crate::ui::keys::ssh_import::Scanned { scan, config, aliases };
+            JobResult::SshDirScanned(Box::new(crate::ui::keys::ssh_import::Scanned { scan, config, aliases }))
+        });
+    }
+
+    fn on_ssh_dir_scanned(&mut self, mut scanned: crate::ui::keys::ssh_import::Scanned) {
+        self.db_run(move |inv| {
+            if let Ok(s) = &mut scanned.scan {
+                if let Err(e) = s.look_up(inv) {
+                    scanned.scan = Err(e.to_string());
+                }
+            }
             Box::new(move |app: &mut KeyshelfApp| {
                 if let Some(Dialog::SshImport(d)) = &mut app.dialog {
                     d.scanned(scanned);

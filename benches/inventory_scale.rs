@@ -84,6 +84,42 @@ fn ui(c: &mut Criterion) {
             }
         })
     });
+    // The same while a slow job runs: the account's cloud page reads a region from an
+    // endpoint that accepts the connection and never answers (the call waits out its
+    // timeout). Slow work runs on its own thread, so edits do not wait behind it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let home = tempfile::tempdir().unwrap();
+    let mut env =
+        keyshelf::cloud::aws::profile::FixedEnv { home: Some(home.path().to_path_buf()), ..Default::default() };
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "AKIDBENCH"),
+        ("AWS_SECRET_ACCESS_KEY", "bench-secret"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    ] {
+        env.vars.insert(k.into(), v.into());
+    }
+    h.state_mut().set_cloud_env(Arc::new(env));
+    h.state_mut().open_cloud_page("account-00");
+    h.run_steps(3);
+    assert!(h.state().cloud_progress().is_some_and(|(done, _)| done == 0), "the cloud read is under way");
+    g.bench_function("rename-until-shown, a cloud call hanging", |b| {
+        b.iter(|| {
+            n += 1;
+            let name = format!("renamed-{n}");
+            let edit = keyshelf::inventory::KeyEdit { name: Some(name.clone()), ..Default::default() };
+            h.state_mut().queue(keyshelf::ui::Command::EditKey { id, edit });
+            while h.state().key_name(id) != Some(name.as_str()) {
+                h.step();
+            }
+        })
+    });
+    assert!(
+        h.state().cloud_progress().is_some_and(|(done, _)| done == 0),
+        "still hanging: the edits did not wait for it"
+    );
+    drop(silent);
     g.finish();
 }
 

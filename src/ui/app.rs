@@ -315,6 +315,17 @@ impl KeyshelfApp {
         self.status = Some(Status { text: text.into(), is_error: true });
     }
 
+    /// Looks cloud credentials up in `env` from now on (benchmarks, embedding).
+    pub fn set_cloud_env(&mut self, env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>) {
+        self.cloud_env = env;
+    }
+
+    /// Opens an account's cloud page (which reads its default region), as its sidebar
+    /// entry does.
+    pub fn open_cloud_page(&mut self, account: &str) {
+        self.send(Command::Cloud(crate::ui::cloud::cloud_view::CloudCommand::Open(account.to_string())));
+    }
+
     /// Regions done and in all of the cloud run on the account's page, if one ran.
     pub fn cloud_progress(&self) -> Option<(usize, usize)> {
         self.cloud.run.as_ref().map(|r| r.progress())

@@ -243,12 +243,22 @@ pub fn report(inv: &Inventory, today: Date) -> Result<Vec<Finding>> {
     Ok(out)
 }
 
+/// At most this many other key pairs are named in a duplicate's message: a key shared
+/// by thousands of key pairs would otherwise cost each of them a list of thousands.
+const DUPLICATES_NAMED: usize = 3;
+
 fn duplicate(k: &KeyRow, same: &[&KeyRow]) -> Finding {
-    let others: Vec<String> =
-        same.iter().filter(|o| o.id != k.id).map(|o| format!("{} ({})", o.name, o.scope())).collect();
+    let others: Vec<String> = same
+        .iter()
+        .filter(|o| o.id != k.id)
+        .take(DUPLICATES_NAMED)
+        .map(|o| format!("{} ({})", o.name, o.scope()))
+        .collect();
+    let more = (same.len() - 1).saturating_sub(others.len());
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
     k.finding(
         FindingKind::DuplicateKey,
-        format!("the same public key is also in {}", others.join(", ")),
+        format!("the same public key is also in {}{more}", others.join(", ")),
         Fix::OwnKeyPerAccount,
     )
 }
@@ -474,5 +484,30 @@ mod tests {
         let mut kinds: Vec<FindingKind> = f.iter().map(|x| x.kind).collect();
         kinds.dedup();
         assert!(kinds.windows(2).all(|w| w[0] < w[1]), "grouped by kind: {kinds:?}");
+    }
+
+    #[test]
+    fn a_key_shared_by_many_names_a_few_and_counts_the_rest() {
+        let row = |id: i64| KeyRow {
+            id,
+            name: format!("k{id}"),
+            account: Some(format!("a{id}")),
+            provider: None,
+            region: String::new(),
+            algorithm: "ssh-ed25519".into(),
+            bits: 256,
+            weak: false,
+            private_key_path: None,
+            created_at: 0,
+            rotate_by: None,
+            fingerprint: "SHA256:x".into(),
+            bound: true,
+        };
+        let rows: Vec<KeyRow> = (1..=1000).map(row).collect();
+        let same: Vec<&KeyRow> = rows.iter().collect();
+        let f = duplicate(&rows[0], &same);
+        assert!(f.message.ends_with("k2 (a2), k3 (a3), k4 (a4) and 996 more"), "{}", f.message);
+        let two = duplicate(&rows[0], &same[..2]);
+        assert!(two.message.ends_with("also in k2 (a2)"), "{}", two.message);
     }
 }

@@ -139,6 +139,8 @@ pub struct KeyshelfApp {
     pub(crate) create_prefill: String,
     /// The window's context, for jobs started outside drawing (they repaint it).
     pub(crate) egui_ctx: Option<egui::Context>,
+    /// Set by SIGTERM/SIGINT: close the window as its close button would.
+    terminate: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl KeyshelfApp {
@@ -181,6 +183,7 @@ impl KeyshelfApp {
             cloud_env: Arc::new(crate::cloud::aws::profile::ProcessEnv),
             create_prefill: String::new(),
             egui_ctx: None,
+            terminate: None,
         };
         app.open();
         app
@@ -315,6 +318,12 @@ impl KeyshelfApp {
         self.status = Some(Status { text: text.into(), is_error: true });
     }
 
+    /// Closes the window once `flag` is set (by a termination signal).
+    pub fn with_terminate_flag(mut self, flag: Arc<std::sync::atomic::AtomicBool>) -> KeyshelfApp {
+        self.terminate = Some(flag);
+        self
+    }
+
     /// Looks cloud credentials up in `env` from now on (benchmarks, embedding).
     pub fn set_cloud_env(&mut self, env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>) {
         self.cloud_env = env;
@@ -426,6 +435,9 @@ impl KeyshelfApp {
     /// Draws the whole window and applies what the user did. Used by eframe and by tests.
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        if self.terminate.as_ref().is_some_and(|t| t.load(std::sync::atomic::Ordering::SeqCst)) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         if self.egui_ctx.is_none() {
             self.egui_ctx = Some(ctx.clone());
             // What the agent holds (or that there is none), for the details' Add to agent.

@@ -25,6 +25,9 @@ type Task = Box<dyn FnOnce(&mut Inventory) -> Apply + Send>;
 /// The handle the app keeps: send tasks, poll what they applied.
 pub(crate) struct Db {
     tx: Sender<Task>,
+    /// The thread, joined on drop: the inventory is closed (its WAL checkpointed and
+    /// removed) before the process ends.
+    thread: Option<std::thread::JoinHandle<()>>,
     rx: Receiver<Apply>,
     /// Reloads after another process changed the file, applied like task results.
     reloads: Receiver<Apply>,
@@ -50,7 +53,7 @@ impl Db {
                 ctx.request_repaint();
             }
         };
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("keyshelf-inventory".into())
             .spawn(move || {
                 let send = |a: Apply| deliver(&done, a);
@@ -85,10 +88,10 @@ impl Db {
                     }
                 }
             })
-            .map(|_| ())
-            .unwrap_or_else(|e| eprintln!("keyshelf: cannot start the inventory thread: {e}"));
+            .map_err(|e| eprintln!("keyshelf: cannot start the inventory thread: {e}"))
+            .ok();
         // The open counts as pending work until it lands.
-        Db { tx, rx, reloads, pending: 1, repaint }
+        Db { tx, thread, rx, reloads, pending: 1, repaint }
     }
 
     /// Lets the thread wake the UI when a result lands.
@@ -123,6 +126,17 @@ fn refresh_managed_config(inv: &mut Inventory) -> Option<Apply> {
     let e = crate::local::ssh_config::refresh_if_stale(inv).err()?;
     let text = format!("Saved, but the managed ssh config was not updated: {e}");
     Some(Box::new(move |app: &mut KeyshelfApp| app.error(text)))
+}
+
+impl Drop for Db {
+    /// Lets the thread finish its task, close the inventory and end.
+    fn drop(&mut self) {
+        let (orphan, _) = channel();
+        drop(std::mem::replace(&mut self.tx, orphan));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Reads the whole inventory again after another process changed it.

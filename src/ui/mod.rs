@@ -51,10 +51,29 @@ pub fn run(db: Option<PathBuf>) -> i32 {
         viewport = viewport.with_icon(icon);
     }
     let options = eframe::NativeOptions { viewport, ..Default::default() };
+    // SIGTERM (a logout, `kill`) and SIGINT close the window as its close button does,
+    // so the inventory is closed properly instead of the process dying mid-way.
+    let terminate = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&terminate)) {
+            eprintln!("keyshelf: cannot listen for signal {signal}: {e}");
+        }
+    }
     let result = eframe::run_native(
         "Keyshelf",
         options,
-        Box::new(move |_cc| Ok(Box::new(KeyshelfApp::new(db, Arc::new(NativePlatform))))),
+        Box::new(move |cc| {
+            // A signal arrives while the window may be idle: wake it to notice.
+            let (ctx, flag) = (cc.egui_ctx.clone(), Arc::clone(&terminate));
+            std::thread::spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                ctx.request_repaint();
+            });
+            Ok(Box::new(KeyshelfApp::new(db, Arc::new(NativePlatform)).with_terminate_flag(terminate)))
+        }),
     );
     match result {
         Ok(()) => 0,

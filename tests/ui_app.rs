@@ -1146,3 +1146,24 @@ fn add_to_agent_is_offered_only_when_an_agent_answers() {
     assert!(add.accesskit_node().is_disabled(), "a control that cannot work is not offered");
     assert!(!h.get_by_role_and_label(Role::Button, "Convert…").accesskit_node().is_disabled());
 }
+
+#[test]
+fn the_details_say_whether_a_private_key_file_has_a_passphrase() {
+    let f = Fixture::new();
+    let pass = f.dir.path().join("pass.txt");
+    std::fs::write(&pass, "correct horse\n").unwrap();
+    let locked = f.dir.path().join("locked");
+    let open = f.dir.path().join("open");
+    cli_ok(
+        &f.db,
+        &["key", "create", "locked", "--out", locked.to_str().unwrap(), "--passphrase-file", pass.to_str().unwrap()],
+    );
+    cli_ok(&f.db, &["key", "create", "open", "--out", open.to_str().unwrap()]);
+    let mut h = f.harness();
+    select(&mut h, "locked");
+    step_until(&mut h, "the details", |a| !a.busy());
+    assert!(h.query_by_label_contains("protected by a passphrase").is_some());
+    select(&mut h, "open");
+    step_until(&mut h, "the details", |a| !a.busy());
+    assert!(h.query_by_label_contains("no passphrase").is_some());
+}

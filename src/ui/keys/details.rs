@@ -91,9 +91,17 @@ fn check_private_file(path: &str) -> Result<String, String> {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(format!("mode {mode:04o}: others can read it; run chmod 600 on it (ssh refuses such keys)"));
+            return Err(format!(
+                "mode {mode:04o}: others can read it, and ssh refuses such keys: make it readable by you alone (0600)"
+            ));
         }
-        Ok(format!("Present, mode {mode:04o}"))
+        // Through the one bounded reader that wipes what it read.
+        let protection = match crate::keys::read_key_file(std::path::Path::new(path)).map(|k| k.source) {
+            Some(crate::keys::KeySource::PrivateKey { encrypted: true }) => ", protected by a passphrase",
+            Some(crate::keys::KeySource::PrivateKey { encrypted: false }) => ", no passphrase",
+            _ => "",
+        };
+        Ok(format!("Present, mode {mode:04o}{protection}"))
     }
     #[cfg(not(unix))]
     {

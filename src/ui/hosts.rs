@@ -184,7 +184,13 @@ pub fn show(ui: &mut Ui, model: &Model, st: &mut HostsState, cmds: &mut Vec<Comm
                         ui.add(egui::Label::new(RichText::new("not checked").weak()).selectable(false));
                     }
                     Some(c) => {
-                        let color = crate::ui::remote::remote_view::status_color(ui, &c.status);
+                        // On the selected row the selection's own text colour: red or green
+                        // on its blue cannot be read.
+                        let color = if st.selected.as_ref() == Some(&h.name) {
+                            ui.visuals().selection.stroke.color
+                        } else {
+                            crate::ui::remote::remote_view::status_color(ui, &c.status)
+                        };
                         let text = RichText::new(format!("{} · {}", c.status, short_time(c.at))).color(color);
                         ui.add(egui::Label::new(text).selectable(false).wrap_mode(egui::TextWrapMode::Extend))
                             .on_hover_text(&c.message);

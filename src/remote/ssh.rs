@@ -335,8 +335,16 @@ impl<'a> Said<'a> {
                     && !l.starts_with('@')
             })
             .collect();
+        // Two messages stay two: "a. b" or "a; b", never "a b" run together.
         let tail = &keep[keep.len().saturating_sub(2)..];
-        tail.join(" ")
+        let mut out = String::new();
+        for line in tail {
+            if !out.is_empty() {
+                out.push_str(if out.ends_with(['.', ':', ';', '!', '?']) { " " } else { "; " });
+            }
+            out.push_str(line);
+        }
+        out
     }
 
     /// Classifies a failed run. ssh exits 255 for its own errors; anything else is the
@@ -407,5 +415,13 @@ mod tests {
         let remote = "keyshelf: received 3 of 9 bytes; nothing changed\n";
         let f = Said::new(remote.as_bytes()).failure(Some(91));
         assert_eq!((f.kind, f.message.as_str()), (FailureKind::Remote, remote.trim()));
+        // Two messages stay two, not one run-on line.
+        let two = "Load key \"/k\": bad permissions\nuser@h: Permission denied (publickey).\n";
+        assert_eq!(
+            Said::new(two.as_bytes()).reason(),
+            "Load key \"/k\": bad permissions; user@h: Permission denied (publickey)."
+        );
+        let dotted = "Connection closed by 10.0.0.1 port 22.\nKex error.\n";
+        assert_eq!(Said::new(dotted.as_bytes()).reason(), "Connection closed by 10.0.0.1 port 22. Kex error.");
     }
 }

@@ -1,4 +1,5 @@
-//! Alibaba key pairs (being written).
+//! Alibaba Cloud key pairs: not reachable yet (this module comes after AWS, behind the same
+//! [`KeyPairApi`]); until then such accounts are kept in the inventory only.
 
 use super::http::Http;
 use super::{CloudError, KeyPairApi, Result};
@@ -8,5 +9,7 @@ use crate::inventory::Account;
 /// Reaches an account's Alibaba API.
 pub fn connect(account: &Account, region: Option<&str>, env: &dyn Env, http: Http) -> Result<Box<dyn KeyPairApi>> {
     let _ = (account, region, env, http);
-    Err(CloudError::Config("not yet".into()))
+    Err(CloudError::Config(
+        "Keyshelf cannot reach Alibaba Cloud accounts yet: their key pairs are kept in the inventory only".into(),
+    ))
 }

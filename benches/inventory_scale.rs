@@ -76,12 +76,7 @@ fn ui(c: &mut Criterion) {
     g.bench_function("rename-until-shown", |b| {
         b.iter(|| {
             n += 1;
-            let name = format!("renamed-{n}");
-            let edit = keyshelf::inventory::KeyEdit { name: Some(name.clone()), ..Default::default() };
-            h.state_mut().queue(keyshelf::ui::Command::EditKey { id, edit });
-            while h.state().key_name(id) != Some(name.as_str()) {
-                h.step();
-            }
+            rename_until_shown(&mut h, id, n)
         })
     });
     // The same while a slow job runs: the account's cloud page reads a region from an
@@ -107,12 +102,7 @@ fn ui(c: &mut Criterion) {
     g.bench_function("rename-until-shown, a cloud call hanging", |b| {
         b.iter(|| {
             n += 1;
-            let name = format!("renamed-{n}");
-            let edit = keyshelf::inventory::KeyEdit { name: Some(name.clone()), ..Default::default() };
-            h.state_mut().queue(keyshelf::ui::Command::EditKey { id, edit });
-            while h.state().key_name(id) != Some(name.as_str()) {
-                h.step();
-            }
+            rename_until_shown(&mut h, id, n)
         })
     });
     assert!(
@@ -121,6 +111,16 @@ fn ui(c: &mut Criterion) {
     );
     drop(silent);
     g.finish();
+}
+
+/// Renames key pair `id` through the app and steps until a frame shows the new name.
+fn rename_until_shown(h: &mut egui_kittest::Harness<'_, KeyshelfApp>, id: i64, n: u64) {
+    let name = format!("renamed-{n}");
+    let edit = keyshelf::inventory::KeyEdit { name: Some(name.clone()), ..Default::default() };
+    h.state_mut().queue(keyshelf::ui::Command::EditKey { id, edit });
+    while h.state().key_name(id) != Some(name.as_str()) {
+        h.step();
+    }
 }
 
 /// The hygiene report and the `owner:` / `expires:` search over the 100,000 key pairs,

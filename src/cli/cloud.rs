@@ -318,8 +318,7 @@ pub fn run(inv: &mut Inventory, c: CloudCommand, out: &mut dyn Write) -> Result<
             let results = ops::per_region(
                 &regions,
                 |r| {
-                    let name =
-                        names.iter().find(|(region, _)| region == r).map_or(k.name.as_str(), |(_, n)| n.as_str());
+                    let name = cloud::name_in_region(&names, r, &k.name);
                     ops::push_region(api.as_ref(), r, &cloud::key_to_sync(&k, name), replace, &cancel)
                 },
                 &|_, _| (),
@@ -350,8 +349,7 @@ pub fn run(inv: &mut Inventory, c: CloudCommand, out: &mut dyn Write) -> Result<
             let results = ops::per_region(
                 &regions,
                 |r| {
-                    let name =
-                        names.iter().find(|(region, _)| region == r).map_or(k.name.as_str(), |(_, n)| n.as_str());
+                    let name = cloud::name_in_region(&names, r, &k.name);
                     ops::delete_region(api.as_ref(), r, &cloud::key_to_sync(&k, name), &cancel)
                 },
                 &|_, _| (),
@@ -359,7 +357,7 @@ pub fn run(inv: &mut Inventory, c: CloudCommand, out: &mut dyn Write) -> Result<
             let results: Vec<RegionOutcome> = results.into_iter().map(|(_, o)| o).collect();
             for o in &results {
                 if matches!(o.outcome, Outcome::Deleted | Outcome::NotPresent) {
-                    let name = names.iter().find(|(r, _)| *r == o.region).map_or(k.name.as_str(), |(_, n)| n.as_str());
+                    let name = cloud::name_in_region(&names, &o.region, &k.name);
                     inv.record_cloud_key(&a.name, &o.region, name, None, None, "delete from cloud")?;
                 }
             }

@@ -244,6 +244,12 @@ pub fn local_keys(
     Ok(keys)
 }
 
+/// A key pair's name in `region`: the one it was seen under there (`names`: region,
+/// cloud name), else `default` (its inventory name).
+pub fn name_in_region<'a>(names: &'a [(String, String)], region: &str, default: &'a str) -> &'a str {
+    names.iter().find(|(r, _)| r == region).map_or(default, |(_, n)| n.as_str())
+}
+
 /// A key pair as a push or delete sends it, under `name` in the cloud.
 pub fn key_to_sync(k: &crate::inventory::KeyPair, name: &str) -> ops::KeyToSync {
     ops::KeyToSync {

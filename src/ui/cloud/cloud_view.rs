@@ -192,10 +192,6 @@ impl CloudRun {
     }
 }
 
-fn name_in(names: &[(String, String)], region: &str, default: &str) -> String {
-    names.iter().find(|(r, _)| r == region).map_or(default, |(_, n)| n.as_str()).to_string()
-}
-
 fn work(
     account: &Account,
     action: &CloudAction,
@@ -236,7 +232,7 @@ fn work(
             ops::per_region(
                 &regions,
                 |r| {
-                    let k: KeyToSync = cloud::key_to_sync(key, &name_in(names, r, &key.name));
+                    let k: KeyToSync = cloud::key_to_sync(key, cloud::name_in_region(names, r, &key.name));
                     ops::push_region(api, r, &k, *replace, cancel)
                 },
                 &|r, o: &RegionOutcome| send(Msg::Region(r.to_string(), RegionState::Done(Box::new(o.clone())))),
@@ -245,7 +241,14 @@ fn work(
         CloudAction::Delete { key, names } => {
             ops::per_region(
                 &regions,
-                |r| ops::delete_region(api, r, &cloud::key_to_sync(key, &name_in(names, r, &key.name)), cancel),
+                |r| {
+                    ops::delete_region(
+                        api,
+                        r,
+                        &cloud::key_to_sync(key, cloud::name_in_region(names, r, &key.name)),
+                        cancel,
+                    )
+                },
                 &|r, o: &RegionOutcome| send(Msg::Region(r.to_string(), RegionState::Done(Box::new(o.clone())))),
             );
         }

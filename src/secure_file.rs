@@ -34,6 +34,46 @@ pub enum SecureFileError {
     Io { path: PathBuf, source: io::Error },
 }
 
+/// Whether permission bits keep a private key private: no bit for the group or others,
+/// as ssh requires ("UNPROTECTED PRIVATE KEY FILE"); 0600, 0400 and 0700 are all fine.
+pub fn is_private_mode(mode: u32) -> bool {
+    mode & 0o077 == 0
+}
+
+/// A private key file as it stands on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivateFileState {
+    /// Not there (moved or deleted).
+    Missing,
+    /// There, readable by its owner alone; the permission bits.
+    Private(u32),
+    /// There, and the group or others may read it; the permission bits.
+    Open(u32),
+    /// It cannot be told (an unreadable folder, or no Unix modes here).
+    Unknown,
+}
+
+/// The one check of a private key file's state, for the report, the details and the
+/// scan alike.
+pub fn private_file_state(path: &Path) -> PrivateFileState {
+    match fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => PrivateFileState::Missing,
+        Err(_) => PrivateFileState::Unknown,
+        #[cfg(unix)]
+        Ok(meta) => {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if is_private_mode(mode) {
+                PrivateFileState::Private(mode)
+            } else {
+                PrivateFileState::Open(mode)
+            }
+        }
+        #[cfg(not(unix))]
+        Ok(_) => PrivateFileState::Unknown,
+    }
+}
+
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SecureFileError + '_ {
     move |source| SecureFileError::Io { path: path.to_path_buf(), source: without_temp_path(source) }
 }
@@ -200,7 +240,7 @@ fn prepare(
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = tmp.as_file().metadata().map_err(io_err(path))?.permissions().mode();
-        if mode & 0o077 != 0 {
+        if !is_private_mode(mode) {
             return Err(SecureFileError::Io {
                 path: path.to_path_buf(),
                 source: io::Error::other("temporary file was not created private (mode 0600)"),

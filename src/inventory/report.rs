@@ -301,33 +301,21 @@ fn created_on(t: i64) -> String {
 /// The private key file's findings: gone, or open to group or others (what makes ssh
 /// refuse it: "UNPROTECTED PRIVATE KEY FILE").
 fn private_key_file(k: &KeyRow, path: &str, out: &mut Vec<Finding>) {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            out.push(k.finding(
-                FindingKind::PrivateKeyMissing,
-                format!("its private key file {path} is gone"),
-                Fix::RestoreOrReplace,
-            ));
-            return;
-        }
-        // Unreadable folder and the like: nothing certain to report.
-        Err(_) => return,
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            out.push(k.finding(
-                FindingKind::PrivateKeyMode,
-                format!("its private key file {path} has mode {mode:04o}: others on this machine can read it, and ssh refuses it"),
-                Fix::RestrictFile { path: path.to_string() },
-            ));
-        }
+    use crate::secure_file::{private_file_state, PrivateFileState};
+    match private_file_state(std::path::Path::new(path)) {
+        PrivateFileState::Missing => out.push(k.finding(
+            FindingKind::PrivateKeyMissing,
+            format!("its private key file {path} is gone"),
+            Fix::RestoreOrReplace,
+        )),
+        PrivateFileState::Open(mode) => out.push(k.finding(
+            FindingKind::PrivateKeyMode,
+            format!("its private key file {path} has mode {mode:04o}: others on this machine can read it, and ssh refuses it"),
+            Fix::RestrictFile { path: path.to_string() },
+        )),
+        // Private, or nothing certain to report (an unreadable folder and the like).
+        PrivateFileState::Private(_) | PrivateFileState::Unknown => {}
     }
-    #[cfg(not(unix))]
-    let _ = meta;
 }
 
 /// What to make instead of a key type the provider does not import.

@@ -332,7 +332,7 @@ fn file_mode(meta: &std::fs::Metadata) -> Option<u32> {
 /// Whether a private key file with these permission bits is private: no bit for the
 /// group or others, as ssh requires (0600, 0400 and 0700 are all fine).
 pub fn mode_ok(mode: u32) -> bool {
-    mode & 0o077 == 0
+    crate::secure_file::is_private_mode(mode)
 }
 
 /// A PEM private key whose public half cannot be read from the file: `Some(true)` when

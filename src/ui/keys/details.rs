@@ -83,31 +83,28 @@ impl DetailsState {
     }
 }
 
-/// Checks that a private key file is still there and private (mode 0600).
+/// Checks that a private key file is still there and private (mode 0600), and whether a
+/// passphrase protects it.
 fn check_private_file(path: &str) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|_| "file not found: it was moved or deleted".to_string())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
+    use crate::secure_file::{private_file_state, PrivateFileState};
+    let path = std::path::Path::new(path);
+    let mode = match private_file_state(path) {
+        PrivateFileState::Missing => return Err("file not found: it was moved or deleted".into()),
+        PrivateFileState::Open(mode) => {
             return Err(format!(
                 "mode {mode:04o}: others can read it, and ssh refuses such keys: make it readable by you alone (0600)"
-            ));
+            ))
         }
-        // Through the one bounded reader that wipes what it read.
-        let protection = match crate::keys::read_key_file(std::path::Path::new(path)).map(|k| k.source) {
-            Some(crate::keys::KeySource::PrivateKey { encrypted: true }) => ", protected by a passphrase",
-            Some(crate::keys::KeySource::PrivateKey { encrypted: false }) => ", no passphrase",
-            _ => "",
-        };
-        Ok(format!("Present, mode {mode:04o}{protection}"))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        Ok("present".into())
-    }
+        PrivateFileState::Private(mode) => format!(", mode {mode:04o}"),
+        PrivateFileState::Unknown => String::new(),
+    };
+    // Through the one bounded reader that wipes what it read.
+    let protection = match crate::keys::read_key_file(path).map(|k| k.source) {
+        Some(crate::keys::KeySource::PrivateKey { encrypted: true }) => ", protected by a passphrase",
+        Some(crate::keys::KeySource::PrivateKey { encrypted: false }) => ", no passphrase",
+        _ => "",
+    };
+    Ok(format!("Present{mode}{protection}"))
 }
 
 fn section(ui: &mut Ui, title: &str) {

@@ -14,6 +14,7 @@
 //! | [`cli`] | the command line: clap over the core, `--json` |
 //! | `ui` | the desktop app (the `gui` feature): views emit commands, the app applies them |
 //! | [`secure_file`], [`paths`], [`desktop`] | small shared pieces: 0600 writes, paths, the launcher entry |
+//! | [`doctor`] | what works on this machine: OpenSSH tools, agent, inventory, ssh config, AWS profiles, launcher |
 //!
 //! Data flows one way: a view or a command asks, the core decides, the inventory stores;
 //! slow work (ssh, cloud calls, file dialogs) runs off the UI and inventory threads.
@@ -21,6 +22,7 @@
 pub mod cli;
 pub mod cloud;
 pub mod desktop;
+pub mod doctor;
 pub mod inventory;
 pub mod keys;
 pub mod known_hosts;

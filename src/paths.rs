@@ -42,6 +42,21 @@ pub fn shell_word(s: &str) -> String {
     }
 }
 
+/// `program` as a shell finds it: a name with a `/` as that path, a bare name in the
+/// folders of `path` (a `PATH` value; `None`: this process's). Only an executable file
+/// counts. The one PATH lookup of the program (doctor, terminals, the settings' tool
+/// check).
+pub fn find_program(program: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    if program.is_empty() {
+        return None;
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    match path {
+        Some(p) => which::which_in(program, Some(p), cwd).ok(),
+        None => which::which_in(program, std::env::var_os("PATH"), cwd).ok(),
+    }
+}
+
 /// Where a private key's public half goes: the same name with `.pub` added, as
 /// `ssh-keygen` writes it (the CLI and the app alike).
 pub fn pub_path(private: &std::path::Path) -> std::path::PathBuf {
@@ -53,6 +68,22 @@ pub fn pub_path(private: &std::path::Path) -> std::path::PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn programs_are_found_in_the_path_given_and_only_when_executable() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let tool = dir.path().join("tool");
+        std::fs::write(&tool, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let path = std::env::join_paths(["/nonexistent", dir.path().to_str().unwrap()]).unwrap();
+        assert_eq!(find_program("tool", Some(&path)), None, "not executable");
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(find_program("tool", Some(&path)), Some(tool.clone()));
+        assert_eq!(find_program(tool.to_str().unwrap(), Some(std::ffi::OsStr::new(""))), Some(tool));
+        assert_eq!(find_program("tool", Some(std::ffi::OsStr::new("/nonexistent"))), None);
+        assert_eq!(find_program("", Some(&path)), None);
+    }
 
     #[test]
     fn tilde_means_the_home_folder() {

@@ -357,7 +357,11 @@ fn the_app_adds_a_key_for_an_hour_lists_it_and_removes_it() {
     let env = Env::new();
     let (_, fingerprint) = create(&env, "laptop");
     let app = keyshelf::ui::KeyshelfApp::new(Some(env.db.clone()), std::sync::Arc::new(keyshelf::ui::NativePlatform))
-        .with_agent_socket(Some(a.sock.clone()));
+        .with_agent_socket(Some(a.sock.clone()))
+        .with_cloud_env(std::sync::Arc::new(keyshelf::cloud::aws::profile::FixedEnv {
+            home: Some(env.dir.path().to_path_buf()),
+            ..Default::default()
+        }));
     // The window size of the other app tests: the Private key section is in view.
     let mut h = egui_kittest::Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))

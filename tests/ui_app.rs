@@ -12,6 +12,7 @@ use egui::accesskit::Role;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
+use keyshelf::cloud::aws::profile::FixedEnv;
 use keyshelf::inventory::{Inventory, KeyFilter, NewHost};
 use keyshelf::ui::{KeyshelfApp, Picked, Platform};
 
@@ -59,7 +60,13 @@ impl Fixture {
         self.harness_of(KeyshelfApp::new(Some(self.db.clone()), self.dialogs.clone()))
     }
 
+    /// AWS files looked for in the test's folder, never the machine's `~/.aws`.
+    fn aws_env(&self) -> Arc<FixedEnv> {
+        Arc::new(FixedEnv { home: Some(self.dir.path().to_path_buf()), ..Default::default() })
+    }
+
     fn harness_of(&self, app: KeyshelfApp) -> Harness<'static, KeyshelfApp> {
+        let app = app.with_cloud_env(self.aws_env());
         // Comments in any script reach the table; characters egui's fonts lack are drawn
         // as boxes in the app, as here.
         let mut h = Harness::builder()
@@ -624,9 +631,9 @@ fn settings_show_the_ssh_command_and_the_inventory_file() {
         _ => "ssh".to_string(),
     };
     assert!(h.query_by_label(&expected).is_some(), "shows {expected}");
-    // The status bar names it too.
+    // The status bar names it too, and About.
     let db = f.db.display().to_string();
-    assert_eq!(h.query_all_by_label(&db).count(), 2, "the settings show the inventory file");
+    assert_eq!(h.query_all_by_label(&db).count(), 3, "the settings show the inventory file");
 }
 
 /// `ssh-keygen -t ed25519` in `dir`, returning the private key path.
@@ -1166,4 +1173,40 @@ fn the_details_say_whether_a_private_key_file_has_a_passphrase() {
     select(&mut h, "open");
     step_until(&mut h, "the details", |a| !a.busy());
     assert!(h.query_by_label_contains("no passphrase").is_some());
+}
+
+/// Settings lists what works on this machine (the checks of `keyshelf doctor`, found by a
+/// job) and says which version this is, under which licence, and where the inventory is.
+#[test]
+fn settings_show_what_works_here_and_about() {
+    let f = Fixture::new();
+    std::fs::create_dir_all(f.dir.path().join(".aws")).unwrap();
+    std::fs::write(f.dir.path().join(".aws/config"), "[default]\nregion = eu-west-1\n[profile ops-team]\n").unwrap();
+    let mut h = f.harness();
+    h.get_by_label("Settings").click();
+    settle(&mut h);
+    assert!(h.query_by_label("This machine").is_some());
+    // The profiles of the test's AWS files (names only), and the inventory the app has open.
+    assert!(h.query_by_label("AWS profiles").is_some());
+    assert!(h.query_by_label("2: default, ops-team").is_some(), "the AWS check names the profiles found");
+    assert!(h.query_by_label("Inventory file").is_some());
+    let checks = keyshelf::doctor::run_with(
+        Some(&f.db),
+        &keyshelf::doctor::Machine::current(),
+        &FixedEnv { home: Some(f.dir.path().to_path_buf()), ..Default::default() },
+    );
+    let ssh = checks.iter().find(|c| c.name == "ssh").unwrap();
+    assert!(h.query_by_label(&ssh.detail).is_some(), "the ssh check as doctor words it: {}", ssh.detail);
+    // About: the version, the licence, the inventory's place and schema.
+    assert!(h.query_by_label("About Keyshelf").is_some());
+    assert!(h.query_by_label(env!("CARGO_PKG_VERSION")).is_some());
+    assert!(h.query_by_label("MIT OR Apache-2.0 (LICENSE-MIT, LICENSE-APACHE)").is_some());
+    assert!(h.query_all_by_label(&f.db.display().to_string()).count() >= 1);
+    let schema = format!("schema version {}", keyshelf::inventory::SCHEMA_VERSION);
+    assert!(h.query_by_label(&schema).is_some());
+    // Check again runs the checks again (the button is disabled while they run).
+    h.get_by_label("Check again").click_accesskit();
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(!h.get_by_label("Check again").accesskit_node().is_disabled());
 }

@@ -106,6 +106,11 @@ fn print_keys_json(inv: &Inventory, filter: &KeyFilter, out: &mut dyn Write) -> 
 /// config up to date if the command changed what it is made of (the inventory marks
 /// that itself, whatever the command): the one place the CLI does it.
 pub fn run_command(db: Option<PathBuf>, command: Command, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
+    // A report and generated text: no managed ssh config refresh after them (doctor
+    // reports on the config as it finds it).
+    if matches!(command, Command::Doctor { .. } | Command::Completions(_) | Command::Man(_)) {
+        return run(db, command, input, out);
+    }
     let path = db.clone().or_else(crate::inventory::default_path);
     let result = run(db, command, input, out);
     if let Some(path) = path.filter(|p| p.exists()) {
@@ -145,6 +150,9 @@ fn run(db: Option<PathBuf>, command: Command, input: &mut dyn Read, out: &mut dy
             Ok(())
         }
         Command::Report { json } => super::report::run(&open(db)?, json, out),
+        Command::Doctor { json } => super::doctor::run(db, json, out),
+        Command::Completions(a) => super::install::completions(a, out),
+        Command::Man(a) => super::install::man(a, out),
         Command::Activity { filter, limit, json } => {
             let inv = open(db)?;
             let log = inv.activity(limit, filter.as_deref())?;

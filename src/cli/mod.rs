@@ -4,6 +4,8 @@
 mod agent;
 mod cloud;
 mod commands;
+mod doctor;
+pub mod install;
 mod inventory_file;
 pub mod known_hosts;
 mod output;
@@ -74,6 +76,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What works on this machine: ssh tools, agent, inventory, ssh config, AWS profiles, launcher
+    ///
+    /// Each check says what was found and, when something is wrong, one line to fix it.
+    /// It exits 0 whatever it finds, unless the inventory cannot be read (then 1).
+    Doctor {
+        /// Print an array of objects with `name`, `ok`, `detail` and `fix` (null when ok)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    ///
+    /// The Debian package installs them for bash, zsh and fish. Otherwise, for you alone:
+    ///
+    /// bash: keyshelf completions bash > ~/.local/share/bash-completion/completions/keyshelf
+    ///
+    /// zsh: keyshelf completions zsh > ~/.zfunc/_keyshelf (and `fpath+=~/.zfunc` before
+    /// `compinit` in ~/.zshrc)
+    ///
+    /// fish: keyshelf completions fish > ~/.config/fish/completions/keyshelf.fish
+    Completions(install::CompletionsArgs),
+    /// Print the man page, or write every page (one per subcommand) into a folder
+    Man(install::ManArgs),
     /// The log of every change, newest first
     Activity {
         /// Only entries mentioning this text

@@ -7,7 +7,7 @@
 //! there too, and the rest is the remote command). Only the key's path is on the
 //! command line, never the key.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::inventory::{Host, Inventory, InventoryError, KeyPair};
@@ -177,19 +177,7 @@ pub fn terminal_argv(terminal: Option<&str>, found: impl Fn(&str) -> bool, inner
 
 /// Whether an executable file with this name is in a folder of `PATH`.
 fn in_path(program: &str) -> bool {
-    let Some(path) = std::env::var_os("PATH") else { return false };
-    std::env::split_paths(&path).any(|dir| is_executable(&dir.join(program)))
-}
-
-#[cfg(unix)]
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(p: &Path) -> bool {
-    p.is_file()
+    !program.contains('/') && crate::paths::find_program(program, None).is_some()
 }
 
 /// Starts the terminal without waiting for it (a thread reaps it when it ends).

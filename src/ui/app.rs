@@ -73,6 +73,8 @@ pub(crate) enum JobResult {
     },
     /// The SSH folder was read (not yet compared with the inventory).
     SshDirScanned(Box<crate::ui::keys::ssh_import::Scanned>),
+    /// What works on this machine (`doctor`), for Settings.
+    Doctor(Vec<crate::doctor::Check>),
     /// A terminal was opened (its name) for `what`, or why not.
     Opened {
         what: String,

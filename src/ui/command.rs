@@ -100,6 +100,8 @@ pub enum Command {
     ConvertKey(Box<crate::ui::keys::convert::ConvertRequest>),
     /// Asks the agent which keys it holds.
     AgentRefresh,
+    /// Runs `doctor`'s checks of this machine again (Settings).
+    RunDoctor,
     /// Previews the managed ssh config (and turns it on from there).
     OpenSshConfig,
     ApplySshConfig(Box<crate::local::ssh_config::Plan>),

@@ -172,6 +172,10 @@ impl KeyshelfApp {
             JobResult::Agent { removed, listed } => self.on_agent_listed(removed, listed),
             JobResult::ConfigResolved { keys, resolved } => self.on_config_resolved(keys, resolved),
             JobResult::SshDirScanned(scanned) => self.on_ssh_dir_scanned(*scanned),
+            JobResult::Doctor(checks) => {
+                self.settings.doctor = Some(checks);
+                self.settings.doctor_running = false;
+            }
             JobResult::Opened { what, result } => match result {
                 Ok(terminal) => self.info(format!("Opened {terminal}: {what}")),
                 Err(e) => self.error(format!("Cannot open a terminal for {what}: {e}")),
@@ -194,6 +198,7 @@ impl KeyshelfApp {
             Some(Dialog::InventoryImport(d)) => d.failed(msg.clone()),
             _ => {}
         }
+        self.settings.doctor_running = false;
         self.error(msg);
     }
 
@@ -323,6 +328,7 @@ impl KeyshelfApp {
                     self.settings.refresh();
                     self.agent_run(None);
                     self.load_ssh_config_status();
+                    self.run_doctor(ctx);
                 }
                 if v == View::Report && self.view != View::Report {
                     self.refresh_report();
@@ -427,6 +433,7 @@ impl KeyshelfApp {
                 self.start_remote(ctx, action, false);
             }
             Command::AgentRefresh => self.agent_run(None),
+            Command::RunDoctor => self.run_doctor(ctx),
             Command::OpenConvert(id) => {
                 if let Some(d) =
                     self.model.row_by_id(id).and_then(|r| crate::ui::keys::convert::ConvertDialog::new(&r.key))
@@ -672,6 +679,22 @@ impl KeyshelfApp {
                 });
             })
         });
+    }
+
+    /// Checks what works on this machine (`ssh -V` and the other tools, the agent, the
+    /// inventory file, the AWS profiles, the launcher entry) in a job: the tools may be
+    /// slow to answer.
+    pub(crate) fn run_doctor(&mut self, ctx: &egui::Context) {
+        if self.settings.doctor_running {
+            return;
+        }
+        self.settings.doctor_running = true;
+        let (db, env) = (self.db_path.clone(), self.cloud_env.clone());
+        let mut machine = crate::doctor::Machine::current();
+        if let Some(socket) = &self.agent_socket {
+            machine.auth_sock = Some(socket.clone());
+        }
+        self.jobs.spawn(ctx, move || JobResult::Doctor(crate::doctor::run_with(db.as_deref(), &machine, &*env)));
     }
 
     /// Lists the agent's keys, after removing one (`Some(Some(fingerprint))`) or all

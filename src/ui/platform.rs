@@ -30,9 +30,7 @@ fn dialogs_available() -> bool {
         return true;
     }
     let has_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
-    let has_zenity = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join("zenity").is_file()))
-        .unwrap_or(false);
+    let has_zenity = crate::paths::find_program("zenity", None).is_some();
     has_bus || has_zenity
 }
 

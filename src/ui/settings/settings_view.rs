@@ -1,5 +1,6 @@
 //! The Settings view: how Keyshelf reaches servers (the ssh command, where it comes
-//! from, how ssh's questions are asked) and where the inventory lives. What it shows is
+//! from, how ssh's questions are asked), where the inventory lives, what works on this
+//! machine (the checks of `keyshelf doctor`, run as a job) and About. What it shows is
 //! read once when the view opens, never per frame.
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,9 @@ use crate::remote::SshCommand;
 #[derive(Default)]
 pub struct SettingsState {
     loaded: Option<Loaded>,
+    /// The last `doctor` checks (None: not run yet).
+    pub doctor: Option<Vec<crate::doctor::Check>>,
+    pub doctor_running: bool,
 }
 
 struct Loaded {
@@ -43,11 +47,7 @@ fn load() -> Loaded {
 
 /// `program` as the shell would find it: a path as is, a bare name in PATH.
 fn find_program(program: &str) -> Option<PathBuf> {
-    let p = Path::new(program);
-    if p.components().count() > 1 {
-        return p.is_file().then(|| p.to_path_buf());
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(program)).find(|c| c.is_file())
+    crate::paths::find_program(program, None)
 }
 
 fn section(ui: &mut Ui, title: &str) {
@@ -77,7 +77,9 @@ pub fn show(
     ssh_config: Option<&Result<Option<PathBuf>, String>>,
     cmds: &mut Vec<crate::ui::command::Command>,
 ) {
-    let loaded = st.loaded.get_or_insert_with(load);
+    st.loaded.get_or_insert_with(load);
+    let st = &*st;
+    let Some(loaded) = &st.loaded else { return };
     ui.heading("Settings");
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
         ui.set_max_width(760.0);
@@ -173,5 +175,82 @@ pub fn show(
                  and the activity log, never a private key. An import shows what it would change first.",
             );
         });
+        section(ui, "This machine");
+        doctor_section(ui, st, cmds);
+        section(ui, "About Keyshelf");
+        about_section(ui, db_path);
+    });
+}
+
+/// The checks of `keyshelf doctor`: a mark, what was found, and the fix of each problem.
+fn doctor_section(ui: &mut Ui, st: &SettingsState, cmds: &mut Vec<crate::ui::command::Command>) {
+    ui.horizontal(|ui| {
+        let again = ui.add_enabled(!st.doctor_running, egui::Button::new("Check again"));
+        if again
+            .on_hover_text("Look again for ssh, the agent, the inventory, AWS profiles and the launcher entry")
+            .clicked()
+        {
+            cmds.push(crate::ui::command::Command::RunDoctor);
+        }
+        if st.doctor_running {
+            ui.spinner();
+            ui.weak("Checking…");
+        } else if let Some(checks) = &st.doctor {
+            let problems = checks.iter().filter(|c| !c.ok).count();
+            match problems {
+                0 => ui.label("Everything Keyshelf uses works here."),
+                1 => ui.colored_label(ui.visuals().warn_fg_color, "1 problem"),
+                n => ui.colored_label(ui.visuals().warn_fg_color, format!("{n} problems")),
+            };
+        }
+    });
+    let Some(checks) = &st.doctor else { return };
+    ui.add_space(4.0);
+    for c in checks {
+        row(ui, &doctor_label(&c.name), |ui| {
+            ui.horizontal_wrapped(|ui| {
+                if c.ok {
+                    ui.colored_label(egui::Color32::from_rgb(0x2e, 0x9e, 0x4f), "✔");
+                } else {
+                    ui.colored_label(ui.visuals().warn_fg_color, "✖");
+                }
+                ui.label(&c.detail);
+            });
+            if let Some(fix) = &c.fix {
+                ui.label(RichText::new(format!("To fix: {fix}")).weak());
+            }
+        });
+    }
+}
+
+/// A check's name in words for the window.
+fn doctor_label(name: &str) -> String {
+    match name {
+        "keyshelf" => "Keyshelf".into(),
+        "agent" => "Running agent".into(),
+        "inventory" => "Inventory file".into(),
+        "inventory-mode" => "Inventory permissions".into(),
+        "inventory-schema" => "Inventory schema".into(),
+        "ssh-config" => "Managed ssh config".into(),
+        "aws-profiles" => "AWS profiles".into(),
+        "desktop-entry" => "Launcher entry".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The version, the licence, and where the inventory lives.
+fn about_section(ui: &mut Ui, db_path: Option<&Path>) {
+    row(ui, "Version", |ui| {
+        ui.label(env!("CARGO_PKG_VERSION"));
+    });
+    row(ui, "Licence", |ui| {
+        ui.label(format!("{} (LICENSE-MIT, LICENSE-APACHE)", env!("CARGO_PKG_LICENSE")));
+    });
+    row(ui, "Inventory", |ui| {
+        match db_path {
+            Some(p) => ui.label(RichText::new(p.display().to_string()).monospace()),
+            None => ui.weak("none"),
+        };
+        ui.weak(format!("schema version {}", crate::inventory::SCHEMA_VERSION));
     });
 }

@@ -144,7 +144,8 @@ fn push_to_all_regions(h: &mut Harness<'static, KeyshelfApp>) {
     h.run_steps(3);
     let push = h.get_by_role_and_label(Role::Button, "Push to cloud…").rect();
     common::pointer_click(h, push);
-    h.run_steps(2);
+    settle(h);
+    h.run_steps(1);
     h.get_by_label("All regions").click();
     h.run_steps(1);
     h.get_by_role_and_label(Role::Button, "Push").click();

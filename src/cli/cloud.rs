@@ -55,6 +55,11 @@ pub enum CloudCommand {
         /// Where the name holds another key: delete it there, then import this one
         #[arg(long)]
         replace: bool,
+        /// The name in this account's cloud, when the key pair's own does not fit its rules
+        /// (Tencent Cloud: at most 25 letters, digits and _); remembered for the next push
+        /// and delete
+        #[arg(long, value_name = "NAME")]
+        cloud_name: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -307,18 +312,22 @@ pub fn run(inv: &mut Inventory, c: CloudCommand, out: &mut dyn Write) -> Result<
             }
             failed_count(report.failed.len(), listing.len())
         }
-        CloudCommand::Push { key, account, regions, replace, json } => {
+        CloudCommand::Push { key, account, regions, replace, cloud_name, json } => {
             let a = inv.account(&account)?;
             let k = inv.resolve_key(&key, &Scope::default())?;
+            let own = name_in_cloud(inv, &a, &k, cloud_name.as_deref())?;
             let api = api_for(&a)?;
-            let base = cloud::key_to_sync(&k, &k.name);
+            let base = cloud::key_to_sync(&k, &own);
             ops::check_importable(api.as_ref(), &base)?;
             let regions = regions_for(api.as_ref(), &regions, &cancel)?;
+            if cloud_name.is_some() {
+                inv.set_cloud_name(&a.name, k.id, Some(&own))?;
+            }
             let names = cloud_names(inv, &a, k.id)?;
             let results = ops::per_region(
                 &regions,
                 |r| {
-                    let name = cloud::name_in_region(&names, r, &k.name);
+                    let name = cloud::name_in_region(&names, r, &own);
                     ops::push_region(api.as_ref(), r, &cloud::key_to_sync(&k, name), replace, &cancel)
                 },
                 &|_, _| (),
@@ -343,13 +352,14 @@ pub fn run(inv: &mut Inventory, c: CloudCommand, out: &mut dyn Write) -> Result<
         CloudCommand::Delete { key, account, regions, json } => {
             let a = inv.account(&account)?;
             let k = inv.resolve_key(&key, &Scope::default())?;
+            let own = inv.cloud_name(&a.name, k.id)?.unwrap_or_else(|| k.name.clone());
             let api = api_for(&a)?;
             let regions = regions_for(api.as_ref(), &regions, &cancel)?;
             let names = cloud_names(inv, &a, k.id)?;
             let results = ops::per_region(
                 &regions,
                 |r| {
-                    let name = cloud::name_in_region(&names, r, &k.name);
+                    let name = cloud::name_in_region(&names, r, &own);
                     ops::delete_region(api.as_ref(), r, &cloud::key_to_sync(&k, name), &cancel)
                 },
                 &|_, _| (),
@@ -357,11 +367,31 @@ pub fn run(inv: &mut Inventory, c: CloudCommand, out: &mut dyn Write) -> Result<
             let results: Vec<RegionOutcome> = results.into_iter().map(|(_, o)| o).collect();
             for o in &results {
                 if matches!(o.outcome, Outcome::Deleted | Outcome::NotPresent) {
-                    let name = cloud::name_in_region(&names, &o.region, &k.name);
+                    let name = cloud::name_in_region(&names, &o.region, &own);
                     inv.record_cloud_key(&a.name, &o.region, name, None, None, "delete from cloud")?;
                 }
             }
             print_outcomes(out, &results, json)
+        }
+    }
+}
+
+/// The name `k` goes by in `a`'s cloud: `chosen`, else the one chosen before, else its
+/// own; refused before any call when that cloud would not take it, with a name it takes.
+fn name_in_cloud(inv: &Inventory, a: &Account, k: &crate::inventory::KeyPair, chosen: Option<&str>) -> Result<String> {
+    let name = match chosen {
+        Some(n) => n.to_string(),
+        None => inv.cloud_name(&a.name, k.id)?.unwrap_or_else(|| k.name.clone()),
+    };
+    match cloud::names::problem(a.provider, &name) {
+        None => Ok(name),
+        Some(why) => {
+            let suggestion = cloud::names::suggest(a.provider, &name);
+            Err(CliError::Cloud(CloudError::Refused(format!(
+                "'{name}' cannot be its name in account {}: {why}. Push it under a name that fits: --cloud-name {}",
+                a.name,
+                crate::paths::shell_word(&suggestion)
+            ))))
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod aws;
 pub mod credentials;
 pub mod drift;
 pub mod http;
+pub mod names;
 pub mod ops;
 pub mod sign;
 pub mod tencent;

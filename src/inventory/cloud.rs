@@ -203,6 +203,59 @@ impl Inventory {
         Ok(())
     }
 
+    /// The name `key_pair` was given in `account`'s cloud because its own did not fit
+    /// there (`None`: it goes by its own name).
+    pub fn cloud_name(&self, account: &str, key_pair: i64) -> Result<Option<String>> {
+        let account_id = account_of(&self.conn, account)?;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name FROM cloud_names WHERE account_id = ?1 AND key_pair_id = ?2",
+                params![account_id, key_pair],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Every name `key_pair` was given in an account's cloud: `(account, name)`.
+    pub fn cloud_names_of_key(&self, key_pair: i64) -> Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT a.name, c.name FROM cloud_names c JOIN accounts a ON a.id = c.account_id
+             WHERE c.key_pair_id = ?1 ORDER BY a.name",
+        )?;
+        let rows = st.query_map(params![key_pair], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Remembers the name `key_pair` goes by in `account`'s cloud (`None`: its own again).
+    pub fn set_cloud_name(&mut self, account: &str, key_pair: i64, name: Option<&str>) -> Result<()> {
+        let tx = self.write()?;
+        let account_id = account_of(&tx, account)?;
+        let key_name: String = tx
+            .query_row("SELECT name FROM key_pairs WHERE id = ?1", params![key_pair], |r| r.get(0))
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => InventoryError::NotFound(format!("no key pair {key_pair}")),
+                e => e.into(),
+            })?;
+        match name.filter(|n| *n != key_name) {
+            Some(n) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO cloud_names (account_id, key_pair_id, name) VALUES (?1, ?2, ?3)",
+                    params![account_id, key_pair, n],
+                )?;
+                log(&tx, &format!("goes by '{n}' in the cloud"), &key_name, &scope_label(Some(account), ""))?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM cloud_names WHERE account_id = ?1 AND key_pair_id = ?2",
+                    params![account_id, key_pair],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Brings what one region of a cloud account holds into the inventory: a key the
     /// inventory holds is linked, an unknown key is added under its cloud name in
     /// (account, region), a name taken by another key is reported and nothing is
@@ -289,6 +342,39 @@ mod tests {
     const C: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMyknfFUneKgW1r7qYjPqakiVOQpa9/SLVPlQthqnhpm c@x";
     const D: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKoHabVzkhWcTXlt07Wf19RgfX8B2ARqWe9CncJYZLQ d@x";
     const B: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIENiHkjXRD+vpiBelnudJl7QxZzKykJYmZp1sNIyWX11 b@x";
+
+    #[test]
+    fn a_name_chosen_for_a_cloud_is_remembered_per_account_until_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inv = Inventory::open(&dir.path().join("i.sqlite3")).unwrap();
+        inv.add_account("tc", Provider::Tencent, "").unwrap();
+        inv.add_account("other", Provider::Tencent, "").unwrap();
+        let id = inv
+            .add_key(&NewKeyPair {
+                name: "deploy-key-2024".into(),
+                description: String::new(),
+                account: None,
+                region: String::new(),
+                info: crate::keys::parse_key(A.as_bytes()).unwrap().info,
+                origin: Origin::Imported,
+                private_key_path: None,
+                tags: vec![],
+            })
+            .unwrap()
+            .id;
+        assert_eq!(inv.cloud_name("tc", id).unwrap(), None);
+        inv.set_cloud_name("tc", id, Some("deploy_key_2024")).unwrap();
+        assert_eq!(inv.cloud_name("tc", id).unwrap().as_deref(), Some("deploy_key_2024"));
+        assert_eq!(inv.cloud_name("other", id).unwrap(), None, "per account");
+        // Its own name again, or no name: forgotten.
+        inv.set_cloud_name("tc", id, Some("deploy-key-2024")).unwrap();
+        assert_eq!(inv.cloud_name("tc", id).unwrap(), None);
+        inv.set_cloud_name("tc", id, Some("dk")).unwrap();
+        inv.delete_keys(&[id], Default::default()).unwrap();
+        let n: i64 = inv.conn.query_row("SELECT count(*) FROM cloud_names", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "gone with the key pair");
+        assert!(inv.cloud_name("nobody", id).is_err());
+    }
 
     #[test]
     fn a_pull_adds_links_reports_conflicts_and_a_second_pull_changes_nothing() {

@@ -177,6 +177,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         INSERT OR REPLACE INTO settings (key, value) VALUES ('ssh_config.stale', '1');
     END;
     "#,
+    // 8: the name a key pair goes by in an account's cloud, where the inventory's name
+    // does not fit that cloud's rules (Tencent Cloud: 25 letters, digits and `_`) and the
+    // user chose another: the next push and delete use it again.
+    r#"
+    CREATE TABLE cloud_names (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        key_pair_id INTEGER NOT NULL REFERENCES key_pairs(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        PRIMARY KEY (account_id, key_pair_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -60,6 +60,35 @@ impl Provider {
         }
     }
 
+    /// Whether Keyshelf reaches this provider's key pair API (cloud sync: check, status,
+    /// pull, push, delete); the others' key pairs are kept in the inventory only.
+    pub fn has_cloud_sync(self) -> bool {
+        matches!(self, Provider::Aws | Provider::Tencent | Provider::Alibaba)
+    }
+
+    /// Where this provider's command line keeps its profiles, for the account form:
+    /// `(field label, placeholder, note)`.
+    pub fn profile_hint(self) -> Option<(&'static str, &'static str, &'static str)> {
+        match self {
+            Provider::Aws => Some((
+                "AWS profile",
+                "default (from ~/.aws)",
+                "Keyshelf stores only the profile's name: the credentials stay in ~/.aws.",
+            )),
+            Provider::Tencent => Some((
+                "tccli profile",
+                "default (from ~/.tccli), or TENCENTCLOUD_SECRET_ID",
+                "Keyshelf stores only the profile's name: the credentials stay in ~/.tccli or the environment.",
+            )),
+            Provider::Alibaba => Some((
+                "aliyun profile",
+                "current (from ~/.aliyun/config.json), or ALIBABA_CLOUD_ACCESS_KEY_ID",
+                "Keyshelf stores only the profile's name: the credentials stay in ~/.aliyun or the environment.",
+            )),
+            _ => None,
+        }
+    }
+
     /// Accepts the slug or the display name, in any case.
     pub fn parse(s: &str) -> Option<Provider> {
         let s = s.trim();

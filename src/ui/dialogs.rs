@@ -316,14 +316,19 @@ impl AccountDialog {
                     .labelled_by(l.id);
                 ui.end_row();
                 grid_text(ui, "Note", &mut self.note, "optional");
-                if self.provider == Provider::Aws {
-                    grid_text(ui, "AWS profile", &mut self.profile, "default (from ~/.aws)");
-                    grid_text(ui, "Default region", &mut self.region, "the profile's, e.g. us-east-1");
-                    grid_text(ui, "Endpoint", &mut self.endpoint, "AWS's own (for a private cloud or emulator)");
+                if let Some((label, hint, _)) = self.provider.profile_hint() {
+                    grid_text(ui, label, &mut self.profile, hint);
+                    let region = match self.provider {
+                        Provider::Tencent => "the profile's, e.g. ap-guangzhou",
+                        Provider::Alibaba => "the profile's, e.g. cn-hangzhou",
+                        _ => "the profile's, e.g. us-east-1",
+                    };
+                    grid_text(ui, "Default region", &mut self.region, region);
+                    grid_text(ui, "Endpoint", &mut self.endpoint, "the provider's own (for a private cloud or proxy)");
                 }
             });
-            if self.provider == Provider::Aws {
-                ui.weak("Keyshelf stores only the profile's name: the credentials stay in ~/.aws.");
+            if let Some((_, _, note)) = self.provider.profile_hint() {
+                ui.weak(note);
             }
             if let Some(e) = &self.error {
                 error_text(ui, e);

@@ -68,9 +68,9 @@ pub fn show(ui: &mut Ui, model: &Model, view: View, cloud_account: Option<&str>,
                     }
                 });
             }
-            let cloud = account.as_ref().filter(|a| {
-                model.accounts.iter().any(|x| &x.name == *a && x.provider == crate::inventory::Provider::Aws)
-            });
+            let cloud = account
+                .as_ref()
+                .filter(|a| model.accounts.iter().any(|x| &x.name == *a && x.provider.has_cloud_sync()));
             if let Some(a) = cloud {
                 ui.indent(("cloud", a), |ui| {
                     let sel = view == View::Cloud && cloud_account == Some(a.as_str());

@@ -199,22 +199,10 @@ fn check_region(region: &str) -> Result<&str> {
 /// starting with a letter, then letters, digits, `:`, `_`, `.` and `-` ("letters" as
 /// Unicode has them, Chinese characters included).
 pub fn check_key_name(name: &str) -> Result<()> {
-    let refuse = |why: String| {
-        Err(CloudError::Refused(format!(
-            "{PROVIDER} cannot take the key pair name '{name}': {why}; rename the key pair (keyshelf key edit KEY --name NEW) to push it"
-        )))
-    };
-    let count = name.chars().count();
-    if !(2..=128).contains(&count) {
-        return refuse(format!("a name has 2 to 128 characters, this one {count}"));
+    match super::names::problem(Provider::Alibaba, name) {
+        Some(why) => Err(CloudError::Refused(format!("'{name}' cannot be pushed under that name: {why}"))),
+        None => Ok(()),
     }
-    if !name.chars().next().is_some_and(char::is_alphabetic) {
-        return refuse("a name starts with a letter".into());
-    }
-    if let Some(c) = name.chars().find(|c| !(c.is_alphanumeric() || matches!(c, ':' | '_' | '.' | '-'))) {
-        return refuse(format!("'{c}' is not allowed (letters, digits, ':', '_', '.' and '-' are)"));
-    }
-    Ok(())
 }
 
 /// Refuses, before any call, a key type ECS does not import (Ed25519, security keys).

@@ -25,18 +25,25 @@ impl KeyshelfApp {
                 }
             }
             CloudCommand::Run { action, regions } => self.start_cloud_run(ctx, action, regions),
-            CloudCommand::Push { key_id, regions, replace } => {
-                self.with_cloud_names(ctx, key_id, move |app, ctx, key, names| {
-                    app.start_cloud_run(ctx, CloudAction::Push { key: Box::new(key), names, replace }, regions)
+            CloudCommand::Push { key_id, regions, replace, cloud_name } => {
+                self.with_cloud_names(ctx, key_id, cloud_name, move |app, ctx, key, name, names| {
+                    // A name this cloud does not take: the push dialog asks for one it takes.
+                    let provider = app.cloud_account().map(|a| a.provider);
+                    if provider.is_some_and(|p| crate::cloud::names::problem(p, &name).is_some()) {
+                        app.open_push_to_cloud(key.id);
+                        return;
+                    }
+                    let action = CloudAction::Push { key: Box::new(key), name, names, replace };
+                    app.start_cloud_run(ctx, action, regions)
                 })
             }
             CloudCommand::Delete { key_id, regions, cloud_name } => {
-                self.with_cloud_names(ctx, key_id, move |app, ctx, key, mut names| {
+                self.with_cloud_names(ctx, key_id, None, move |app, ctx, key, name, mut names| {
                     // A row of the table names the cloud's key pair itself (a duplicate).
                     if let (Some(n), Regions::These(rs)) = (cloud_name, &regions) {
                         names = rs.iter().map(|r| (r.clone(), n.clone())).collect();
                     }
-                    app.start_cloud_run(ctx, CloudAction::Delete { key: Box::new(key), names }, regions)
+                    app.start_cloud_run(ctx, CloudAction::Delete { key: Box::new(key), name, names }, regions)
                 })
             }
             CloudCommand::Cancel => {
@@ -51,45 +58,70 @@ impl KeyshelfApp {
         let Some(row) = self.model.row_by_id(key_id) else { return };
         let account =
             self.cloud.account.clone().filter(|a| self.model.accounts.iter().any(|x| &x.name == a)).or_else(|| {
-                row.key.account.clone().filter(|a| {
-                    self.model.accounts.iter().any(|x| &x.name == a && x.provider == crate::inventory::Provider::Aws)
-                })
+                row.key
+                    .account
+                    .clone()
+                    .filter(|a| self.model.accounts.iter().any(|x| &x.name == a && x.provider.has_cloud_sync()))
             });
-        self.push_form = Some(PushForm {
-            key_id,
-            key_name: row.key.name.clone(),
-            account,
-            all_regions: false,
-            regions: String::new(),
-            replace: false,
+        let key_name = row.key.name.clone();
+        // The names chosen before in accounts' clouds, read on the inventory's thread.
+        self.db_run(move |inv| {
+            let remembered = inv.cloud_names_of_key(key_id);
+            Box::new(move |app: &mut KeyshelfApp| match remembered {
+                Ok(remembered) => {
+                    app.push_form = Some(PushForm {
+                        key_id,
+                        key_name,
+                        account,
+                        all_regions: false,
+                        regions: String::new(),
+                        replace: false,
+                        remembered,
+                        cloud_name: String::new(),
+                        name_for: None,
+                    })
+                }
+                Err(e) => app.error(e.to_string()),
+            })
         });
     }
 
-    /// Reads the key pair and the names it has in the open account's regions (on the
-    /// inventory thread), then runs `then` on the UI thread.
+    /// Reads, on the inventory's thread, a key pair, the name it goes by in the open
+    /// account's cloud (`chosen` first becomes that name) and what it was seen as per
+    /// region there; then `then` runs with them.
     fn with_cloud_names(
         &mut self,
         ctx: &egui::Context,
         key_id: i64,
-        then: impl FnOnce(&mut KeyshelfApp, &egui::Context, KeyPair, Vec<(String, String)>) + Send + 'static,
+        chosen: Option<String>,
+        then: impl FnOnce(&mut KeyshelfApp, &egui::Context, KeyPair, String, Vec<(String, String)>) + Send + 'static,
     ) {
         let Some(account) = self.cloud.account.clone() else { return };
         let ctx = ctx.clone();
         self.db_run(move |inv| {
             let r = inv.key(key_id).and_then(|k| {
+                if let Some(n) = &chosen {
+                    inv.set_cloud_name(&account, key_id, Some(n))?;
+                }
+                let name = inv.cloud_name(&account, key_id)?.unwrap_or_else(|| k.name.clone());
                 let names = inv
                     .cloud_links_of_key(key_id)?
                     .into_iter()
                     .filter(|l| l.account == account)
                     .map(|l| (l.region, l.name))
                     .collect();
-                Ok((k, names))
+                Ok((k, name, names))
             });
             Box::new(move |app: &mut KeyshelfApp| match r {
-                Ok((k, names)) => then(app, &ctx, k, names),
+                Ok((k, name, names)) => then(app, &ctx, k, name, names),
                 Err(e) => app.error(e.to_string()),
             })
         });
+    }
+
+    /// The account whose cloud page is open.
+    fn cloud_account(&self) -> Option<&crate::inventory::Account> {
+        self.cloud.account.as_ref().and_then(|a| self.model.accounts.iter().find(|x| &x.name == a))
     }
 
     fn start_cloud_run(&mut self, ctx: &egui::Context, action: CloudAction, regions: Regions) {
@@ -126,8 +158,17 @@ impl KeyshelfApp {
             CloudAction::Check => {
                 self.cloud.checked = run.checked.take().map(Ok);
                 if let Some(Ok((who, regions))) = &self.cloud.checked {
-                    let msg =
-                        format!("{account}: connected to AWS account {} ({} regions)", who.account_id, regions.len());
+                    let provider = self
+                        .model
+                        .accounts
+                        .iter()
+                        .find(|a| a.name == account)
+                        .map_or("cloud", |a| a.provider.display_name());
+                    let msg = format!(
+                        "{account}: connected to {provider} account {} ({} regions)",
+                        who.account_id,
+                        regions.len()
+                    );
                     self.info(msg);
                 }
             }

@@ -26,13 +26,17 @@ pub enum CloudAction {
     Read {
         pull: bool,
     },
+    /// `name`: what the key pair goes by in this account's cloud (its own name, or the
+    /// one chosen there); `names`: what it was seen as per region.
     Push {
         key: Box<KeyPair>,
+        name: String,
         names: Vec<(String, String)>,
         replace: bool,
     },
     Delete {
         key: Box<KeyPair>,
+        name: String,
         names: Vec<(String, String)>,
     },
 }
@@ -226,29 +230,22 @@ fn work(
                 send(Msg::Region(r.to_string(), RegionState::Listed(got.clone())))
             });
         }
-        CloudAction::Push { key, names, replace } => {
-            let base = cloud::key_to_sync(key, &key.name);
+        CloudAction::Push { key, name, names, replace } => {
+            let base = cloud::key_to_sync(key, name);
             ops::check_importable(api, &base).map_err(|e| e.to_string())?;
             ops::per_region(
                 &regions,
                 |r| {
-                    let k: KeyToSync = cloud::key_to_sync(key, cloud::name_in_region(names, r, &key.name));
+                    let k: KeyToSync = cloud::key_to_sync(key, cloud::name_in_region(names, r, name));
                     ops::push_region(api, r, &k, *replace, cancel)
                 },
                 &|r, o: &RegionOutcome| send(Msg::Region(r.to_string(), RegionState::Done(Box::new(o.clone())))),
             );
         }
-        CloudAction::Delete { key, names } => {
+        CloudAction::Delete { key, name, names } => {
             ops::per_region(
                 &regions,
-                |r| {
-                    ops::delete_region(
-                        api,
-                        r,
-                        &cloud::key_to_sync(key, cloud::name_in_region(names, r, &key.name)),
-                        cancel,
-                    )
-                },
+                |r| ops::delete_region(api, r, &cloud::key_to_sync(key, cloud::name_in_region(names, r, name)), cancel),
                 &|r, o: &RegionOutcome| send(Msg::Region(r.to_string(), RegionState::Done(Box::new(o.clone())))),
             );
         }
@@ -513,7 +510,9 @@ fn row_actions(ui: &mut Ui, r: &DriftRow, key: Option<KeyPair>, cmds: &mut Vec<C
         }
         return;
     };
-    let push = |replace| Command::Cloud(CloudCommand::Push { key_id: k.id, regions: region.clone(), replace });
+    let push = |replace| {
+        Command::Cloud(CloudCommand::Push { key_id: k.id, regions: region.clone(), replace, cloud_name: None })
+    };
     let clicked = match r.state {
         DriftState::OnlyCloud => None,
         DriftState::OnlyLocal => {
@@ -560,11 +559,13 @@ pub enum CloudCommand {
         action: CloudAction,
         regions: Regions,
     },
-    /// Pushes a key pair to the open account's regions.
+    /// Pushes a key pair to the open account's regions; under `cloud_name` there when
+    /// given (remembered for the next push and delete), else under the name it goes by.
     Push {
         key_id: i64,
         regions: Regions,
         replace: bool,
+        cloud_name: Option<String>,
     },
     Delete {
         key_id: i64,
@@ -575,7 +576,8 @@ pub enum CloudCommand {
     Cancel,
 }
 
-/// The push dialog of a key pair's details: which account, which regions.
+/// The push dialog of a key pair's details: which account, which regions, and the name
+/// in that account's cloud when the key pair's own does not fit there.
 pub struct PushForm {
     pub key_id: i64,
     pub key_name: String,
@@ -583,19 +585,33 @@ pub struct PushForm {
     pub all_regions: bool,
     pub regions: String,
     pub replace: bool,
+    /// Names chosen before in accounts' clouds: `(account, name)`.
+    pub remembered: Vec<(String, String)>,
+    /// The name typed for the account `name_for` (shown only when needed).
+    pub cloud_name: String,
+    pub name_for: Option<String>,
+}
+
+impl PushForm {
+    /// The name the key pair goes by in `account` before anything is typed.
+    fn default_name(&self, account: &str) -> &str {
+        self.remembered.iter().find(|(a, _)| a == account).map_or(self.key_name.as_str(), |(_, n)| n.as_str())
+    }
 }
 
 impl PushForm {
     /// Draws the dialog; `true` when it is to be closed.
     pub fn show(&mut self, ctx: &egui::Context, accounts: &[Account], cmds: &mut Vec<Command>) -> bool {
         let mut close = false;
-        let clouds: Vec<&Account> =
-            accounts.iter().filter(|a| a.provider.rules().provider == crate::inventory::Provider::Aws).collect();
+        let clouds: Vec<&Account> = accounts.iter().filter(|a| a.provider.has_cloud_sync()).collect();
         crate::ui::widgets::modal("push-to-cloud").show(ctx, |ui| {
             ui.set_width(460.0);
             ui.heading(format!("Push {} to the cloud", self.key_name));
             if clouds.is_empty() {
-                ui.label("No AWS account yet: add one (sidebar, +) with its profile and region first.");
+                ui.label(
+                    "No AWS, Tencent Cloud or Alibaba Cloud account yet: add one (sidebar, +) with its profile and \
+                     region first.",
+                );
             }
             egui::Grid::new("push-form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
                 ui.label("Account");
@@ -621,9 +637,36 @@ impl PushForm {
                 ui.checkbox(&mut self.replace, "Replace a key pair of the same name that holds another key");
                 ui.end_row();
             });
+            // A name the chosen cloud does not take: one it takes, for the person to confirm.
+            let provider = self.account.as_ref().and_then(|a| clouds.iter().find(|x| &x.name == a)).map(|a| a.provider);
+            let mut name_ok = true;
+            let mut chosen = None;
+            if let (Some(account), Some(provider)) = (self.account.clone(), provider) {
+                let default = self.default_name(&account).to_string();
+                if let Some(why) = crate::cloud::names::problem(provider, &default) {
+                    if self.name_for.as_deref() != Some(account.as_str()) {
+                        self.cloud_name = crate::cloud::names::suggest(provider, &default);
+                        self.name_for = Some(account.clone());
+                    }
+                    ui.add_space(6.0);
+                    ui.label(format!("'{default}' does not fit there: {why}."));
+                    ui.horizontal(|ui| {
+                        let l = ui.label("Name in the cloud");
+                        ui.add(egui::TextEdit::singleline(&mut self.cloud_name).desired_width(240.0)).labelled_by(l.id);
+                    });
+                    let problem = crate::cloud::names::problem(provider, self.cloud_name.trim());
+                    // Room for the line whether or not it shows, so the buttons hold still.
+                    match &problem {
+                        Some(p) => ui.colored_label(ui.visuals().error_fg_color, p),
+                        None => ui.weak("Keyshelf remembers this name for the next push and delete."),
+                    };
+                    name_ok = problem.is_none();
+                    chosen = Some(self.cloud_name.trim().to_string());
+                }
+            }
             ui.add_space(6.0);
             ui.horizontal(|ui| {
-                let ok = self.account.is_some();
+                let ok = self.account.is_some() && name_ok;
                 if ui.add_enabled(ok, egui::Button::new("Push")).clicked() {
                     let regions = if self.all_regions {
                         Regions::All
@@ -641,6 +684,7 @@ impl PushForm {
                             key_id: self.key_id,
                             regions,
                             replace: self.replace,
+                            cloud_name: chosen.clone(),
                         }));
                     }
                     close = true;

@@ -1,6 +1,8 @@
 //! Tencent Cloud key pairs: not reachable yet (this module comes after AWS, behind the same
 //! [`KeyPairApi`]); until then such accounts are kept in the inventory only.
 
+pub mod sign;
+
 use super::http::Http;
 use super::{CloudError, KeyPairApi, Result};
 use crate::cloud::aws::profile::Env;

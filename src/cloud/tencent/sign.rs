@@ -29,6 +29,20 @@ pub struct Tc3Signer {
     service: String,
 }
 
+/// What a TC3 signature covers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Signed<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    /// The query as sent (empty for a POST).
+    pub(crate) canonical_query: &'a str,
+    /// The `Content-Type` and `Host` values sent.
+    pub(crate) content_type: &'a str,
+    pub(crate) host: &'a str,
+    /// [`sha256_hex`] of the body.
+    pub(crate) payload_hash: &'a str,
+}
+
 /// Every step of one signature, kept so that tests can compare each with the
 /// documentation's example.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +60,10 @@ impl Tc3Signer {
         Tc3Signer { credentials, service: service.into() }
     }
 
-    /// The core of the signature. `content_type` and `host` are the values sent;
-    /// `canonical_query` is the query as sent (empty for a POST); `payload_hash` is
-    /// [`sha256_hex`] of the body; `at` gives both the timestamp and the scope's date.
-    pub(crate) fn compute(
-        &self,
-        method: &str,
-        path: &str,
-        canonical_query: &str,
-        content_type: &str,
-        host: &str,
-        payload_hash: &str,
-        at: OffsetDateTime,
-    ) -> Tc3Parts {
+    /// The core of the signature on what is signed (see [`Signed`]); `at` gives both
+    /// the timestamp and the scope's date.
+    pub(crate) fn compute(&self, signed: &Signed<'_>, at: OffsetDateTime) -> Tc3Parts {
+        let Signed { method, path, canonical_query, content_type, host, payload_hash } = *signed;
         let uri = if path.is_empty() { "/" } else { path };
         let canonical_request = format!(
             "{}\n{uri}\n{canonical_query}\ncontent-type:{}\nhost:{}\n\n{SIGNED_HEADERS}\n{payload_hash}",
@@ -92,8 +97,16 @@ impl Signer for Tc3Signer {
             .map(|(_, value)| value.as_str())
             .unwrap_or("");
         let query = req.query.iter().map(|(k, v)| format!("{}={}", uri_encode(k), uri_encode(v))).collect::<Vec<_>>();
-        let parts =
-            self.compute(req.method, req.path, &query.join("&"), content_type, req.host, &sha256_hex(req.body), at);
+        let (canonical_query, payload_hash) = (query.join("&"), sha256_hex(req.body));
+        let signed = Signed {
+            method: req.method,
+            path: req.path,
+            canonical_query: &canonical_query,
+            content_type,
+            host: req.host,
+            payload_hash: &payload_hash,
+        };
+        let parts = self.compute(&signed, at);
         let mut added = vec![("x-tc-timestamp".to_string(), utc(at).unix_timestamp().to_string())];
         if let Some(token) = self.credentials.session_token.as_ref().filter(|t| !t.is_empty()) {
             added.push(("x-tc-token".to_string(), token.expose().to_string()));
@@ -202,7 +215,15 @@ mod tests {
     #[test]
     fn the_documented_example_step_by_step() {
         assert_eq!(sha256_hex(DOC_BODY.as_bytes()), DOC_PAYLOAD_HASH);
-        let parts = doc_signer(None).compute("POST", "/", "", DOC_CONTENT_TYPE, DOC_HOST, DOC_PAYLOAD_HASH, doc_at());
+        let signed = Signed {
+            method: "POST",
+            path: "/",
+            canonical_query: "",
+            content_type: DOC_CONTENT_TYPE,
+            host: DOC_HOST,
+            payload_hash: DOC_PAYLOAD_HASH,
+        };
+        let parts = doc_signer(None).compute(&signed, doc_at());
         assert_eq!(
             parts.canonical_request,
             concat!(

@@ -134,3 +134,30 @@ fn a_wrong_secret_is_one_clear_error_and_no_secret_leaks() {
         assert!(!shown.contains(secret), "{shown}");
     }
 }
+
+#[test]
+fn push_to_all_regions_then_pull_a_console_key() {
+    let (server, env) = start();
+    let line = key(&env, "ci");
+    let all = results(&env.ok(["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]));
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all.iter().all(|(_, r, ok)| r == "imported" && *ok), "{all:?}");
+    for region in ["ap-guangzhou", "ap-singapore", "eu-frankfurt"] {
+        let keys = server.keys(region);
+        assert_eq!(keys.len(), 1, "{region}");
+        assert_eq!(type_and_blob(&keys[0].public_key), type_and_blob(&line), "{region}");
+    }
+    let status = json(&env.ok(["cloud", "status", "prod", "--all-regions", "--json"]));
+    assert!(status.as_array().unwrap().iter().all(|s| s["state"] == "in-sync"), "{status}");
+
+    let made = env.path("made");
+    ssh_keygen_generate(&made, "ed25519", None, "", "made-in-console");
+    let made_line = std::fs::read_to_string(env.path("made.pub")).unwrap().trim().to_string();
+    server.console_import("eu-frankfurt", "console_key", &made_line);
+    let before = env.list().len();
+    let p = json(&env.ok(["cloud", "pull", "prod", "--region", "eu-frankfurt", "--json"]));
+    assert_eq!(p["added"], 1, "{p}");
+    assert_eq!(env.list().len(), before + 1);
+    let again = json(&env.ok(["cloud", "pull", "prod", "--region", "eu-frankfurt", "--json"]));
+    assert_eq!((again["added"].as_u64(), again["linked"].as_u64()), (Some(0), Some(0)), "{again}");
+}

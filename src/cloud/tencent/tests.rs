@@ -614,3 +614,13 @@ fn connect_takes_the_accounts_profile_region_and_endpoint() {
     let err = crate::cloud::target_regions(api.as_ref(), &[], false, &Cancel::default()).unwrap_err();
     assert!(err.to_string().contains("no region"), "{err}");
 }
+
+#[test]
+fn a_cancelled_run_makes_no_call() {
+    let (url, state) = server();
+    let cancel = Cancel::default();
+    cancel.cancel();
+    assert_eq!(client(&url).list("ap-singapore", &cancel).unwrap_err(), CloudError::Cancelled);
+    assert_eq!(client(&url).import("ap-singapore", "k", RSA, &[], &cancel).unwrap_err(), CloudError::Cancelled);
+    assert!(seen(&state).is_empty());
+}

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod moto;
+pub mod tencent_server;
 
 use std::ffi::OsStr;
 use std::fs;

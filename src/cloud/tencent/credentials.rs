@@ -1,0 +1,447 @@
+//! Tencent Cloud credentials and region, found as `tccli` and Tencent's SDKs find them:
+//! `TENCENTCLOUD_SECRET_ID` / `TENCENTCLOUD_SECRET_KEY` (and
+//! `TENCENTCLOUD_SESSION_TOKEN`), else a tccli profile: `~/.tccli/PROFILE.credential`
+//! (JSON: `secretId`, `secretKey`, `token`) and `~/.tccli/PROFILE.configure` (JSON, the
+//! region in `_sys_param.region`). Secrets stay in wiped memory and never reach an error
+//! message: a file's parse errors are told by line and column only.
+//!
+//! Which profile: the account's, else `TCCLI_PROFILE`, else `default` (as tccli without
+//! `--profile`). A profile named by the account is used even when the environment has
+//! keys (as `tccli --profile` does).
+//!
+//! Which region: the one asked for, the account's, the profile's `.configure` (read for
+//! environment keys too: it holds no secret), then `TENCENTCLOUD_REGION`. With none, a
+//! command that needs one asks for it ([`crate::cloud::target_regions`]).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::cloud::aws::profile::Env;
+use crate::cloud::credentials::{Credentials, Secret};
+use crate::cloud::CloudError;
+
+/// The largest file read: a bigger one is not tccli's.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+pub const ENV_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
+pub const ENV_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
+pub const ENV_SESSION_TOKEN: &str = "TENCENTCLOUD_SESSION_TOKEN";
+/// The profile tccli uses without `--profile`.
+pub const ENV_PROFILE: &str = "TCCLI_PROFILE";
+/// The last fallback for the default region (the SDKs' and Terraform's variable).
+pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
+
+/// Where the credentials came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `TENCENTCLOUD_SECRET_ID` and `TENCENTCLOUD_SECRET_KEY`.
+    Environment,
+    /// A tccli profile's `.credential` file.
+    Profile { name: String, path: PathBuf },
+}
+
+/// Everything needed to call Tencent Cloud, resolved. Its `Debug` shows no secret.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub credentials: Credentials,
+    pub source: Source,
+    /// The default region, if one is known.
+    pub region: Option<String>,
+}
+
+impl Resolved {
+    /// Whose credentials these are, for messages.
+    pub fn who(&self) -> String {
+        match &self.source {
+            Source::Environment => format!("the {ENV_SECRET_ID} environment variables"),
+            Source::Profile { name, .. } => format!("tccli profile '{name}'"),
+        }
+    }
+
+    /// Where the credentials came from, in words.
+    pub fn source_label(&self) -> String {
+        match &self.source {
+            Source::Environment => format!("the {ENV_SECRET_ID} and {ENV_SECRET_KEY} environment variables"),
+            Source::Profile { name, path } => format!("tccli profile '{name}' in {}", path.display()),
+        }
+    }
+}
+
+/// What an account names: never a secret.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountConfig<'a> {
+    /// The tccli profile; `None` follows tccli (environment, then `TCCLI_PROFILE`, then
+    /// `default`).
+    pub profile: Option<&'a str>,
+    /// The account's default region.
+    pub region: Option<&'a str>,
+}
+
+/// Finds the credentials and default region (see the module's documentation for the
+/// order).
+pub fn resolve(
+    account: AccountConfig<'_>,
+    region_override: Option<&str>,
+    env: &dyn Env,
+) -> Result<Resolved, CloudError> {
+    let explicit = non_empty(account.profile);
+    let profile =
+        explicit.map(str::to_string).or_else(|| var(env, ENV_PROFILE)).unwrap_or_else(|| "default".to_string());
+    check_profile_name(&profile)?;
+    let from_env = if explicit.is_none() { credentials_from_env(env)? } else { None };
+    let folder = env.home().map(|h| h.join(".tccli"));
+    let (credentials, source) = match from_env {
+        Some(c) => (c, Source::Environment),
+        None => {
+            let Some(folder) = &folder else {
+                return Err(CloudError::Credentials(format!(
+                    "no Tencent Cloud credentials: {ENV_SECRET_ID} and {ENV_SECRET_KEY} are not set, and there is no home folder to find ~/.tccli in"
+                )));
+            };
+            let path = folder.join(format!("{profile}.credential"));
+            let c = credentials_from_profile(&profile, &path, explicit.is_some())?;
+            (c, Source::Profile { name: profile.clone(), path })
+        }
+    };
+    let configured = match &folder {
+        Some(f) => region_from_configure(&f.join(format!("{profile}.configure")))?,
+        None => None,
+    };
+    let region = non_empty(region_override)
+        .or(non_empty(account.region))
+        .map(str::to_string)
+        .or(configured)
+        .or_else(|| var(env, ENV_REGION));
+    Ok(Resolved { credentials, source, region })
+}
+
+/// A profile name becomes a file name: no path in it.
+fn check_profile_name(name: &str) -> Result<(), CloudError> {
+    if name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')) && !name.starts_with('.') {
+        Ok(())
+    } else {
+        Err(CloudError::Credentials(format!(
+            "'{name}' is not a tccli profile name (letters, digits, '-', '_' and '.', not first)"
+        )))
+    }
+}
+
+fn var(env: &dyn Env, name: &str) -> Option<String> {
+    env.var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The environment's keys; an id without its key (or the reverse) is an error.
+fn credentials_from_env(env: &dyn Env) -> Result<Option<Credentials>, CloudError> {
+    let id = var(env, ENV_SECRET_ID);
+    let secret = env.var(ENV_SECRET_KEY).filter(|s| !s.is_empty()).map(Zeroizing::new);
+    match (id, secret) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(partial("the environment", ENV_SECRET_ID, ENV_SECRET_KEY)),
+        (None, Some(_)) => Err(partial("the environment", ENV_SECRET_KEY, ENV_SECRET_ID)),
+        (Some(access_key_id), Some(secret)) => {
+            let token = env.var(ENV_SESSION_TOKEN).filter(|t| !t.is_empty()).map(Zeroizing::new);
+            Ok(Some(Credentials {
+                access_key_id,
+                secret: Secret::new(secret.trim()),
+                session_token: token.map(|t| Secret::new(t.trim())),
+            }))
+        }
+    }
+}
+
+fn partial(place: &str, present: &str, missing: &str) -> CloudError {
+    CloudError::Credentials(format!("{place} has {present} but no {missing}: add the missing setting or remove both"))
+}
+
+/// A `.credential` file, as far as Keyshelf reads it. No `Debug`: it holds secrets,
+/// wiped when it is dropped.
+#[derive(Deserialize, Default)]
+struct CredentialFile {
+    #[serde(default, rename = "secretId")]
+    secret_id: String,
+    #[serde(default, rename = "secretKey")]
+    secret_key: String,
+    #[serde(default)]
+    token: String,
+    /// `cvm-role` for an instance role (tccli's `use-cvm-role`).
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default, rename = "role-arn")]
+    role_arn: String,
+}
+
+impl Drop for CredentialFile {
+    fn drop(&mut self) {
+        self.secret_key.zeroize();
+        self.token.zeroize();
+    }
+}
+
+/// A `.configure` file: the region in `_sys_param` (older tccli wrote it at the top).
+#[derive(Deserialize, Default)]
+struct ConfigureFile {
+    #[serde(default, rename = "_sys_param")]
+    sys_param: Option<SysParam>,
+    #[serde(default)]
+    region: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct SysParam {
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// The profile's region, if its `.configure` file names one.
+fn region_from_configure(path: &Path) -> Result<Option<String>, CloudError> {
+    let Some(file) = read_json::<ConfigureFile>(path)? else { return Ok(None) };
+    let from_sys = file.sys_param.and_then(|s| s.region);
+    Ok(non_empty(from_sys.as_deref()).or(non_empty(file.region.as_deref())).map(str::to_string))
+}
+
+/// The profile's credentials from its `.credential` file.
+fn credentials_from_profile(name: &str, path: &Path, explicit: bool) -> Result<Credentials, CloudError> {
+    let shown = path.display();
+    let Some(mut file) = read_json::<CredentialFile>(path)? else {
+        return Err(CloudError::Credentials(if explicit {
+            format!(
+                "tccli profile '{name}' not found: {shown} does not exist; run `tccli configure --profile {name}` or choose another profile"
+            )
+        } else {
+            format!(
+                "no Tencent Cloud credentials: {ENV_SECRET_ID} and {ENV_SECRET_KEY} are not set and {shown} does not exist; run `tccli configure`, set them, or give the account a profile"
+            )
+        }));
+    };
+    let place = format!("tccli profile '{name}' in {shown}");
+    if file.kind.trim() == "cvm-role" || !file.role_arn.trim().is_empty() {
+        return Err(CloudError::Credentials(format!(
+            "{place} uses a role ({}), which Keyshelf cannot use yet: set {ENV_SECRET_ID} and {ENV_SECRET_KEY} (and {ENV_SESSION_TOKEN}), or give the account a profile with secretId and secretKey",
+            if file.kind.trim() == "cvm-role" { "the CVM instance role" } else { "role-arn" }
+        )));
+    }
+    let id = file.secret_id.trim().to_string();
+    let secret = Secret::new(std::mem::take(&mut file.secret_key).trim());
+    match (id.is_empty(), secret.is_empty()) {
+        (true, true) => {
+            return Err(CloudError::Credentials(format!(
+                "{place} has no secretId and secretKey: run `tccli configure --profile {name}`"
+            )))
+        }
+        (false, true) => return Err(partial(&place, "secretId", "secretKey")),
+        (true, false) => return Err(partial(&place, "secretKey", "secretId")),
+        (false, false) => {}
+    }
+    let token = Secret::new(std::mem::take(&mut file.token).trim());
+    let session_token = (!token.is_empty()).then_some(token);
+    Ok(Credentials { access_key_id: id, secret, session_token })
+}
+
+/// Reads and parses a JSON file, bounded, into wiped memory. `Ok(None)` when it does not
+/// exist.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, CloudError> {
+    let error = |reason: String| CloudError::Credentials(format!("cannot read {}: {reason}", path.display()));
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(error(e.to_string())),
+    };
+    let metadata = file.metadata().map_err(|e| error(e.to_string()))?;
+    if metadata.is_dir() {
+        return Err(error("it is a folder".into()));
+    }
+    let too_big = || error(format!("it is larger than {} KiB, which no tccli file is", MAX_FILE_BYTES / 1024));
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    // Room for the whole file and one byte more, so reading never reallocates (and leaves
+    // no unwiped copy behind).
+    let capacity = usize::try_from(metadata.len()).unwrap_or(0).saturating_add(1);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| error(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    // Never the parser's message: it may quote the file's text, secrets included.
+    serde_json::from_slice::<T>(text).map(Some).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Data => "a setting of the wrong type",
+            serde_json::error::Category::Eof => "it ends too early",
+            _ => "it is not valid JSON",
+        };
+        error(format!("{what} (line {}, column {}); fix it or run `tccli configure`", e.line(), e.column()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::aws::profile::FixedEnv;
+
+    const SECRET: &str = "tcSECRETkeyValue0123456789abcdef";
+    const TOKEN: &str = "tcTOKENvalue-temporary";
+
+    fn env(vars: &[(&str, &str)], home: Option<&Path>) -> FixedEnv {
+        FixedEnv {
+            vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            home: home.map(Path::to_path_buf),
+        }
+    }
+
+    /// A home with tccli files: (file name under ~/.tccli, text).
+    fn home_with(files: &[(&str, String)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".tccli")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(".tccli").join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn credential(id: &str, extra: &str) -> String {
+        format!(r#"{{"secretId": "{id}", "secretKey": "{SECRET}"{extra}}}"#)
+    }
+
+    /// As `tccli configure` writes it: `_sys_param`, then one entry per service.
+    fn configure(region: &str) -> String {
+        format!(
+            r#"{{"_sys_param": {{"region": "{region}", "output": "json", "arrayCount": 10, "warning": "off"}},
+               "cvm": {{"endpoint": "cvm.tencentcloudapi.com", "version": "2017-03-12"}},
+               "sts": {{"endpoint": "sts.tencentcloudapi.com", "version": "2018-08-13"}}}}"#
+        )
+    }
+
+    fn standard_home() -> tempfile::TempDir {
+        home_with(&[
+            ("default.credential", credential("AKIDdefault", "")),
+            ("default.configure", configure("ap-guangzhou")),
+            ("dev.credential", credential("AKIDdev", &format!(r#", "token": "{TOKEN}""#))),
+            ("dev.configure", configure("ap-singapore")),
+            ("old.credential", credential("AKIDold", "")),
+            ("old.configure", r#"{"region": "na-ashburn", "output": "json"}"#.to_string()),
+            ("role.credential", format!(r#"{{"type": "cvm-role", "secretKey": "{SECRET}"}}"#)),
+            ("arn.credential", credential("AKIDarn", r#", "role-arn": "qcs::cam::uin/1:roleName/x""#)),
+            ("half.credential", r#"{"secretId": "AKIDhalf", "secretKey": ""}"#.to_string()),
+        ])
+    }
+
+    fn account<'a>(profile: Option<&'a str>, region: Option<&'a str>) -> AccountConfig<'a> {
+        AccountConfig { profile, region }
+    }
+
+    fn no_secret(e: &CloudError) {
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains(SECRET) && !shown.contains(TOKEN), "{shown}");
+    }
+
+    #[test]
+    fn the_environment_comes_first_unless_the_account_names_a_profile() {
+        let home = standard_home();
+        let vars = [(ENV_SECRET_ID, "AKIDenv"), (ENV_SECRET_KEY, SECRET), (ENV_SESSION_TOKEN, TOKEN)];
+        let r = resolve(account(None, None), None, &env(&vars, Some(home.path()))).unwrap();
+        assert_eq!(r.source, Source::Environment);
+        assert_eq!(r.credentials.access_key_id, "AKIDenv");
+        assert_eq!(r.credentials.secret.expose(), SECRET);
+        assert_eq!(r.credentials.session_token.as_ref().map(Secret::expose), Some(TOKEN));
+        assert_eq!(r.region.as_deref(), Some("ap-guangzhou"), "the default profile's configure still gives the region");
+        assert!(r.source_label().contains("TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"));
+        let shown = format!("{r:?}");
+        assert!(!shown.contains(SECRET) && !shown.contains(TOKEN), "{shown}");
+
+        let r = resolve(account(Some("dev"), None), None, &env(&vars, Some(home.path()))).unwrap();
+        assert_eq!(r.credentials.access_key_id, "AKIDdev");
+        assert_eq!(r.credentials.session_token.as_ref().map(Secret::expose), Some(TOKEN));
+        assert_eq!(r.region.as_deref(), Some("ap-singapore"));
+        assert_eq!(r.who(), "tccli profile 'dev'");
+        assert!(
+            r.source_label().starts_with("tccli profile 'dev' in ") && r.source_label().ends_with("dev.credential")
+        );
+    }
+
+    #[test]
+    fn profiles_come_from_the_account_then_tccli_profile_then_default_and_regions_fall_back_in_order() {
+        let home = standard_home();
+        let r = resolve(account(None, None), None, &env(&[], Some(home.path()))).unwrap();
+        assert_eq!((r.credentials.access_key_id.as_str(), r.region.as_deref()), ("AKIDdefault", Some("ap-guangzhou")));
+        assert_eq!(r.credentials.session_token, None);
+        let e = env(&[(ENV_PROFILE, "old"), (ENV_REGION, "eu-frankfurt")], Some(home.path()));
+        let r = resolve(account(None, None), None, &e).unwrap();
+        assert_eq!(r.credentials.access_key_id, "AKIDold");
+        assert_eq!(r.region.as_deref(), Some("na-ashburn"), "an older configure with the region at the top");
+        let r = resolve(account(None, Some("ap-tokyo")), None, &e).unwrap();
+        assert_eq!(r.region.as_deref(), Some("ap-tokyo"));
+        let r = resolve(account(None, Some("ap-tokyo")), Some("ap-seoul"), &e).unwrap();
+        assert_eq!(r.region.as_deref(), Some("ap-seoul"));
+        // No configure file: the variable, else none.
+        let home = home_with(&[("default.credential", credential("AKIDx", ""))]);
+        let r = resolve(account(None, None), None, &env(&[(ENV_REGION, "eu-frankfurt")], Some(home.path()))).unwrap();
+        assert_eq!(r.region.as_deref(), Some("eu-frankfurt"));
+        let r = resolve(account(None, None), None, &env(&[], Some(home.path()))).unwrap();
+        assert_eq!(r.region, None);
+    }
+
+    #[test]
+    fn unusable_profiles_and_files_are_clear_errors_without_secrets() {
+        let home = standard_home();
+        let e = env(&[], Some(home.path()));
+        let cases = [
+            ("role", "uses a role (the CVM instance role), which Keyshelf cannot use yet"),
+            ("arn", "uses a role (role-arn)"),
+            ("half", "has secretId but no secretKey"),
+            ("nope", "tccli profile 'nope' not found"),
+            ("../x", "is not a tccli profile name"),
+        ];
+        for (profile, want) in cases {
+            let err = resolve(account(Some(profile), None), None, &e).unwrap_err();
+            assert!(matches!(err, CloudError::Credentials(_)), "{err:?}");
+            assert!(err.to_string().contains(want), "{profile}: {err}");
+            no_secret(&err);
+        }
+        let err = resolve(account(Some("half"), None), None, &e).unwrap_err();
+        assert!(err.to_string().contains("half.credential"), "the file is named: {err}");
+
+        let err =
+            resolve(account(None, None), None, &env(&[(ENV_SECRET_ID, "AKIDenv")], Some(home.path()))).unwrap_err();
+        assert!(err.to_string().contains("TENCENTCLOUD_SECRET_ID but no TENCENTCLOUD_SECRET_KEY"), "{err}");
+        let err = resolve(account(None, None), None, &env(&[(ENV_SECRET_KEY, SECRET)], Some(home.path()))).unwrap_err();
+        no_secret(&err);
+
+        let empty = tempfile::tempdir().unwrap();
+        let err = resolve(account(None, None), None, &env(&[], Some(empty.path()))).unwrap_err();
+        assert!(
+            err.to_string().contains("no Tencent Cloud credentials") && err.to_string().contains("tccli configure")
+        );
+        let err = resolve(account(None, None), None, &env(&[], None)).unwrap_err();
+        assert!(err.to_string().contains("no home folder"), "{err}");
+
+        // Broken files: told by line and column, never by their text.
+        for (text, want) in [
+            (format!(r#"{{"secretId": "AKIDx", "secretKey": "{SECRET}""#), "ends too early"),
+            (format!(r#"{{"secretId": "AKIDx", "secretKey": "{SECRET}" x}}"#), "not valid JSON"),
+            (format!(r#"{{"secretId": 5, "secretKey": "{SECRET}"}}"#), "wrong type"),
+        ] {
+            let home = home_with(&[("default.credential", text)]);
+            let err = resolve(account(None, None), None, &env(&[], Some(home.path()))).unwrap_err();
+            assert!(err.to_string().contains(want) && err.to_string().contains("line 1"), "{err}");
+            assert!(err.to_string().contains("default.credential"), "{err}");
+            no_secret(&err);
+        }
+        let home = home_with(&[
+            ("default.credential", credential("AKIDx", "")),
+            ("default.configure", r#"{"_sys_param": {"region": 5}}"#.into()),
+        ]);
+        let err = resolve(account(None, None), None, &env(&[], Some(home.path()))).unwrap_err();
+        assert!(err.to_string().contains("default.configure") && err.to_string().contains("wrong type"), "{err}");
+        let home = home_with(&[("default.credential", "x".repeat(MAX_FILE_BYTES as usize + 1))]);
+        let err = resolve(account(None, None), None, &env(&[], Some(home.path()))).unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
+    }
+}

@@ -62,39 +62,27 @@ pub fn is_throttling_code(code: &str) -> bool {
 
 /// Whether `ImportKeyPair` takes `name`: 1 to 25 characters, ASCII letters, digits and
 /// `_` ("can contain numbers, letters, and underscores, with a maximum length of 25
-/// characters").
+/// characters"). The rule itself is [`crate::cloud::names`]'.
 pub fn name_fits(name: &str) -> bool {
-    !name.is_empty()
-        && name.chars().count() <= MAX_NAME_CHARS
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    super::names::problem(Provider::Tencent, name).is_none()
 }
 
 /// A name that fits ([`name_fits`]) made from `name`: every other character (`-`, `.`,
 /// a space, a non-ASCII letter) becomes `_`, the result is cut to 25 characters, and an
 /// empty name becomes `key`. For the caller to offer, never to use unasked.
 pub fn suggest_name(name: &str) -> String {
-    let mapped: String = name
-        .trim()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
-        .take(MAX_NAME_CHARS)
-        .collect();
-    if mapped.is_empty() {
-        "key".to_string()
-    } else {
-        mapped
-    }
+    super::names::suggest(Provider::Tencent, name)
 }
 
 /// Refuses, before any call, a name `ImportKeyPair` would refuse.
 pub fn check_key_name(name: &str) -> Result<()> {
-    if name_fits(name) {
-        return Ok(());
+    match super::names::problem(Provider::Tencent, name) {
+        None => Ok(()),
+        Some(why) => Err(CloudError::Refused(format!(
+            "'{name}' cannot be pushed under that name: {why}; '{}' would fit",
+            suggest_name(name)
+        ))),
     }
-    Err(CloudError::Refused(format!(
-        "{PROVIDER} cannot take the key pair name '{name}': a name has 1 to {MAX_NAME_CHARS} characters, letters, digits and '_' only; '{}' would fit (rename the key pair, or push it under that name)",
-        suggest_name(name)
-    )))
 }
 
 /// Refuses, before any call, a key type the provider table says CVM does not import.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::moto::{DelayProxy, Moto};
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use keyshelf::cloud::aws::profile::FixedEnv;
 use keyshelf::inventory::{Inventory, NewKeyPair, Origin, Provider};
@@ -178,4 +178,80 @@ fn a_push_to_all_regions_from_the_details_shows_progress_and_cancel_stops_it() {
     let count = |h: &Harness<'_, KeyshelfApp>, word: &str| h.query_all_by_label(word).count();
     assert_eq!(count(&h, "already there"), pushed.len(), "the regions done before the cancel");
     assert_eq!(count(&h, "imported"), total - pushed.len());
+}
+
+/// A Tencent Cloud account, against the local stand-in of its API: a key pair whose name
+/// Tencent does not take is not pushed under it; the push dialog offers a name that fits,
+/// refuses one that does not, and the name given is used and remembered.
+#[test]
+fn a_name_the_cloud_does_not_take_is_asked_for_and_remembered() {
+    use common::tencent_server::TencentServer;
+    let server = TencentServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    server.write_profile(dir.path(), "test", &server.secret_key, "ap-singapore");
+    let env = FixedEnv { home: Some(dir.path().to_path_buf()), ..Default::default() };
+    let db = dir.path().join("inv.sqlite3");
+    let mut inv = Inventory::open(&db).unwrap();
+    inv.add_account("tc", Provider::Tencent, "").unwrap();
+    inv.set_account_cloud("tc", Some("test"), Some("ap-singapore"), Some(&server.endpoint)).unwrap();
+    let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMOdS1X28pmCMQoCd6/C9nZVcd48zd637+CpuPItSgS3 me@laptop";
+    let info = keyshelf::keys::parse_key(line.as_bytes()).unwrap().info;
+    let id = inv
+        .add_key(&NewKeyPair {
+            name: "my-laptop".into(),
+            description: String::new(),
+            account: Some("tc".into()),
+            region: "ap-singapore".into(),
+            info,
+            origin: Origin::Imported,
+            private_key_path: None,
+            tags: vec![],
+        })
+        .unwrap()
+        .id;
+    drop(inv);
+    let s = Setup { _dir: dir, db: db.clone(), env, laptop_fp: String::new() };
+    let mut h = harness(&s);
+    assert!(h.query_by_label("Only in Keyshelf").is_some(), "read on opening");
+
+    // The row's Push: the name does not fit, so the dialog asks for one.
+    let row_push = h.get_by_role_and_label(Role::Button, "Push").rect();
+    h.get_by_role_and_label(Role::Button, "Push").click();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("'my-laptop' does not fit there").is_some());
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Name in the cloud").value().as_deref(),
+        Some("my_laptop"),
+        "a suggestion"
+    );
+    assert!(!server.actions().iter().any(|a| a == "ImportKeyPair"), "nothing pushed yet");
+    // A name that does not fit either: said, and Push is off.
+    h.get_by_role_and_label(Role::TextInput, "Name in the cloud").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Name in the cloud").type_text("-x");
+    h.run_steps(2);
+    assert_eq!(h.get_by_role_and_label(Role::TextInput, "Name in the cloud").value().as_deref(), Some("my_laptop-x"));
+    let said = h.query_all_by_label_contains("key pair names have at most 25 characters").count();
+    assert_eq!(said, 2, "why the key pair's name and the typed one do not fit");
+    let disabled = |h: &Harness<'static, KeyshelfApp>| {
+        let b = h.query_all_by_role_and_label(Role::Button, "Push").find(|b| b.rect() != row_push);
+        b.expect("the dialog's Push").accesskit_node().is_disabled()
+    };
+    assert!(disabled(&h));
+    h.key_press(egui::Key::Backspace);
+    h.key_press(egui::Key::Backspace);
+    h.run_steps(2);
+    assert_eq!(h.get_by_role_and_label(Role::TextInput, "Name in the cloud").value().as_deref(), Some("my_laptop"));
+    assert!(!disabled(&h));
+    let rect = h.query_all_by_role_and_label(Role::Button, "Push").find(|b| b.rect() != row_push).unwrap().rect();
+    common::pointer_click(&mut h, rect);
+    settle(&mut h);
+    let there = server.keys("ap-singapore");
+    assert_eq!(there.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["my_laptop"]);
+    let inv = Inventory::open(&db).unwrap();
+    assert_eq!(inv.cloud_name("tc", id).unwrap().as_deref(), Some("my_laptop"), "remembered");
+    assert_eq!(
+        inv.cloud_links_of_key(id).unwrap().into_iter().map(|l| (l.region, l.name)).collect::<Vec<_>>(),
+        [("ap-singapore".to_string(), "my_laptop".to_string())]
+    );
 }

@@ -455,3 +455,83 @@ fn wrong_credentials_are_one_clear_error_and_no_secret_leaks() {
     let db = ali.env.db_bytes();
     assert!(!db.windows(wrong.len()).any(|w| w == wrong.as_bytes()), "the wrong secret reached the inventory");
 }
+
+/// The server's own signature code gives the documented example's signature, and the
+/// server refuses what a real endpoint refuses, with the documented error JSON.
+#[test]
+fn the_server_checks_signatures_as_documented() {
+    use common::alibaba_server::acs3_signature;
+    // The worked example of "Request syntax and signature method V3" (ECS RunInstances).
+    let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let (signature, string_to_sign) = acs3_signature(
+        "YourAccessKeySecret",
+        "POST",
+        "/",
+        "RegionId=cn-shanghai&ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd",
+        &[
+            ("x-acs-version", "2014-05-26"),
+            ("host", "ecs.cn-shanghai.aliyuncs.com"),
+            ("x-acs-action", "RunInstances"),
+            ("x-acs-content-sha256", empty),
+            ("x-acs-date", "2023-10-26T10:22:32Z"),
+            ("x-acs-signature-nonce", "3156853299f313e23d1673dc12e1703d"),
+        ],
+        b"",
+    );
+    assert_eq!(string_to_sign, "ACS3-HMAC-SHA256\n7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259");
+    assert_eq!(signature, "06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0");
+
+    let ali = Ali::new("Raw08", Creds::Environment);
+    let host = server().endpoint.trim_start_matches("http://").to_string();
+    let date = {
+        let now = time::OffsetDateTime::now_utc();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second()
+        )
+    };
+    let query = "RegionId=cn-hangzhou&PageNumber=1&PageSize=50";
+    let send = |query: &str, nonce: &str, signed_query: &str, akid: &str| {
+        let headers = [
+            ("host", host.as_str()),
+            ("x-acs-action", "DescribeKeyPairs"),
+            ("x-acs-version", "2014-05-26"),
+            ("x-acs-date", date.as_str()),
+            ("x-acs-signature-nonce", nonce),
+            ("x-acs-content-sha256", empty),
+        ];
+        let (signature, _) = acs3_signature(&ali.secret, "POST", "/", signed_query, &headers, b"");
+        let names: Vec<&str> = {
+            let mut n: Vec<&str> = headers.iter().map(|(h, _)| *h).collect();
+            n.sort_unstable();
+            n
+        };
+        let auth =
+            format!("ACS3-HMAC-SHA256 Credential={akid},SignedHeaders={},Signature={signature}", names.join(";"));
+        let mut all = headers.to_vec();
+        all.push(("authorization", auth.as_str()));
+        server().raw("POST", &format!("/?{query}"), &all)
+    };
+    let (status, reply) = send(query, "nonce-1", query, &ali.access_key_id);
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["TotalCount"], 0);
+    let (status, reply) = send(query, "nonce-1", query, &ali.access_key_id);
+    assert_eq!((status, reply["Code"].as_str()), (400, Some("SignatureNonceUsed")), "{reply}");
+    // A parameter changed after signing.
+    let (status, reply) = send("RegionId=cn-beijing&PageNumber=1&PageSize=50", "nonce-2", query, &ali.access_key_id);
+    assert_eq!(status, 400);
+    assert_eq!(reply["Code"], "SignatureDoesNotMatch");
+    assert!(reply["Message"].as_str().unwrap().starts_with("Specified signature is not matched"), "{reply}");
+    assert!(reply["RequestId"].as_str().is_some_and(|r| !r.is_empty()), "{reply}");
+    let (status, reply) = send(query, "nonce-3", query, "LTAI5tUnknownKey");
+    assert_eq!((status, reply["Code"].as_str()), (404, Some("InvalidAccessKeyId.NotFound")), "{reply}");
+    let (status, reply) = server().raw("POST", &format!("/?{query}"), &[("x-acs-action", "DescribeKeyPairs")]);
+    assert_eq!((status, reply["Code"].as_str()), (400, Some("IncompleteSignature")), "{reply}");
+    let codes: Vec<Option<String>> = ali.calls().into_iter().map(|c| c.error).collect();
+    assert_eq!(codes, [None, Some("SignatureNonceUsed".into()), Some("SignatureDoesNotMatch".into())]);
+}

@@ -135,6 +135,24 @@ impl AlibabaServer {
         self.state.lock().unwrap().users[access_key_id].calls.clone()
     }
 
+    /// Sends one request as written (`headers` as given, no signature added) and returns
+    /// the HTTP status and the JSON reply: for tests of the server's own checks.
+    pub fn raw(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).expect("connect to the test server");
+        let mut request = format!("{method} {target} HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n");
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).expect("read the reply");
+        let (head, body) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
+        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status");
+        (status, serde_json::from_str(body).expect("a JSON reply"))
+    }
+
     /// How many requests named an access key the server does not know.
     pub fn unknown_key_requests(&self) -> usize {
         self.state.lock().unwrap().unknown_key_requests
@@ -152,7 +170,8 @@ struct HttpRequest {
     body: Vec<u8>,
 }
 
-/// Answers the requests of one connection until the client closes it.
+/// Answers the requests of one connection until the client closes it (or asks for
+/// `Connection: close`).
 fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
     let Ok(write_half) = stream.try_clone() else { return };
     let mut reader = BufReader::new(stream);
@@ -160,12 +179,14 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
     while let Some(req) = read_request(&mut reader) {
         let (status, body) = answer(&req, state);
         let body = body.to_string();
+        let close = req.headers.get("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
         let head = format!(
-            "HTTP/1.1 {status} {}\r\nContent-Type: application/json;charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+            "HTTP/1.1 {status} {}\r\nContent-Type: application/json;charset=utf-8\r\nContent-Length: {}\r\n{}\r\n",
             if status == 200 { "OK" } else { "Error" },
-            body.len()
+            body.len(),
+            if close { "Connection: close\r\n" } else { "" },
         );
-        if out.write_all(head.as_bytes()).and_then(|()| out.write_all(body.as_bytes())).is_err() {
+        if out.write_all(head.as_bytes()).and_then(|()| out.write_all(body.as_bytes())).is_err() || close {
             return;
         }
     }
@@ -500,18 +521,9 @@ fn check_signature(req: &HttpRequest, auth: &Authorization, secret: &str) -> Res
         return Err(("InvalidTimeStamp.Expired", format!("Specified time stamp or date value is expired: {date}.")));
     }
 
-    let canonical_headers: String = signed.iter().map(|h| format!("{h}:{}\n", req.headers[h].trim())).collect();
-    let canonical_request = format!(
-        "{}\n{}\n{}\n{canonical_headers}\n{}\n{payload_hash}",
-        req.method,
-        if req.path.is_empty() { "/" } else { &req.path },
-        canonical_query(&req.query),
-        signed.join(";"),
-    );
-    let string_to_sign = format!("ACS3-HMAC-SHA256\n{}", hex(&Sha256::digest(canonical_request.as_bytes())));
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(string_to_sign.as_bytes());
-    if hex(&mac.finalize().into_bytes()) != auth.signature {
+    let headers: Vec<(&str, &str)> = signed.iter().map(|h| (h.as_str(), req.headers[h].as_str())).collect();
+    let (signature, string_to_sign) = acs3_signature(secret, &req.method, &req.path, &req.query, &headers, &req.body);
+    if signature != auth.signature {
         return Err((
             "SignatureDoesNotMatch",
             format!(
@@ -520,6 +532,34 @@ fn check_signature(req: &HttpRequest, auth: &Authorization, secret: &str) -> Res
         ));
     }
     Ok(())
+}
+
+/// The V3 signature (lowercase hex) of a request and its string to sign: `query` is the
+/// raw query string as sent, `signed` the signed headers (lowercase names) with their
+/// values as sent.
+pub fn acs3_signature(
+    secret: &str,
+    method: &str,
+    path: &str,
+    query: &str,
+    signed: &[(&str, &str)],
+    body: &[u8],
+) -> (String, String) {
+    let mut signed = signed.to_vec();
+    signed.sort();
+    let canonical_headers: String = signed.iter().map(|(h, v)| format!("{h}:{}\n", v.trim())).collect();
+    let names: Vec<&str> = signed.iter().map(|(h, _)| *h).collect();
+    let canonical_request = format!(
+        "{method}\n{}\n{}\n{canonical_headers}\n{}\n{}",
+        if path.is_empty() { "/" } else { path },
+        canonical_query(query),
+        names.join(";"),
+        hex(&Sha256::digest(body)),
+    );
+    let string_to_sign = format!("ACS3-HMAC-SHA256\n{}", hex(&Sha256::digest(canonical_request.as_bytes())));
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(string_to_sign.as_bytes());
+    (hex(&mac.finalize().into_bytes()), string_to_sign)
 }
 
 /// The query's pairs, decoded (`%XX`; a `+` is a plus, as the V3 encoding writes a space

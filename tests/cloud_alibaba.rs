@@ -312,27 +312,46 @@ fn status_shows_drift_and_pull_adds_and_links_once() {
     );
     let before = ali.env.list().len();
 
+    // ECS names may be Chinese characters only, which no inventory name is.
+    let chinese = ali.outside_key("ops", "ecdsa");
+    server().console_import(&ali.access_key_id, "cn-shanghai", "运维密钥", &chinese);
     let p = ali.json(&["cloud", "pull", "prod", "--region", "cn-shanghai", "--json"]);
-    assert_eq!(p["added"], 1, "{p}");
+    assert_eq!(p["added"], 2, "{p}");
     assert_eq!(p["linked"], 1, "{p}");
     assert_eq!(p["conflicts"], serde_json::json!([]));
     assert_eq!(p["failed"], serde_json::json!([]));
-    assert_eq!(ali.env.list().len(), before + 1);
+    let mut added: Vec<&str> =
+        p["added_keys"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    added.sort_unstable();
+    assert_eq!(added, ["cloud-key", "consoleKey"], "{p}");
+    assert_eq!(ali.env.list().len(), before + 2);
     let added = ali.env.show("consoleKey", &["--account", "prod", "--region", "cn-shanghai"]);
     assert_eq!(type_and_blob(added["public_key"].as_str().unwrap()), type_and_blob(&made));
+    let ops = ali.env.show("cloud-key", &["--account", "prod", "--region", "cn-shanghai"]);
+    assert_eq!(type_and_blob(ops["public_key"].as_str().unwrap()), type_and_blob(&chinese));
+    assert_eq!(ops["cloud"][0]["name"], "运维密钥", "linked under its cloud name");
     assert_eq!(ali.env.show("laptop", &[])["cloud"][0]["name"], "laptop-in-console");
 
     let again = ali.json(&["cloud", "pull", "prod", "--region", "cn-shanghai", "--json"]);
     assert_eq!((again["added"].as_u64(), again["linked"].as_u64()), (Some(0), Some(0)), "{again}");
-    assert_eq!(ali.env.list().len(), before + 1);
+    assert_eq!(ali.env.list().len(), before + 2);
     let status = ali.json(&["cloud", "status", "prod", "--region", "cn-shanghai", "--json"]);
     assert_eq!(
         states(&status),
-        pairs(&[("consoleKey", "in-sync"), ("laptop-in-console", "in-sync"), ("planned", "only-local")]),
+        pairs(&[
+            ("consoleKey", "in-sync"),
+            ("laptop-in-console", "in-sync"),
+            ("planned", "only-local"),
+            ("运维密钥", "in-sync")
+        ]),
         "{status:#}"
     );
-    assert_eq!(ali.cloud("cn-shanghai").len(), 2, "pull and status change nothing in the cloud");
+    assert_eq!(ali.cloud("cn-shanghai").len(), 3, "pull and status change nothing in the cloud");
     assert!(ali.calls().iter().all(|c| c.action == "DescribeKeyPairs" && c.error.is_none()), "{:?}", ali.calls());
+    // A push of the pulled key finds it under its cloud name.
+    let r = results(&ali.ok(&["cloud", "push", "cloud-key", "--account", "prod", "--region", "cn-shanghai", "--json"]));
+    assert_eq!(r, one("cn-shanghai", "present", true));
+    assert_eq!(ali.cloud("cn-shanghai").len(), 3);
 }
 
 #[test]
@@ -534,4 +553,68 @@ fn the_server_checks_signatures_as_documented() {
     assert_eq!((status, reply["Code"].as_str()), (400, Some("IncompleteSignature")), "{reply}");
     let codes: Vec<Option<String>> = ali.calls().into_iter().map(|c| c.error).collect();
     assert_eq!(codes, [None, Some("SignatureNonceUsed".into()), Some("SignatureDoesNotMatch".into())]);
+}
+
+#[test]
+fn push_to_all_regions_leaves_a_name_holding_another_key_alone_unless_replace() {
+    let ali = Ali::new("All09", Creds::Environment);
+    let ours = ali.key("ci", "rsa", &[]);
+    let theirs = ali.outside_key("someone-else", "rsa");
+    server().console_import(&ali.access_key_id, "cn-shanghai", "ci", &theirs);
+
+    let out = ali.run(&["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]);
+    assert!(!out.status.success(), "a conflict is not success");
+    let r = results(&text(&out.stdout));
+    let want: Vec<(String, String, bool)> = REGIONS
+        .iter()
+        .map(|r| {
+            let conflict = *r == "cn-shanghai";
+            (r.to_string(), if conflict { "conflict" } else { "imported" }.to_string(), !conflict)
+        })
+        .collect();
+    assert_eq!(r, want);
+    for region in REGIONS {
+        let keys = ali.cloud(region);
+        assert_eq!(keys.len(), 1, "{region}");
+        let want = if region == "cn-shanghai" { &theirs } else { &ours };
+        assert_eq!(type_and_blob(&keys[0].public_key), type_and_blob(want), "{region}");
+    }
+    let status = ali.json(&["cloud", "status", "prod", "--all-regions", "--json"]);
+    let rows = status.as_array().unwrap();
+    assert_eq!(rows.len(), REGIONS.len(), "{status:#}");
+    for row in rows {
+        let want = if row["region"] == "cn-shanghai" { ("only-cloud", None) } else { ("in-sync", Some("ci")) };
+        assert_eq!((row["state"].as_str().unwrap(), row["key_pair"].as_str()), want, "{row}");
+    }
+
+    let out = ali.run(&["cloud", "delete", "ci", "--account", "prod", "--region", "cn-shanghai", "--json"]);
+    assert!(!out.status.success());
+    assert_eq!(results(&text(&out.stdout)), one("cn-shanghai", "conflict", false));
+    assert_eq!(type_and_blob(&ali.cloud("cn-shanghai")[0].public_key), type_and_blob(&theirs), "not deleted");
+
+    let r = results(&ali.ok(&[
+        "cloud",
+        "push",
+        "ci",
+        "--account",
+        "prod",
+        "--region",
+        "cn-shanghai",
+        "--replace",
+        "--json",
+    ]));
+    assert_eq!(r, one("cn-shanghai", "replaced", true));
+    let there = ali.cloud("cn-shanghai");
+    assert_eq!(there.len(), 1);
+    assert_eq!(type_and_blob(&there[0].public_key), type_and_blob(&ours));
+    assert_eq!(ali.env.show("ci", &[])["cloud"].as_array().unwrap().len(), REGIONS.len());
+
+    // Deleting it from the inventory says where it still is.
+    let err = ali.fails(&["key", "rm", "ci"]);
+    assert!(err.contains("still in the cloud: prod / ") && err.contains("cloud delete ci"), "{err}");
+    let del = results(&ali.ok(&["cloud", "delete", "ci", "--account", "prod", "--all-regions", "--json"]));
+    assert!(del.iter().all(|(_, r, ok)| r == "deleted" && *ok), "{del:?}");
+    assert!(REGIONS.iter().all(|r| ali.cloud(r).is_empty()));
+    ali.ok(&["key", "rm", "ci"]);
+    assert!(ali.calls().iter().all(|c| c.error.is_none()), "{:?}", ali.calls());
 }

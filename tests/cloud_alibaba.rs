@@ -618,3 +618,29 @@ fn push_to_all_regions_leaves_a_name_holding_another_key_alone_unless_replace() 
     ali.ok(&["key", "rm", "ci"]);
     assert!(ali.calls().iter().all(|c| c.error.is_none()), "{:?}", ali.calls());
 }
+
+#[test]
+fn an_sts_token_profile_sends_its_token_signed() {
+    let ali = Ali::new("Sts10", Creds::Profile);
+    let token = "CAIS8wF1q6Ft5B2yfSjIr5bSEsWatTokenValue";
+    server().require_token(&ali.access_key_id, token);
+    let err = ali.fails(&["cloud", "check", "prod"]);
+    assert!(err.contains("refused the credentials of profile 'test'"), "an AK profile has no token: {err}");
+    assert!(err.contains("InvalidSecurityToken.Malformed"), "{err}");
+
+    let config = serde_json::json!({
+        "current": "test",
+        "profiles": [{"name": "test", "mode": "StsToken", "access_key_id": ali.access_key_id,
+                      "access_key_secret": ali.secret, "sts_token": token, "region_id": ""}],
+    });
+    std::fs::write(ali.env.path(".aliyun/config.json"), config.to_string()).unwrap();
+    let check = ali.json(&["cloud", "check", "prod", "--json"]);
+    assert_eq!(check["account_id"], ali.account_id.as_str());
+    ali.key("laptop", "rsa", &[]);
+    let out = ali.ok(&["cloud", "push", "laptop", "--account", "prod", "--json"]);
+    assert_eq!(results(&out), one("cn-hangzhou", "imported", true));
+    assert!(!out.contains(token));
+    let db = ali.env.db_bytes();
+    assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "the token reached the inventory");
+    ali.assert_no_secret_stored();
+}

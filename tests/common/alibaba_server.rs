@@ -53,6 +53,8 @@ pub struct Call {
 
 struct User {
     secret: String,
+    /// The STS token this access key must come with, if it is a temporary one.
+    token: Option<String>,
     account_id: String,
     keys: BTreeMap<String, Vec<KeyPair>>,
     calls: Vec<Call>,
@@ -100,6 +102,7 @@ impl AlibabaServer {
         let account_id = format!("{}", 1_480_000_000_000_000u64 + st.users.len() as u64 * 7919 + 17);
         let user = User {
             secret: secret.to_string(),
+            token: None,
             account_id: account_id.clone(),
             keys: BTreeMap::new(),
             calls: Vec::new(),
@@ -107,6 +110,13 @@ impl AlibabaServer {
         };
         assert!(st.users.insert(access_key_id.to_string(), user).is_none(), "access key {access_key_id} added twice");
         account_id
+    }
+
+    /// Makes an access key a temporary one: its requests must carry `token` in
+    /// `x-acs-security-token` (signed, as every `x-acs-*` header is).
+    pub fn require_token(&self, access_key_id: &str, token: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.users.get_mut(access_key_id).expect("a known access key").token = Some(token.to_string());
     }
 
     /// The key pairs of `region`, in the order they were made.
@@ -264,8 +274,19 @@ fn answer(req: &HttpRequest, state: &Mutex<State>) -> (u16, Value) {
     let checked = check_signature(req, &auth, &user.secret);
     let nonce = req.headers.get("x-acs-signature-nonce").cloned().unwrap_or_default();
     let nonce_used = st.nonces.contains(&nonce);
+    let token = req.headers.get("x-acs-security-token");
+    let token_ok = user.token.as_ref() == token;
     let reply = match checked {
         Err((code, message)) => error(&request_id, 400, code, &message),
+        Ok(()) if !token_ok && token.is_none() => {
+            error(&request_id, 400, "InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed.")
+        }
+        Ok(()) if !token_ok => error(
+            &request_id,
+            400,
+            "InvalidSecurityToken.MismatchWithAccessKey",
+            "Specified SecurityToken mismatch with the AccessKey.",
+        ),
         Ok(()) if nonce_used => {
             error(&request_id, 400, "SignatureNonceUsed", "Specified signature nonce was used already.")
         }

@@ -117,13 +117,18 @@ fn upsert(
     Ok(())
 }
 
+/// The local name of a pulled key pair whose cloud name keeps no ASCII letter.
+const PULLED_NAME: &str = "cloud-key";
+
 /// A key pair name the inventory takes for a cloud name it may not (AWS allows spaces
-/// and most ASCII), unique in its scope.
+/// and most ASCII, Alibaba Cloud names of Chinese characters only), unique in its
+/// scope: the name made ASCII, else [`PULLED_NAME`]. The cloud's link keeps the cloud's
+/// name.
 fn local_name(tx: &Transaction<'_>, account: &str, region: &str, cloud_name: &str) -> Result<Option<String>> {
     if super::check_key_name(cloud_name).is_ok() {
         return Ok(Some(cloud_name.to_string()));
     }
-    let Some(base) = name_from_comment(cloud_name) else { return Ok(None) };
+    let base = name_from_comment(cloud_name).unwrap_or_else(|| PULLED_NAME.to_string());
     for n in 0..1000 {
         let candidate = if n == 0 { base.clone() } else { format!("{base}-{n}") };
         if check_new(tx, &candidate, Some(account), region).is_ok() {
@@ -419,5 +424,9 @@ mod tests {
         assert!(clash.conflicts[0].2.contains("already exists"), "{clash:?}");
         let web = inv.resolve_key("web", &Default::default()).unwrap();
         assert_eq!(web.fingerprint_sha256, seen("x", C).fingerprint_sha256.unwrap(), "left as it was");
+        // A name with no ASCII letter (Alibaba Cloud takes Chinese characters) gets one.
+        let r = inv.pull_cloud_region("prod", "cn-hangzhou", &[seen("运维密钥", D)]).unwrap();
+        assert_eq!(r.added, [("cn-hangzhou".to_string(), "cloud-key".to_string())], "{r:?}");
+        assert_eq!(inv.cloud_links("prod", "cn-hangzhou").unwrap()[0].name, "运维密钥");
     }
 }

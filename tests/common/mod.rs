@@ -5,6 +5,7 @@
 // Test helpers: a failed step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod alibaba_server;
 pub mod moto;
 pub mod tencent_server;
 

@@ -31,11 +31,18 @@ pub fn expand_home(typed: &str) -> PathBuf {
     }
 }
 
-/// `s` as one word a POSIX shell reads back unchanged: as it is when it holds only
-/// characters no shell treats specially, else in single quotes. For the commands
-/// Keyshelf suggests (`chmod 600 PATH`, `keyshelf known-hosts remove NAME`).
+/// `s` as one word a shell reads back unchanged: as it is when it holds only characters
+/// no shell treats specially (sh, bash, zsh, fish and csh alike), else in single quotes
+/// (a `'` inside becomes `'\''`). For the commands Keyshelf suggests (`chmod 600 PATH`)
+/// and the command lines it shows (the ssh command, a connect line).
+///
+/// The one quoter. Not `shell_words::quote`: it leaves `{a,b}`, `!`, `^` and non-ASCII
+/// unquoted, which bash, zsh or csh expand.
 pub fn shell_word(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-:@/".contains(c)) {
+    // `=` and `%` only inside a word: zsh expands a leading `=cmd`, csh a leading `%job`.
+    let plain =
+        |(i, c): (usize, char)| c.is_ascii_alphanumeric() || "._-:@/,+".contains(c) || (i > 0 && "=%".contains(c));
+    if !s.is_empty() && s.chars().enumerate().all(plain) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -68,6 +75,17 @@ pub fn pub_path(private: &std::path::Path) -> std::path::PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_quoted_unless_every_shell_reads_them_as_they_are() {
+        assert_eq!(shell_word("IdentitiesOnly=yes"), "IdentitiesOnly=yes");
+        assert_eq!(shell_word("/home/me/.ssh/id_ed25519"), "/home/me/.ssh/id_ed25519");
+        for special in ["", "a b", "=ls", "%1", "{a,b}", "!1", "x^y", "ключ", "$HOME", "~", "*", "a'b", "a\nb"] {
+            let q = shell_word(special);
+            assert!(q.starts_with('\'') && q.ends_with('\''), "{special:?} -> {q}");
+            assert_eq!(shell_words::split(&q).unwrap(), [special], "{special:?} reads back");
+        }
+    }
 
     #[test]
     fn programs_are_found_in_the_path_given_and_only_when_executable() {

@@ -7,7 +7,7 @@
 //! temp-path decoration from I/O errors.
 
 use std::ffi::OsStr;
-use std::fs;
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -273,6 +273,53 @@ fn put_in_place(tmp: tempfile::NamedTempFile, path: &Path, overwrite: bool) -> R
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(SecureFileError::Exists(path.to_path_buf())),
         Err(e) => Err(io_err(path)(e)),
     }
+}
+
+/// Temp files of [`replace_like`] are `.NAME.XXXXXX.keyshelf-tmp`, NAME being the file
+/// they will replace.
+const REPLACE_SUFFIX: &str = ".keyshelf-tmp";
+
+/// Replaces `target` with `bytes`: a temp file in the same directory gets the owner
+/// and mode of `like`, the bytes, an fsync, then is renamed over `target`, and the
+/// directory is fsynced. A reader sees the old file or the new one, never half.
+///
+/// Stale temp files for the same `target` (left by a killed run) are swept once the new
+/// temp file exists, and errors never mention the temp file: the caller names `target`.
+pub fn replace_like(target: &Path, bytes: &[u8], like: &fs::Metadata) -> io::Result<()> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(REPLACE_SUFFIX)
+        .rand_bytes(TEMP_RAND_LEN)
+        .tempfile_in(dir)
+        .map_err(without_temp_path)?;
+    sweep_stale_temps(dir, &prefix, REPLACE_SUFFIX, &tmp);
+    copy_attributes(tmp.as_file(), like)?;
+    // Through the File, not NamedTempFile's Write, which adds the temp path to errors.
+    tmp.as_file_mut().write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(target).map_err(|e| without_temp_path(e.error))?;
+    File::open(dir)?.sync_all()
+}
+
+fn copy_attributes(file: &File, like: &fs::Metadata) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mine = file.metadata()?;
+        if mine.uid() != like.uid() || mine.gid() != like.gid() {
+            // Best effort: only root may give a file to someone else (say, when
+            // cleaning another user's file); the mode below is kept either way.
+            let _ = std::os::unix::fs::fchown(file, Some(like.uid()), Some(like.gid()));
+        }
+    }
+    // Set explicitly (fchmod), so the umask does not narrow the mode.
+    file.set_permissions(like.permissions())
 }
 
 /// Flushes a folder entry so a rename survives a crash. Best effort: some file systems

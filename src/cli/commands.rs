@@ -509,10 +509,13 @@ fn write_public(path: &Path, text: &str, force: bool) -> Result<()> {
     Ok(crate::secure_file::write_public(path, text.as_bytes(), force)?)
 }
 
+/// A passphrase file is one line; anything this large is not one.
+const MAX_PASSPHRASE_FILE_BYTES: u64 = 64 * 1024;
+
 /// The first line of a passphrase file, in memory wiped on drop.
 fn read_passphrase(file: Option<&Path>) -> Result<Option<Zeroizing<String>>> {
     let Some(f) = file else { return Ok(None) };
-    let raw = Zeroizing::new(read_file(f)?);
+    let raw = keys::read_secret_file(f, MAX_PASSPHRASE_FILE_BYTES)?;
     let text = std::str::from_utf8(&raw).map_err(|_| CliError::Usage(format!("{} is not text", f.display())))?;
     let first = text.lines().next().unwrap_or("");
     Ok(Some(Zeroizing::new(first.to_string())))
@@ -628,10 +631,16 @@ fn convert(inv: Inventory, a: ConvertArgs, out: &mut dyn Write) -> Result<()> {
 fn import(mut inv: Inventory, a: ImportArgs, input: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
     let bytes = match (&a.file, a.stdin) {
         (Some(_), true) => return Err(CliError::Usage("use either --file or --stdin, not both".into())),
-        (Some(f), false) => read_file(f)?,
+        (Some(f), false) => keys::read_secret_file(f, keys::MAX_KEY_INPUT_BYTES)?,
         (None, true) => {
-            let mut v = Vec::new();
-            input.read_to_end(&mut v)?;
+            let mut v = Zeroizing::new(Vec::new());
+            input.take(keys::MAX_KEY_INPUT_BYTES + 1).read_to_end(&mut v)?;
+            if v.len() as u64 > keys::MAX_KEY_INPUT_BYTES {
+                return Err(CliError::Usage(format!(
+                    "standard input holds more than {} MB; key input is never that large",
+                    keys::MAX_KEY_INPUT_BYTES / 1_000_000
+                )));
+            }
             v
         }
         (None, false) => return Err(CliError::Usage("say where the key is: --file F or --stdin".into())),

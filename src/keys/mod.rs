@@ -17,8 +17,8 @@ pub use info::{
     export_public, normalize_fingerprint, sha256_fingerprint, type_label, FingerprintQuery, KeyInfo, PublicFormat,
 };
 pub use parse::{
-    parse_authorized_line, parse_bulk, parse_key, read_key_file, BulkEntry, BulkLineError, KeySource, ParsedKey,
-    MAX_SINGLE_KEY_BYTES,
+    parse_authorized_line, parse_bulk, parse_key, read_key_file, read_secret_file, BulkEntry, BulkLineError, KeySource,
+    ParsedKey, MAX_KEY_INPUT_BYTES, MAX_SINGLE_KEY_BYTES,
 };
 pub use private::{convert, Conversion, Converted, PrivateKeyFile};
 
@@ -142,6 +142,9 @@ pub enum KeyError {
     OutExists(std::path::PathBuf),
     #[error("cannot read {}: {source}", path.display())]
     Read { path: std::path::PathBuf, source: std::io::Error },
+    /// A file larger than any key input: refused before it is loaded.
+    #[error("{} is {} MB; key files are never that large (the limit is {} MB)", path.display(), size / 1_000_000, limit / 1_000_000)]
+    TooLarge { path: std::path::PathBuf, size: u64, limit: u64 },
     #[error("the passphrase is empty")]
     EmptyPassphrase,
     #[error("this key type cannot be written as {0}")]

@@ -51,14 +51,38 @@ fn err(msg: impl Into<String>) -> KeyError {
     KeyError::Import(msg.into())
 }
 
+/// The largest file read as key input (a bulk import of many keys included): a larger
+/// one is refused before it is loaded. 100,000 RSA 4096 keys take ~75 MB.
+pub const MAX_KEY_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a file that may hold private keys or a passphrase: refused when larger than
+/// `limit` bytes (never loaded then), held in memory that is wiped on drop. The one way
+/// Keyshelf reads such files (the CLI, the app, the core).
+pub fn read_secret_file(path: &std::path::Path, limit: u64) -> Result<zeroize::Zeroizing<Vec<u8>>, KeyError> {
+    use std::io::Read;
+    let read_err = |source| KeyError::Read { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let meta = file.metadata().map_err(read_err)?;
+    if meta.is_dir() {
+        return Err(read_err(std::io::Error::other("it is a folder, not a file")));
+    }
+    if meta.len() > limit {
+        return Err(KeyError::TooLarge { path: path.to_path_buf(), size: meta.len(), limit });
+    }
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(meta.len() as usize));
+    // A file that grows while it is read stops at the limit too.
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(read_err)?;
+    if bytes.len() as u64 > limit {
+        return Err(KeyError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit });
+    }
+    Ok(bytes)
+}
+
 /// Reads a key file (it may hold a private key: the bytes are wiped once read) and
 /// parses it; `None` when it cannot be read or is not one key. At most
 /// [`MAX_SINGLE_KEY_BYTES`] are read, so a huge file is never loaded.
 pub fn read_key_file(path: &std::path::Path) -> Option<ParsedKey> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).ok()?;
-    let mut bytes = zeroize::Zeroizing::new(Vec::new());
-    file.take(MAX_SINGLE_KEY_BYTES as u64 + 1).read_to_end(&mut bytes).ok()?;
+    let bytes = read_secret_file(path, MAX_SINGLE_KEY_BYTES as u64).ok()?;
     parse_key(&bytes).ok()
 }
 
@@ -530,6 +554,23 @@ fn parse_lines(text: &str, first: usize) -> (Vec<BulkEntry>, Vec<BulkLineError>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_files_are_read_within_their_limit_and_never_loaded_beyond_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("pass");
+        std::fs::write(&small, "correct horse\n").unwrap();
+        assert_eq!(&**read_secret_file(&small, 64).unwrap(), b"correct horse\n");
+        let big = dir.path().join("big");
+        std::fs::File::create(&big).unwrap().set_len(65).unwrap();
+        let e = read_secret_file(&big, 64).unwrap_err();
+        assert!(matches!(e, KeyError::TooLarge { size: 65, limit: 64, .. }), "{e:?}");
+        assert!(e.to_string().contains("never that large"), "{e}");
+        let e = read_secret_file(dir.path(), 64).unwrap_err();
+        assert!(e.to_string().contains("a folder"), "{e}");
+        let e = read_secret_file(&dir.path().join("none"), 64).unwrap_err();
+        assert!(matches!(e, KeyError::Read { .. }), "{e:?}");
+    }
 
     const ED: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 

@@ -72,9 +72,7 @@ impl PrivateKeyFile {
     /// Reads the private key file at `path` (see [`PrivateKeyFile::parse`]); the bytes
     /// read are wiped afterwards.
     pub fn read(path: &Path, passphrase: Option<&str>) -> Result<PrivateKeyFile, KeyError> {
-        let bytes = std::fs::read(path)
-            .map(Zeroizing::new)
-            .map_err(|source| KeyError::Read { path: path.to_path_buf(), source })?;
+        let bytes = super::parse::read_secret_file(path, super::parse::MAX_SINGLE_KEY_BYTES as u64)?;
         PrivateKeyFile::parse(&bytes, passphrase)
     }
 

@@ -2,16 +2,12 @@
 //! keeps the mode and follows symlinks). The same atomic write puts a backup back
 //! (see `restore`).
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::plan::Plan;
 use super::{backup_path, KnownHostsError};
-use crate::secure_file::{sweep_stale_temps, without_temp_path, TEMP_RAND_LEN};
-
-/// Temp files are `.NAME.XXXXXX.keyshelf-tmp`, NAME being the file they will replace.
-const TEMP_SUFFIX: &str = ".keyshelf-tmp";
+use crate::secure_file::replace_like as write_atomic;
 
 /// Symlink hops followed before giving up (Linux's own limit).
 const MAX_LINKS: usize = 40;
@@ -63,59 +59,6 @@ pub(crate) fn resolve_target(path: &Path) -> Result<PathBuf, KnownHostsError> {
         }
     }
     Err(KnownHostsError::SymlinkLoop { path: path.to_path_buf() })
-}
-
-/// Replaces `target` with `bytes`: a temp file in the same directory gets the owner
-/// and mode of `like`, the bytes, an fsync, then is renamed over `target`, and the
-/// directory is fsynced. A reader sees the old file or the new one, never half.
-///
-/// Stale temp files for the same `target` (left by a killed run) are swept once the new
-/// temp file exists, and errors never mention the temp file: the caller names `target`.
-pub(crate) fn write_atomic(target: &Path, bytes: &[u8], like: &fs::Metadata) -> io::Result<()> {
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let prefix = format!(".{name}.");
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(TEMP_SUFFIX)
-        .rand_bytes(TEMP_RAND_LEN)
-        .tempfile_in(dir)
-        .map_err(without_temp_path)?;
-    sweep_stale_temps(dir, &prefix, TEMP_SUFFIX, &tmp);
-    copy_attributes(tmp.as_file(), like)?;
-    // Through the File, not NamedTempFile's Write, which adds the temp path to errors.
-    tmp.as_file_mut().write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(target).map_err(|e| without_temp_path(e.error))?;
-    sync_dir(dir)
-}
-
-fn copy_attributes(file: &File, like: &fs::Metadata) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let mine = file.metadata()?;
-        if mine.uid() != like.uid() || mine.gid() != like.gid() {
-            // Best effort: only root may give a file to someone else (say, when
-            // cleaning another user's file); the mode below is kept either way.
-            let _ = std::os::unix::fs::fchown(file, Some(like.uid()), Some(like.gid()));
-        }
-    }
-    // Set explicitly (fchmod), so the umask does not narrow the mode.
-    file.set_permissions(like.permissions())
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The atomic, mode-keeping, symlink-following write, shared with the managed ssh config.
-pub(crate) use apply::{resolve_target, write_atomic};
+pub(crate) use apply::resolve_target;
 pub use plan::{plan_bytes, plan_file, Kept, Malformed, Plan, Removal};
 pub use query::HostQuery;
 pub use restore::{restore, restore_with, AddedLine, RestoreMode, Restored};

@@ -13,9 +13,10 @@ use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::apply::{resolve_target, write_atomic};
+use super::apply::resolve_target;
 use super::parse::split_lines;
 use super::{backup_path, KnownHostsError};
+use crate::secure_file::replace_like as write_atomic;
 
 /// How many of the added lines a refusal shows.
 const SHOWN_LINES: usize = 3;

@@ -30,68 +30,13 @@ impl SshCommand {
         }
     }
 
-    /// Splits a command line into words as a shell would for simple cases: blanks
+    /// Splits a command line into words as a POSIX shell would (`shell_words`): blanks
     /// separate words, single quotes keep everything, double quotes keep everything but
-    /// `\"` and `\\`, a backslash outside quotes escapes the next character. No variables
-    /// or globs are expanded.
+    /// `\"`, `\\`, `\$` and `` \` ``, a backslash outside quotes escapes the next
+    /// character. No variables or globs are expanded.
     pub fn parse(line: &str) -> Result<SshCommand, RemoteError> {
         let bad = |why: &str| RemoteError::Setup(format!("{SSH_COMMAND_VAR} '{line}' cannot be read: {why}"));
-        let mut words = Vec::new();
-        let mut cur = String::new();
-        let mut in_word = false;
-        let mut chars = line.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\'' => {
-                    in_word = true;
-                    loop {
-                        match chars.next() {
-                            Some('\'') => break,
-                            Some(c) => cur.push(c),
-                            None => return Err(bad("a single quote is not closed")),
-                        }
-                    }
-                }
-                '"' => {
-                    in_word = true;
-                    loop {
-                        match chars.next() {
-                            Some('"') => break,
-                            Some('\\') => match chars.next() {
-                                Some(c @ ('"' | '\\' | '$' | '`')) => cur.push(c),
-                                Some(c) => {
-                                    cur.push('\\');
-                                    cur.push(c);
-                                }
-                                None => return Err(bad("a double quote is not closed")),
-                            },
-                            Some(c) => cur.push(c),
-                            None => return Err(bad("a double quote is not closed")),
-                        }
-                    }
-                }
-                '\\' => {
-                    in_word = true;
-                    match chars.next() {
-                        Some(c) => cur.push(c),
-                        None => return Err(bad("it ends with a backslash")),
-                    }
-                }
-                c if c.is_whitespace() => {
-                    if in_word {
-                        words.push(std::mem::take(&mut cur));
-                        in_word = false;
-                    }
-                }
-                c => {
-                    in_word = true;
-                    cur.push(c);
-                }
-            }
-        }
-        if in_word {
-            words.push(cur);
-        }
+        let words = shell_words::split(line).map_err(|_| bad("a quote is not closed, or it ends with a backslash"))?;
         let mut it = words.into_iter();
         let program = it.next().ok_or_else(|| bad("it names no program"))?;
         Ok(SshCommand { program, args: it.collect() })
@@ -103,19 +48,9 @@ impl SshCommand {
     }
 }
 
-/// One word as a POSIX shell reads it back: as it is when it holds only safe
-/// characters, else in single quotes (a `'` inside becomes `'\''`).
-pub fn shell_quote(w: &str) -> String {
-    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c)) {
-        w.to_string()
-    } else {
-        format!("'{}'", w.replace('\'', r"'\''"))
-    }
-}
-
 /// Words joined into one command line that `sh -c` splits back into the same words.
 pub fn shell_line<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
-    words.into_iter().map(shell_quote).collect::<Vec<_>>().join(" ")
+    words.into_iter().map(crate::paths::shell_word).collect::<Vec<_>>().join(" ")
 }
 
 /// How ssh asks for a passphrase, a password or whether to trust a new host key.

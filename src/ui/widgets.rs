@@ -23,17 +23,23 @@ pub fn grid_text(ui: &mut Ui, label: &str, value: &mut String, hint: &str) -> Re
     r
 }
 
-/// A password field in a `Grid` row. egui's text fields keep every state of their text
-/// in an undo history: a passphrase's is emptied every frame, so it holds no copies.
+/// A password field in a `Grid` row, keeping no history ([`forget_history`]).
 pub fn grid_password(ui: &mut Ui, label: &str, value: &mut String) -> Response {
     let l = ui.label(label);
     let r = ui.add(TextEdit::singleline(value).password(true).desired_width(f32::INFINITY)).labelled_by(l.id);
-    if let Some(mut state) = egui::text_edit::TextEditState::load(ui.ctx(), r.id) {
-        state.clear_undoer();
-        state.store(ui.ctx(), r.id);
-    }
+    forget_history(ui, &r);
     ui.end_row();
     r
+}
+
+/// egui's text fields keep every state of their text in an undo history: the field of a
+/// secret (a passphrase, a password, a pasted private key) has it emptied every frame,
+/// so it holds no copies. The one place that does it.
+pub fn forget_history(ui: &Ui, field: &Response) {
+    if let Some(mut state) = egui::text_edit::TextEditState::load(ui.ctx(), field.id) {
+        state.clear_undoer();
+        state.store(ui.ctx(), field.id);
+    }
 }
 
 pub fn error_text(ui: &mut Ui, text: &str) {

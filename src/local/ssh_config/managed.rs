@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use super::parse::{self, Alias};
 use super::{Result, SshConfigError};
 use crate::inventory::{Host, Inventory};
-use crate::known_hosts::{resolve_target, write_atomic, KnownHostsError};
+use crate::known_hosts::{resolve_target, KnownHostsError};
+use crate::secure_file::replace_like as write_atomic;
 
 /// The managed file's name, in the folder of the user's config.
 pub const MANAGED_FILE_NAME: &str = "keyshelf.conf";

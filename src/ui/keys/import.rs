@@ -17,9 +17,6 @@ use crate::ui::keys::create::account_row;
 use crate::ui::model::{shorten_fingerprint, Model};
 use crate::ui::widgets::{error_text, warn_text};
 
-/// Files larger than this are refused before reading: 100,000 RSA 4096 keys take ~75 MB.
-pub const MAX_IMPORT_FILE_BYTES: u64 = 256 * 1024 * 1024;
-
 /// What the user confirmed: the keys (with a name only where the user typed one) and
 /// the unreadable lines skipped, for the activity log.
 #[derive(Debug, Clone)]
@@ -83,20 +80,12 @@ pub fn read_files(paths: &[PathBuf]) -> Vec<ReadInput> {
             let from =
                 p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string());
             let mut out = input(from, None);
-            match std::fs::metadata(p) {
-                Ok(m) if m.is_dir() => out.error = Some("this is a folder, not a key file".into()),
-                Ok(m) if m.len() > MAX_IMPORT_FILE_BYTES => {
-                    out.error = Some(format!(
-                        "the file is {} MB; key files are never that large (the limit is {} MB)",
-                        m.len() / 1_000_000,
-                        MAX_IMPORT_FILE_BYTES / 1_000_000
-                    ))
+            match crate::keys::read_secret_file(p, crate::keys::MAX_KEY_INPUT_BYTES) {
+                Ok(bytes) => return parse_input(&bytes, Some(p), out),
+                Err(crate::keys::KeyError::Read { source, .. }) => {
+                    out.error = Some(format!("cannot read it: {source}"))
                 }
-                Ok(_) => match std::fs::read(p) {
-                    Ok(bytes) => return parse_input(&bytes, Some(p), out),
-                    Err(e) => out.error = Some(format!("cannot read it: {e}")),
-                },
-                Err(e) => out.error = Some(format!("cannot read it: {e}")),
+                Err(e) => out.error = Some(e.to_string()),
             }
             out
         })
@@ -319,10 +308,7 @@ impl ImportDialog {
                 .labelled_by(l.id);
             if self.text.contains("PRIVATE KEY") {
                 // A pasted private key: keep no copies of it in the field's undo history.
-                if let Some(mut state) = egui::text_edit::TextEditState::load(ui.ctx(), r.id) {
-                    state.clear_undoer();
-                    state.store(ui.ctx(), r.id);
-                }
+                crate::ui::widgets::forget_history(ui, &r);
             }
             ui.horizontal(|ui| {
                 if ui.button("Choose files…").clicked() {

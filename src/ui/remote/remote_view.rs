@@ -355,10 +355,7 @@ fn ask_panel(ui: &mut Ui, run: &mut RemoteRun) {
             let r = ui
                 .add(egui::TextEdit::singleline(&mut *run.answer).password(true).desired_width(280.0))
                 .labelled_by(l.id);
-            if let Some(mut state) = egui::text_edit::TextEditState::load(ui.ctx(), r.id) {
-                state.clear_undoer();
-                state.store(ui.ctx(), r.id);
-            }
+            crate::ui::widgets::forget_history(ui, &r);
             r.request_focus();
             send = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             send |= ui.button("OK").clicked();

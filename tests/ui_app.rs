@@ -60,13 +60,18 @@ impl Fixture {
         self.harness_of(KeyshelfApp::new(Some(self.db.clone()), self.dialogs.clone()))
     }
 
+    /// The test's own known_hosts file (the cleanup view starts with it).
+    fn known_hosts(&self) -> PathBuf {
+        self.dir.path().join("known_hosts")
+    }
+
     /// AWS files looked for in the test's folder, never the machine's `~/.aws`.
     fn aws_env(&self) -> Arc<FixedEnv> {
         Arc::new(FixedEnv { home: Some(self.dir.path().to_path_buf()), ..Default::default() })
     }
 
     fn harness_of(&self, app: KeyshelfApp) -> Harness<'static, KeyshelfApp> {
-        let app = app.with_cloud_env(self.aws_env());
+        let app = app.with_cloud_env(self.aws_env()).with_known_hosts_file(self.known_hosts());
         // Comments in any script reach the table; characters egui's fonts lack are drawn
         // as boxes in the app, as here.
         let mut h = Harness::builder()
@@ -406,9 +411,24 @@ fn delete_is_refused_while_bound_then_unbind_and_delete_works() {
     assert!(f.inventory().resolve_key("alice", &Default::default()).is_err());
     // Deleting a bound key offers the known_hosts cleanup for its host.
     assert_eq!(h.state().open_dialog(), Some("notice"));
+    let kh = f.known_hosts();
+    let web01 = "203.0.113.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMOdS1X28pmCMQoCd6/C9nZVcd48zd637+CpuPItSgS3\n";
+    let other = "198.51.100.7 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIENiHkjXRD+vpiBelnudJl7QxZzKykJYmZp1sNIyWX11\n";
+    std::fs::write(&kh, format!("{web01}{other}")).unwrap();
     h.get_by_label("Clean known_hosts…").click();
     h.run_steps(2);
     assert_eq!(h.state().view(), keyshelf::ui::View::KnownHosts);
+    // The preview runs as one of the app's jobs, on the test's file.
+    settle(&mut h);
+    assert!(h.query_by_label("Lines to remove").is_some(), "the preview shows what would go");
+    assert!(h.query_all_by_label_contains("203.0.113.10").next().is_some());
+    // Remove, confirmed: the file loses web01's line only, and a backup holds it.
+    h.get_by_role_and_label(Role::Button, "Remove 1 line").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Remove").click();
+    settle(&mut h);
+    assert_eq!(std::fs::read_to_string(&kh).unwrap(), other);
+    assert_eq!(std::fs::read_to_string(f.dir.path().join("known_hosts.old")).unwrap(), format!("{web01}{other}"));
 }
 
 #[test]

@@ -45,9 +45,10 @@ fn harness(hosts: Vec<Host>, platform: Arc<dyn Platform>) -> Harness<'static, St
     let state = State { view: KnownHostsView::default(), hosts, platform, status: Vec::new() };
     let mut h = Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_ui_state(
         |ui, s: &mut State| {
-            if let Some(m) = s.view.show(ui, &s.hosts, &s.platform) {
-                s.status.push(m);
-            }
+            s.view.show(ui, &s.hosts);
+            // What the app does on its jobs, here on the test's thread.
+            let said = s.view.run_work_here(s.platform.as_ref());
+            s.status.extend(said);
         },
         state,
     );

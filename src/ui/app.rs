@@ -75,6 +75,8 @@ pub(crate) enum JobResult {
     SshDirScanned(Box<crate::ui::keys::ssh_import::Scanned>),
     /// What works on this machine (`doctor`), for Settings.
     Doctor(Vec<crate::doctor::Check>),
+    /// The known_hosts view's work finished (`known_hosts_jobs.rs`).
+    KnownHosts(crate::ui::known_hosts::known_hosts_jobs::Done),
     /// A terminal was opened (its name) for `what`, or why not.
     Opened {
         what: String,
@@ -208,6 +210,13 @@ impl KeyshelfApp {
     }
 
     /// Talks to the agent on `socket` instead of `SSH_AUTH_SOCK`'s (tests).
+    /// The known_hosts file the cleanup view starts with, instead of `~/.ssh/known_hosts`
+    /// (tests; never the real one there).
+    pub fn with_known_hosts_file(mut self, file: PathBuf) -> KeyshelfApp {
+        self.known_hosts.file = Some(file);
+        self
+    }
+
     pub fn with_agent_socket(mut self, socket: Option<PathBuf>) -> KeyshelfApp {
         self.agent_socket = socket;
         self
@@ -470,12 +479,6 @@ impl KeyshelfApp {
             sidebar::show(ui, &self.model, self.view, self.cloud.account.as_deref(), &mut cmds);
             self.commands.extend(cmds);
         });
-        if self.view != View::KnownHosts {
-            // A removal started there still finishes and reports while another view shows.
-            if let Some(m) = self.known_hosts.poll(&ctx) {
-                self.status = Some(Status { text: m.text, is_error: m.is_error });
-            }
-        }
         match self.view {
             View::Keys => self.keys_view(ui),
             View::Hosts => {
@@ -485,13 +488,7 @@ impl KeyshelfApp {
                 self.commands.extend(cmds);
             }
             View::KnownHosts => {
-                let platform = self.platform.clone();
-                let msg = egui::CentralPanel::default()
-                    .show(ui, |ui| self.known_hosts.show(ui, &self.model.hosts, &platform))
-                    .inner;
-                if let Some(m) = msg {
-                    self.status = Some(Status { text: m.text, is_error: m.is_error });
-                }
+                egui::CentralPanel::default().show(ui, |ui| self.known_hosts.show(ui, &self.model.hosts));
             }
             View::Activity => {
                 if let Some(filter) = self.activity.wanted(self.generation) {
@@ -543,6 +540,11 @@ impl KeyshelfApp {
             }
         }
         self.dialogs(&ctx);
+        // What the known_hosts view asked for runs as one of the app's jobs.
+        for work in self.known_hosts.take_work() {
+            let platform = self.platform.clone();
+            self.jobs.spawn(&ctx, move || JobResult::KnownHosts(work.run(platform.as_ref())));
+        }
         let commands = std::mem::take(&mut self.commands);
         for c in commands {
             self.apply(&ctx, c);

@@ -172,6 +172,11 @@ impl KeyshelfApp {
             JobResult::Agent { removed, listed } => self.on_agent_listed(removed, listed),
             JobResult::ConfigResolved { keys, resolved } => self.on_config_resolved(keys, resolved),
             JobResult::SshDirScanned(scanned) => self.on_ssh_dir_scanned(*scanned),
+            JobResult::KnownHosts(done) => {
+                if let Some(m) = self.known_hosts.on_done(done) {
+                    self.status = Some(crate::ui::app::Status { text: m.text, is_error: m.is_error });
+                }
+            }
             JobResult::Doctor(checks) => {
                 self.settings.doctor = Some(checks);
                 self.settings.doctor_running = false;

@@ -3,8 +3,6 @@
 //! Clicks only change the view's state or start a job (`known_hosts_jobs`); nothing
 //! here reads or writes a file.
 
-use std::sync::Arc;
-
 use egui::{Button, Color32, Frame, Label, Margin, RichText, Stroke, TextEdit, UiBuilder};
 
 use crate::inventory::Host;
@@ -13,10 +11,9 @@ use crate::known_hosts::{HostQuery, KnownHostsError, RestoreMode};
 use crate::ui::known_hosts::known_hosts_jobs::{Preview, Task};
 use crate::ui::known_hosts::known_hosts_tables::{form_row, host_chip, kept_table, removed_table};
 use crate::ui::known_hosts::known_hosts_view::{capitalise, lines, typed_path, KnownHostsView};
-use crate::ui::platform::Platform;
 
 impl KnownHostsView {
-    pub(crate) fn file_row(&mut self, ui: &mut egui::Ui, platform: &Arc<dyn Platform>) {
+    pub(crate) fn file_row(&mut self, ui: &mut egui::Ui) {
         form_row(ui, "known_hosts file", |ui, label| {
             ui.horizontal(|ui| {
                 let width = (ui.available_width() - 100.0).clamp(220.0, 640.0);
@@ -38,7 +35,7 @@ impl KnownHostsView {
                     .add_enabled(!self.choosing, Button::new("Choose…"))
                     .on_hover_text("Pick the file in a file dialog");
                 if choose.clicked() {
-                    self.choose_file(ui.ctx(), platform);
+                    self.choose_file();
                 }
                 if self.choosing {
                     ui.spinner();
@@ -175,7 +172,7 @@ impl KnownHostsView {
                     "Busy…"
                 });
             if preview.clicked() {
-                self.start_preview(ui.ctx());
+                self.start_preview();
             }
             if let Some((task, file)) = &self.task {
                 ui.spinner();
@@ -227,7 +224,7 @@ impl KnownHostsView {
                 });
             });
             if let Some(mode) = undo {
-                self.start_undo(ui.ctx(), mode);
+                self.start_undo(mode);
             }
         } else if let Some(notice) = &self.notice {
             ui.label(RichText::new(notice.as_str()).strong());
@@ -316,7 +313,7 @@ impl KnownHostsView {
                 });
             });
         match answer {
-            Some(true) => self.start_apply(ui.ctx()),
+            Some(true) => self.start_apply(),
             Some(false) => self.confirming = false,
             None => {}
         }

@@ -1,8 +1,10 @@
 //! The known_hosts view's background work and what it leaves behind: the file dialog,
 //! planning (preview), applying (remove) and restoring (undo) run off the UI thread,
-//! one at a time, and their results move the view from one state to the next. Every
-//! decision (what matches, whether a file changed, whether undo would lose lines) is
-//! the core's, `crate::known_hosts`; this file only starts the work and reads answers.
+//! one at a time, and their results move the view from one state to the next. The view
+//! only asks ([`Work`], collected by the app as a command); the app runs it as one of its
+//! jobs and hands the result back ([`KnownHostsView::on_done`]). Every decision (what
+//! matches, whether a file changed, whether undo would lose lines) is the core's,
+//! `crate::known_hosts`; this file only describes the work and reads answers.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,21 +53,76 @@ pub(crate) enum Task {
 /// What a background job sends back.
 pub(crate) enum Done {
     Picked(Picked<Vec<PathBuf>>),
-    Planned { inputs: Inputs, result: Result<(Plan, PathBuf, Vec<KeptRow>), KnownHostsError> },
-    Applied { preview: Preview, result: Result<Option<PathBuf>, KnownHostsError> },
-    Restored { mode: RestoreMode, result: Result<Restored, KnownHostsError> },
+    Planned {
+        inputs: Inputs,
+        result: Result<(Plan, PathBuf, Vec<KeptRow>), KnownHostsError>,
+    },
+    Applied {
+        preview: Preview,
+        result: Result<Option<PathBuf>, KnownHostsError>,
+    },
+    Restored {
+        mode: RestoreMode,
+        result: Result<Restored, KnownHostsError>,
+    },
+    /// The work itself failed unexpectedly (a panic): nothing runs any more.
+    Failed(String),
+}
+
+/// Work the view asks for; the app runs it off the UI thread ([`Work::run`]).
+pub(crate) enum Work {
+    Choose { folder: Option<PathBuf> },
+    Plan { inputs: Inputs, queries: Vec<HostQuery> },
+    Apply { preview: Preview },
+    Restore { path: PathBuf, mode: RestoreMode },
+}
+
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Work::Choose { .. } => "known_hosts: choose a file",
+            Work::Plan { .. } => "known_hosts: preview",
+            Work::Apply { .. } => "known_hosts: remove",
+            Work::Restore { .. } => "known_hosts: undo",
+        })
+    }
+}
+
+impl Work {
+    /// Does the work (slow: file dialogs, reading and writing files). A panic comes back
+    /// as [`Done::Failed`], so the view never waits for an answer that cannot come.
+    pub(crate) fn run(self, platform: &dyn Platform) -> Done {
+        let work = std::panic::AssertUnwindSafe(move || match self {
+            Work::Choose { folder } => {
+                Done::Picked(platform.open_files("Choose a known_hosts file", folder.as_deref()))
+            }
+            Work::Plan { inputs, queries } => {
+                let result = known_hosts::plan_file(&inputs.file, &queries).map(|plan| {
+                    let backup = known_hosts::backup_for(&inputs.file);
+                    let rows = kept_rows(&plan);
+                    (plan, backup, rows)
+                });
+                Done::Planned { inputs, result }
+            }
+            Work::Apply { preview } => {
+                let result = preview.plan.apply();
+                Done::Applied { preview, result }
+            }
+            Work::Restore { path, mode } => Done::Restored { mode, result: known_hosts::restore_with(&path, mode) },
+        });
+        std::panic::catch_unwind(work).unwrap_or_else(|p| Done::Failed(crate::ui::worker::panic_message(p.as_ref())))
+    }
 }
 
 impl KnownHostsView {
-    pub(crate) fn choose_file(&mut self, ctx: &egui::Context, platform: &Arc<dyn Platform>) {
-        let platform = Arc::clone(platform);
+    pub(crate) fn choose_file(&mut self) {
         let folder = self.file.as_deref().and_then(Path::parent).map(Path::to_path_buf).or_else(ssh_dir);
         self.choosing = true;
         self.file_note = None;
-        self.jobs.spawn(ctx, move || Done::Picked(platform.open_files("Choose a known_hosts file", folder.as_deref())));
+        self.outbox.push(Work::Choose { folder });
     }
 
-    pub(crate) fn start_preview(&mut self, ctx: &egui::Context) {
+    pub(crate) fn start_preview(&mut self) {
         let Some(inputs) = self.inputs() else { return };
         self.error = None;
         self.confirming = false;
@@ -79,41 +136,51 @@ impl KnownHostsView {
             }
         };
         self.task = Some((Task::Planning, inputs.file.clone()));
-        self.jobs.spawn(ctx, move || {
-            let result = known_hosts::plan_file(&inputs.file, &queries).map(|plan| {
-                let backup = known_hosts::backup_for(&inputs.file);
-                let rows = kept_rows(&plan);
-                (plan, backup, rows)
-            });
-            Done::Planned { inputs, result }
-        });
+        self.outbox.push(Work::Plan { inputs, queries });
     }
 
-    pub(crate) fn start_apply(&mut self, ctx: &egui::Context) {
+    pub(crate) fn start_apply(&mut self) {
         let Some(preview) = self.preview.clone() else { return };
         self.confirming = false;
         self.error = None;
         self.task = Some((Task::Applying, preview.plan.path.clone()));
-        self.jobs.spawn(ctx, move || {
-            let result = preview.plan.apply();
-            Done::Applied { preview, result }
-        });
+        self.outbox.push(Work::Apply { preview });
     }
 
     /// Puts the backup back. The core refuses when that would lose lines added to the
     /// file since the removal, unless `mode` says to force or to merge.
-    pub(crate) fn start_undo(&mut self, ctx: &egui::Context, mode: RestoreMode) {
+    pub(crate) fn start_undo(&mut self, mode: RestoreMode) {
         let Some(applied) = self.applied.clone() else { return };
         self.error = None;
         self.task = Some((Task::Restoring, applied.plan.path.clone()));
-        self.jobs.spawn(ctx, move || {
-            let result = known_hosts::restore_with(&applied.plan.path, mode);
-            Done::Restored { mode, result }
-        });
+        self.outbox.push(Work::Restore { path: applied.plan.path.clone(), mode });
     }
 
-    pub(crate) fn on_done(&mut self, ctx: &egui::Context, done: Done) -> Option<StatusMessage> {
+    /// Runs the work asked for on this thread, as the app runs it on a job, and applies
+    /// what it found: for embedding the view without the app (its tests).
+    pub fn run_work_here(&mut self, platform: &dyn Platform) -> Vec<StatusMessage> {
+        let mut said = Vec::new();
+        while !self.outbox.is_empty() {
+            for work in self.take_work() {
+                said.extend(self.on_done(work.run(platform)));
+            }
+        }
+        said
+    }
+
+    /// The work the view asked for since the last call, for the app to run.
+    pub(crate) fn take_work(&mut self) -> Vec<Work> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Applies what a finished job found; a message for the status bar, if any.
+    pub(crate) fn on_done(&mut self, done: Done) -> Option<StatusMessage> {
         match done {
+            Done::Failed(msg) => {
+                self.task = None;
+                self.choosing = false;
+                Some(self.failed(msg))
+            }
             Done::Picked(picked) => {
                 self.choosing = false;
                 match picked {
@@ -174,7 +241,7 @@ impl KnownHostsView {
                         let msg = restored_message(&file, &restored, mode);
                         self.notice = Some(msg.clone());
                         if applied.is_some_and(|a| self.inputs() == Some(a.inputs)) {
-                            self.start_preview(ctx);
+                            self.start_preview();
                         }
                         Some(StatusMessage::info(msg))
                     }

@@ -7,16 +7,13 @@
 //! `crate::known_hosts`; the view only asks and shows.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use egui::RichText;
 
 use crate::inventory::Host;
 use crate::known_hosts::{self, HostQuery};
 
-use crate::ui::known_hosts::known_hosts_jobs::{Applied, Done, Inputs, Preview, Task};
-use crate::ui::platform::Platform;
-use crate::ui::worker::Jobs;
+use crate::ui::known_hosts::known_hosts_jobs::{Applied, Inputs, Preview, Task, Work};
 
 /// Width of the label column of the form, so the fields line up.
 pub(crate) const LABEL_WIDTH: f32 = 130.0;
@@ -68,7 +65,8 @@ pub struct KnownHostsView {
     pub(crate) choosing: bool,
     /// Start a preview on the next frame (see [`KnownHostsView::request_preview`]).
     pub(crate) preview_requested: bool,
-    pub(crate) jobs: Jobs<Done>,
+    /// Work asked for and not yet handed to the app ([`Self::take_work`]).
+    pub(crate) outbox: Vec<Work>,
 }
 
 impl KnownHostsView {
@@ -92,50 +90,26 @@ impl KnownHostsView {
         self.preview_requested = true;
     }
 
-    /// Whether a dialog, a preview, a removal or an undo is running.
+    /// Whether a dialog, a preview, a removal or an undo is asked for or running.
     pub fn busy(&self) -> bool {
-        self.jobs.busy()
-    }
-
-    /// Collects finished background jobs. [`Self::show`] calls it; the app may call it
-    /// too while the view is hidden, so a finished removal still reaches the status bar.
-    pub fn poll(&mut self, ctx: &egui::Context) -> Option<StatusMessage> {
-        let mut status = None;
-        for done in self.jobs.poll() {
-            match done {
-                Ok(done) => {
-                    if let Some(s) = self.on_done(ctx, done) {
-                        status = Some(s);
-                    }
-                }
-                Err(panic) => {
-                    // The job died: nothing is running any more; say so.
-                    self.task = None;
-                    self.choosing = false;
-                    self.error = Some(panic.clone());
-                    status = Some(StatusMessage { text: panic, is_error: true });
-                }
-            }
-        }
-        status
+        self.task.is_some() || self.choosing || !self.outbox.is_empty()
     }
 
     /// Draws the view. `hosts` are the inventory's hosts, offered as quick picks.
-    pub fn show(&mut self, ui: &mut egui::Ui, hosts: &[Host], platform: &Arc<dyn Platform>) -> Option<StatusMessage> {
+    pub fn show(&mut self, ui: &mut egui::Ui, hosts: &[Host]) {
         if !self.started {
             self.started = true;
             if self.file.is_none() {
                 self.file = known_hosts::default_path();
             }
         }
-        let status = self.poll(ui.ctx());
         if self.file != self.shown_file {
             self.file_text = self.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
             self.shown_file = self.file.clone();
         }
         self.invalidate_if_changed();
         if std::mem::take(&mut self.preview_requested) && self.task.is_none() && !self.hosts.is_empty() {
-            self.start_preview(ui.ctx());
+            self.start_preview();
         }
 
         egui::ScrollArea::vertical().id_salt("known_hosts_page").auto_shrink([false, false]).show(ui, |ui| {
@@ -149,7 +123,7 @@ impl KnownHostsView {
                 .weak(),
             );
             ui.add_space(12.0);
-            self.file_row(ui, platform);
+            self.file_row(ui);
             ui.add_space(8.0);
             self.hosts_row(ui, hosts);
             self.invalidate_if_changed();
@@ -158,7 +132,6 @@ impl KnownHostsView {
             self.outcome(ui);
             self.preview_area(ui);
         });
-        status
     }
 
     /// The preview no longer describes what the user asks for: drop it (and with it
@@ -185,16 +158,7 @@ pub(crate) fn typed_path(text: &str) -> Option<PathBuf> {
     if text.is_empty() {
         return None;
     }
-    let home = || directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-    if text == "~" {
-        return home();
-    }
-    if let Some(rest) = text.strip_prefix("~/") {
-        if let Some(h) = home() {
-            return Some(h.join(rest));
-        }
-    }
-    Some(PathBuf::from(text))
+    Some(crate::paths::expand_home(text))
 }
 
 /// "1 line", "3 lines".

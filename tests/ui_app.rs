@@ -938,6 +938,31 @@ fn settings_preview_then_turn_on_the_managed_ssh_config_and_ssh_g_agrees() {
     h.get_by_role_and_label(Role::Button, "Close").click_accesskit();
     step_until(&mut h, "the status", |a| !a.busy());
     assert!(h.query_by_role_and_label(Role::Button, "Turn off…").is_some());
+
+    // A host edited in the app: the managed config follows (written as a job).
+    h.get_by_label_contains("Hosts  (").click();
+    h.run_steps(2);
+    select(&mut h, "box");
+    h.get_by_role_and_label(Role::Button, "Edit…").click();
+    assert_eq!(h.state().open_dialog(), None);
+    // The dialog appears within a few frames (egui lays a new window out first).
+    for _ in 0..10 {
+        h.step();
+        if h.query_by_role_and_label(Role::TextInput, "Port").is_some() {
+            break;
+        }
+    }
+    let port = h.get_by_role_and_label(Role::TextInput, "Port");
+    port.focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Port").type_text("2222");
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Save").click();
+    step_until(&mut h, "the edit and the config's rewrite", |a| !a.busy());
+    let g = Command::new("ssh").arg("-G").arg("-F").arg(&config).arg("box").output().unwrap();
+    let g = String::from_utf8_lossy(&g.stdout).to_string();
+    assert!(g.lines().any(|l| l == "port 2222"), "ssh -G follows the edit: {g}");
 }
 
 fn cli_ok(db: &Path, args: &[&str]) -> String {

@@ -75,6 +75,8 @@ pub(crate) enum JobResult {
     SshDirScanned(Box<crate::ui::keys::ssh_import::Scanned>),
     /// What works on this machine (`doctor`), for Settings.
     Doctor(Vec<crate::doctor::Check>),
+    /// The managed ssh config was written (or why not).
+    ManagedConfigWritten(Result<(), String>),
     /// The known_hosts view's work finished (`known_hosts_jobs.rs`).
     KnownHosts(crate::ui::known_hosts::known_hosts_jobs::Done),
     /// A terminal was opened (its name) for `what`, or why not.
@@ -136,6 +138,9 @@ pub struct KeyshelfApp {
     pub(crate) cloud: crate::ui::cloud::cloud_view::CloudState,
     /// "Push to cloud…" of a key pair, when open.
     pub(crate) push_form: Option<crate::ui::cloud::cloud_view::PushForm>,
+    /// The managed ssh config: a write running, and the newest plan waiting for it.
+    pub(crate) managed_writing: bool,
+    pub(crate) managed_next: Option<crate::local::ssh_config::Plan>,
     /// Where cloud credentials are looked up: the process environment and home, or a
     /// test's own.
     pub(crate) cloud_env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>,
@@ -184,6 +189,8 @@ impl KeyshelfApp {
             report: Default::default(),
             cloud: Default::default(),
             push_form: None,
+            managed_writing: false,
+            managed_next: None,
             cloud_env: Arc::new(crate::cloud::aws::profile::ProcessEnv),
             create_prefill: String::new(),
             egui_ctx: None,

@@ -172,6 +172,20 @@ impl KeyshelfApp {
             JobResult::Agent { removed, listed } => self.on_agent_listed(removed, listed),
             JobResult::ConfigResolved { keys, resolved } => self.on_config_resolved(keys, resolved),
             JobResult::SshDirScanned(scanned) => self.on_ssh_dir_scanned(*scanned),
+            JobResult::ManagedConfigWritten(r) => {
+                self.managed_writing = false;
+                if let Err(e) = r {
+                    self.error(format!("Saved, but the managed ssh config was not updated: {e}"));
+                    // Still stale: the next change tries again.
+                    self.db_run(|inv| {
+                        let _ = crate::local::ssh_config::mark_stale(inv);
+                        Box::new(|_: &mut KeyshelfApp| {})
+                    });
+                }
+                if let Some(plan) = self.managed_next.take() {
+                    self.write_managed_config(plan);
+                }
+            }
             JobResult::KnownHosts(done) => {
                 if let Some(m) = self.known_hosts.on_done(done) {
                     self.status = Some(crate::ui::app::Status { text: m.text, is_error: m.is_error });
@@ -683,6 +697,31 @@ impl KeyshelfApp {
                     request: req,
                 });
             })
+        });
+    }
+
+    /// Writes the managed ssh config's new text as a job, one write at a time: a plan
+    /// made while one is being written waits and replaces any older waiting one.
+    pub(crate) fn write_managed_config(&mut self, plan: crate::local::ssh_config::Plan) {
+        if self.managed_writing {
+            self.managed_next = Some(plan);
+            return;
+        }
+        let Some(ctx) = self.egui_ctx.clone() else {
+            // No window yet to report to: the next change writes it.
+            self.db_run(|inv| {
+                let _ = crate::local::ssh_config::mark_stale(inv);
+                Box::new(|_: &mut KeyshelfApp| {})
+            });
+            return;
+        };
+        self.managed_writing = true;
+        self.jobs.spawn(&ctx, move || {
+            // A panic still answers, so the next write is not held back forever.
+            let write = std::panic::AssertUnwindSafe(|| plan.write_managed().map(|_| ()).map_err(|e| e.to_string()));
+            let r =
+                std::panic::catch_unwind(write).unwrap_or_else(|p| Err(crate::ui::worker::panic_message(p.as_ref())));
+            JobResult::ManagedConfigWritten(r)
         });
     }
 

@@ -69,12 +69,15 @@ impl Db {
                 loop {
                     match tasks.recv_timeout(EXTERNAL_CHANGE_POLL) {
                         Ok(task) => {
-                            send(guarded(|| task(&mut inv)));
+                            let applied = guarded(|| task(&mut inv));
                             // The one place the app brings the managed ssh config up to
-                            // date: after any task whose changes made it stale.
-                            if let Some(warning) = refresh_managed_config(&mut inv) {
-                                deliver(&reload_tx, warning);
-                            }
+                            // date: after any task whose changes made it stale. Only the
+                            // plan is made here; the file is written as a job.
+                            let refresh = stale_managed_config(&mut inv);
+                            send(Box::new(move |app: &mut KeyshelfApp| {
+                                applied(app);
+                                refresh(app);
+                            }));
                         }
                         Err(RecvTimeoutError::Timeout) => {
                             let now = inv.data_version().ok();
@@ -120,12 +123,18 @@ impl Db {
     }
 }
 
-/// Rewrites the managed ssh config when a change made it stale (and it is on); a
-/// warning for the status line when that failed (the change itself is saved).
-fn refresh_managed_config(inv: &mut Inventory) -> Option<Apply> {
-    let e = crate::local::ssh_config::refresh_if_stale(inv).err()?;
-    let text = format!("Saved, but the managed ssh config was not updated: {e}");
-    Some(Box::new(move |app: &mut KeyshelfApp| app.error(text)))
+/// When a change made the managed ssh config stale (and it is on): its new text, for
+/// the app to write as a job; a warning for the status line when it cannot be made (the
+/// change itself is saved).
+fn stale_managed_config(inv: &mut Inventory) -> Apply {
+    match crate::local::ssh_config::take_stale(inv) {
+        Ok(None) => Box::new(|_: &mut KeyshelfApp| {}),
+        Ok(Some(plan)) => Box::new(move |app: &mut KeyshelfApp| app.write_managed_config(plan)),
+        Err(e) => {
+            let text = format!("Saved, but the managed ssh config was not updated: {e}");
+            Box::new(move |app: &mut KeyshelfApp| app.error(text))
+        }
+    }
 }
 
 impl Drop for Db {

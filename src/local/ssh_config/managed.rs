@@ -394,12 +394,20 @@ pub fn enabled_config(inv: &Inventory) -> Result<Option<PathBuf>> {
 /// line was taken out (the report says whether it is there).
 pub fn refresh_managed_config(inv: &Inventory) -> Result<Option<Report>> {
     let Some(config) = enabled_config(inv)? else { return Ok(None) };
-    let plan = plan(inv, &config)?;
-    let written = fs::read(&plan.managed_path).ok().as_deref() != Some(plan.text.as_bytes());
-    if written {
-        write_file(&plan.managed_path, plan.text.as_bytes())?;
+    Ok(Some(plan(inv, &config)?.write_managed()?))
+}
+
+impl Plan {
+    /// Writes the managed file when it differs from the plan's text (the user's config
+    /// is left as it is): the file work of a refresh, which the app does off the
+    /// inventory's thread.
+    pub fn write_managed(self) -> Result<Report> {
+        let written = fs::read(&self.managed_path).ok().as_deref() != Some(self.text.as_bytes());
+        if written {
+            write_file(&self.managed_path, self.text.as_bytes())?;
+        }
+        Ok(Report { plan: self, written })
     }
-    Ok(Some(Report { plan, written }))
 }
 
 /// The setting the inventory's triggers set when a change may have made the managed
@@ -410,12 +418,38 @@ pub const SETTING_STALE: &str = "ssh_config.stale";
 /// (and it is enabled), then marks it current. The one place the CLI and the app call
 /// after their work, so no command can forget it. `Ok(None)`: nothing to do.
 pub fn refresh_if_stale(inv: &mut Inventory) -> Result<Option<Report>> {
+    match take_stale(inv)? {
+        Some(plan) => match plan.write_managed() {
+            Ok(report) => Ok(Some(report)),
+            Err(e) => {
+                // Still stale: the next piece of work tries again.
+                inv.set_setting(SETTING_STALE, "1")?;
+                Err(e)
+            }
+        },
+        None => Ok(None),
+    }
+}
+
+/// When a change since the last rewrite may have made the managed config stale (and it
+/// is on): the plan to write ([`Plan::write_managed`]), the config marked current. The
+/// app writes the plan as a job; a failed write marks it stale again ([`mark_stale`]).
+pub fn take_stale(inv: &mut Inventory) -> Result<Option<Plan>> {
     if inv.setting(SETTING_STALE)?.as_deref() != Some("1") {
         return Ok(None);
     }
-    let report = refresh_managed_config(inv)?;
+    let plan = match enabled_config(inv)? {
+        Some(config) => Some(plan(inv, &config)?),
+        None => None,
+    };
     inv.set_setting(SETTING_STALE, "0")?;
-    Ok(report)
+    Ok(plan)
+}
+
+/// Marks the managed config stale (a write of it failed), so the next piece of work
+/// rewrites it.
+pub fn mark_stale(inv: &mut Inventory) -> Result<()> {
+    Ok(inv.set_setting(SETTING_STALE, "1")?)
 }
 
 /// Switches the managed config off: the Include line Keyshelf added is taken out of

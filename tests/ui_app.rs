@@ -963,6 +963,24 @@ fn settings_preview_then_turn_on_the_managed_ssh_config_and_ssh_g_agrees() {
     let g = Command::new("ssh").arg("-G").arg("-F").arg(&config).arg("box").output().unwrap();
     let g = String::from_utf8_lossy(&g.stdout).to_string();
     assert!(g.lines().any(|l| l == "port 2222"), "ssh -G follows the edit: {g}");
+
+    // Turned off from Settings: the user's config is as it was, the managed file gone.
+    assert!(ssh.join("keyshelf.conf").exists());
+    h.get_by_label("Settings").click();
+    step_until(&mut h, "the settings", |a| !a.busy());
+    h.get_by_role_and_label(Role::Button, "Turn off…").click_accesskit();
+    for _ in 0..10 {
+        h.step();
+        if h.query_by_role_and_label(Role::Button, "Turn off").is_some() {
+            break;
+        }
+    }
+    h.get_by_role_and_label(Role::Button, "Turn off").click_accesskit();
+    h.run_steps(2);
+    step_until(&mut h, "the files and the setting", |a| !a.busy());
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "Host mine\n  User me\n");
+    assert!(!ssh.join("keyshelf.conf").exists());
+    assert!(h.query_by_role_and_label(Role::Button, "Preview and turn on…").is_some());
 }
 
 fn cli_ok(db: &Path, args: &[&str]) -> String {

@@ -75,6 +75,13 @@ pub(crate) enum JobResult {
     SshDirScanned(Box<crate::ui::keys::ssh_import::Scanned>),
     /// What works on this machine (`doctor`), for Settings.
     Doctor(Vec<crate::doctor::Check>),
+    /// The managed ssh config's files were written for `plan` (Settings' "Write and turn on").
+    SshConfigApplied {
+        plan: Box<crate::local::ssh_config::Plan>,
+        result: Result<crate::local::ssh_config::Applied, String>,
+    },
+    /// The managed ssh config's files were taken away (Settings' "Turn off").
+    SshConfigFilesRemoved(Result<crate::local::ssh_config::Disabled, String>),
     /// The managed ssh config was written (or why not).
     ManagedConfigWritten(Result<(), String>),
     /// The known_hosts view's work finished (`known_hosts_jobs.rs`).

@@ -172,6 +172,12 @@ impl KeyshelfApp {
             JobResult::Agent { removed, listed } => self.on_agent_listed(removed, listed),
             JobResult::ConfigResolved { keys, resolved } => self.on_config_resolved(keys, resolved),
             JobResult::SshDirScanned(scanned) => self.on_ssh_dir_scanned(*scanned),
+            JobResult::SshConfigApplied { plan, result } => self.on_ssh_config_applied(*plan, result),
+            JobResult::SshConfigFilesRemoved(Err(e)) => self.on_ssh_config_off(Err(e)),
+            JobResult::SshConfigFilesRemoved(Ok(done)) => self.db_run(move |inv| {
+                let r = crate::local::ssh_config::disabled(inv, &done).map_err(|e| e.to_string());
+                Box::new(move |app: &mut KeyshelfApp| app.on_ssh_config_off(r))
+            }),
             JobResult::ManagedConfigWritten(r) => {
                 self.managed_writing = false;
                 if let Err(e) = r {
@@ -466,29 +472,25 @@ impl KeyshelfApp {
             Command::Connect { host, copy } => self.connect(host, copy),
             Command::OpenSshConfig => self.open_ssh_config(),
             Command::ApplySshConfig(plan) => {
-                self.db_run(move |inv| {
-                    let r = crate::local::ssh_config::apply_and_enable(inv, &plan).map_err(|e| e.to_string());
-                    Box::new(move |app: &mut KeyshelfApp| {
-                        match &r {
-                            Ok(a) => app.info(format!("Managed ssh config written to {}", a.managed_path.display())),
-                            Err(e) => app.error(format!("The managed ssh config was not written: {e}")),
-                        }
-                        if let Some(Dialog::SshConfig(d)) = &mut app.dialog {
-                            d.applied(r);
-                        }
-                        app.load_ssh_config_status();
-                    })
+                // The files as a job, then the inventory remembers it is on.
+                self.jobs.spawn(ctx, move || {
+                    let r = plan.apply().map_err(|e| e.to_string());
+                    JobResult::SshConfigApplied { plan, result: r }
                 });
             }
             Command::SshConfigOff => {
+                // Which config (the inventory), its files (a job), then off (the inventory).
+                let ctx = ctx.clone();
                 self.db_run(move |inv| {
-                    let r = crate::local::ssh_config::disable(inv).map_err(|e| e.to_string());
-                    Box::new(move |app: &mut KeyshelfApp| {
-                        match r {
-                            Ok(_) => app.info("Managed ssh config turned off; your config is as it was"),
-                            Err(e) => app.error(format!("The managed ssh config could not be turned off: {e}")),
-                        }
-                        app.load_ssh_config_status();
+                    let configured = crate::local::ssh_config::configured(inv).map_err(|e| e.to_string());
+                    Box::new(move |app: &mut KeyshelfApp| match configured {
+                        Ok(Some(config)) => app.jobs.spawn(&ctx, move || {
+                            JobResult::SshConfigFilesRemoved(
+                                crate::local::ssh_config::remove_files(&config).map_err(|e| e.to_string()),
+                            )
+                        }),
+                        Ok(None) => app.on_ssh_config_off(Ok(())),
+                        Err(e) => app.on_ssh_config_off(Err(e)),
                     })
                 });
             }
@@ -698,6 +700,38 @@ impl KeyshelfApp {
                 });
             })
         });
+    }
+
+    fn on_ssh_config_off(&mut self, r: Result<(), String>) {
+        match r {
+            Ok(()) => self.info("Managed ssh config turned off; your config is as it was"),
+            Err(e) => self.error(format!("The managed ssh config could not be turned off: {e}")),
+        }
+        self.load_ssh_config_status();
+    }
+
+    fn on_ssh_config_applied(
+        &mut self,
+        plan: crate::local::ssh_config::Plan,
+        result: Result<crate::local::ssh_config::Applied, String>,
+    ) {
+        let done = move |app: &mut KeyshelfApp, r: Result<crate::local::ssh_config::Applied, String>| {
+            match &r {
+                Ok(a) => app.info(format!("Managed ssh config written to {}", a.managed_path.display())),
+                Err(e) => app.error(format!("The managed ssh config was not written: {e}")),
+            }
+            if let Some(Dialog::SshConfig(d)) = &mut app.dialog {
+                d.applied(r);
+            }
+            app.load_ssh_config_status();
+        };
+        match result {
+            Err(e) => done(self, Err(e)),
+            Ok(applied) => self.db_run(move |inv| {
+                let r = crate::local::ssh_config::enable(inv, &plan).map(|()| applied).map_err(|e| e.to_string());
+                Box::new(move |app: &mut KeyshelfApp| done(app, r))
+            }),
+        }
     }
 
     /// Writes the managed ssh config's new text as a job, one write at a time: a plan

@@ -368,6 +368,13 @@ impl Plan {
 /// that [`refresh_managed_config`] keeps it up to date from now on.
 pub fn apply_and_enable(inv: &mut Inventory, plan: &Plan) -> Result<Applied> {
     let applied = plan.apply()?;
+    enable(inv, plan)?;
+    Ok(applied)
+}
+
+/// Remembers that the managed config of an applied `plan` is on (the inventory's half
+/// of [`apply_and_enable`]; the app applies the plan's files as a job first).
+pub fn enable(inv: &mut Inventory, plan: &Plan) -> Result<()> {
     inv.set_setting(SETTING_USER_CONFIG, &plan.user_config.to_string_lossy())?;
     inv.set_setting(SETTING_ENABLED, "1")?;
     inv.log_remote(
@@ -375,7 +382,7 @@ pub fn apply_and_enable(inv: &mut Inventory, plan: &Plan) -> Result<Applied> {
         &plan.managed_path.to_string_lossy(),
         &format!("{} host(s)", plan.managed.len()),
     )?;
-    Ok(applied)
+    Ok(())
 }
 
 /// The user's config the managed file is on for; `None` when it is off or was never
@@ -456,8 +463,21 @@ pub fn mark_stale(inv: &mut Inventory) -> Result<()> {
 /// the user's config (every other byte stays), the managed file is removed, and the
 /// setting says off. `None` when it was never enabled.
 pub fn disable(inv: &mut Inventory) -> Result<Option<Disabled>> {
-    let Some(config) = inv.setting(SETTING_USER_CONFIG)? else { return Ok(None) };
-    let user_config = PathBuf::from(config);
+    let Some(user_config) = configured(inv)? else { return Ok(None) };
+    let done = remove_files(&user_config)?;
+    disabled(inv, &done)?;
+    Ok(Some(done))
+}
+
+/// The user's config the managed file was ever turned on for (on or off now).
+pub fn configured(inv: &Inventory) -> Result<Option<PathBuf>> {
+    Ok(inv.setting(SETTING_USER_CONFIG)?.map(PathBuf::from))
+}
+
+/// The file half of [`disable`]: the Include line out of `user_config` (every other
+/// byte stays) and the managed file removed.
+pub fn remove_files(user_config: &Path) -> Result<Disabled> {
+    let user_config = user_config.to_path_buf();
     let managed = managed_path_for(&user_config)?;
     let target = target_of(&user_config)?;
     let home = crate::paths::home_dir();
@@ -481,9 +501,14 @@ pub fn disable(inv: &mut Inventory) -> Result<Option<Disabled>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(source) => return Err(SshConfigError::Write { path: managed, source }),
     }
+    Ok(done)
+}
+
+/// The inventory half of [`disable`]: off, and said in the activity log.
+pub fn disabled(inv: &mut Inventory, done: &Disabled) -> Result<()> {
     inv.set_setting(SETTING_ENABLED, "0")?;
-    inv.log_remote("ssh config off", &user_config.to_string_lossy(), "")?;
-    Ok(Some(done))
+    inv.log_remote("ssh config off", &done.user_config.to_string_lossy(), "")?;
+    Ok(())
 }
 
 #[cfg(test)]

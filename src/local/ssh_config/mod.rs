@@ -18,9 +18,9 @@ pub use import::{
     import_hosts, import_resolved, resolve, resolve_config, ImportStatus, ImportedAlias, Resolved, ResolvedConfig,
 };
 pub use managed::{
-    apply_and_enable, default_user_config, disable, enabled_config, mark_stale, plan, refresh_if_stale,
-    refresh_managed_config, take_stale, Applied, Disabled, IncludeChange, LeftToUser, ManagedHost, Plan, Report,
-    Skipped, MANAGED_FILE_NAME, SETTING_ENABLED, SETTING_USER_CONFIG,
+    apply_and_enable, configured, default_user_config, disable, disabled, enable, enabled_config, mark_stale, plan,
+    refresh_if_stale, refresh_managed_config, remove_files, take_stale, Applied, Disabled, IncludeChange, LeftToUser,
+    ManagedHost, Plan, Report, Skipped, MANAGED_FILE_NAME, SETTING_ENABLED, SETTING_USER_CONFIG,
 };
 pub use parse::{aliases, include_path, is_concrete_alias, Alias};
 

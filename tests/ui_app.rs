@@ -1273,3 +1273,61 @@ fn settings_show_what_works_here_and_about() {
     settle(&mut h);
     assert!(!h.get_by_label("Check again").accesskit_node().is_disabled());
 }
+
+/// A key pair kept outside any account moves into one from its details: the account
+/// chosen, a region typed, Move; a name already there is said and Move is off.
+#[test]
+fn a_key_pair_moves_into_an_account_from_its_details() {
+    let f = Fixture::new();
+    cli_ok(&f.db, &["account", "add", "prod", "--provider", "aws"]);
+    let laptop = f.ssh_keygen_key("laptop");
+    cli_ok(&f.db, &["key", "import", "laptop", "--file", laptop.to_str().unwrap()]);
+    let other = f.ssh_keygen_key("other");
+    cli_ok(
+        &f.db,
+        &["key", "import", "laptop", "--file", other.to_str().unwrap(), "--account", "prod", "--region", "eu-west-1"],
+    );
+    let mut h = f.harness();
+    h.get_by_label("All key pairs  (2)").click();
+    h.run_steps(2);
+    let rows: Vec<egui::Rect> = h.get_all_by_value("laptop").map(|n| n.rect()).collect();
+    let no_account = rows.into_iter().min_by(|a, b| a.top().total_cmp(&b.top())).unwrap();
+    common_click(&mut h, no_account);
+    settle(&mut h);
+    assert!(h.query_by_label("Account and region").is_some());
+    let moved = || f.inventory().list_keys(&KeyFilter::default()).unwrap();
+    // The account: opened, then chosen.
+    h.get_by_role_and_label(Role::ComboBox, "Account").click();
+    h.run_steps(2);
+    h.get_by_label("prod · AWS").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, "Region").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "Region").type_text("eu-west-1");
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("A key pair named 'laptop' is already there").is_some());
+    assert!(h.get_by_role_and_label(Role::Button, "Move").accesskit_node().is_disabled());
+    h.get_by_role_and_label(Role::TextInput, "Region").focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Region").type_text("us-east-1");
+    h.run_steps(2);
+    assert!(h.query_by_label("Moves it to prod / us-east-1.").is_some());
+    h.get_by_role_and_label(Role::Button, "Move").click();
+    settle(&mut h);
+    let keys = moved();
+    let k = keys.iter().find(|k| k.fingerprint_sha256 == ssh_keygen_fingerprint(&["-l"], &laptop)).unwrap();
+    assert_eq!((k.account.as_deref(), k.region.as_str()), (Some("prod"), "us-east-1"));
+}
+
+fn common_click(h: &mut Harness<'_, KeyshelfApp>, rect: egui::Rect) {
+    h.hover_at(rect.center());
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: rect.center(),
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}

@@ -1155,7 +1155,7 @@ _keyshelf() {
             return 0
             ;;
         keyshelf__subcmd__cloud__subcmd__push)
-            opts="-h --account --region --all-regions --replace --json --db --help"
+            opts="-h --account --region --all-regions --replace --cloud-name --json --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1166,6 +1166,10 @@ _keyshelf() {
                     return 0
                     ;;
                 --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cloud-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2783,7 +2787,7 @@ _keyshelf() {
             return 0
             ;;
         keyshelf__subcmd__key__subcmd__edit)
-            opts="-h --account --region --name --description --tag --untag --owner --rotate-by --rotate-in --no-rotate-by --db --help"
+            opts="-h --account --region --name --description --tag --untag --owner --rotate-by --rotate-in --no-rotate-by --to-account --to-region --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2822,6 +2826,14 @@ _keyshelf() {
                     return 0
                     ;;
                 --rotate-in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-region)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -103,6 +103,7 @@ complete -c keyshelf -n "__fish_keyshelf_using_subcommand cloud; and __fish_seen
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand cloud; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand cloud; and __fish_seen_subcommand_from push" -l account -r
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand cloud; and __fish_seen_subcommand_from push" -l region -d 'A region (repeat for several); default: the account\'s region' -r
+complete -c keyshelf -n "__fish_keyshelf_using_subcommand cloud; and __fish_seen_subcommand_from push" -l cloud-name -d 'The name in this account\'s cloud, when the key pair\'s own does not fit its rules (Tencent Cloud: at most 25 letters, digits and _); remembered for the next push and delete' -r
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand cloud; and __fish_seen_subcommand_from push" -l db -d 'Inventory file to use (default: $KEYSHELF_DB, else the user\'s data folder)' -r -F
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand cloud; and __fish_seen_subcommand_from push" -l all-regions -d 'Every region enabled for the account'
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand cloud; and __fish_seen_subcommand_from push" -l replace -d 'Where the name holds another key: delete it there, then import this one'
@@ -181,6 +182,8 @@ complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_s
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_subcommand_from edit" -l owner -d 'Who answers for it (an empty value removes it)' -r
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_subcommand_from edit" -l rotate-by -d 'The date to rotate it by, YYYY-MM-DD' -r
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_subcommand_from edit" -l rotate-in -d 'Rotate it within this many days from today, such as 90d' -r
+complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_subcommand_from edit" -l to-account -d 'Move it to this account (an empty value: to no account), checked as a new key pair there (its name free, the account\'s quota)' -r
+complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_subcommand_from edit" -l to-region -d 'Move it to this region (an empty value: to no region); with --to-account or alone' -r
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_subcommand_from edit" -l db -d 'Inventory file to use (default: $KEYSHELF_DB, else the user\'s data folder)' -r -F
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_subcommand_from edit" -l no-rotate-by -d 'Remove its rotate-by date'
 complete -c keyshelf -n "__fish_keyshelf_using_subcommand key; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'

@@ -356,11 +356,21 @@ fn key(db: Option<PathBuf>, c: KeyCommand, input: &mut dyn Read, out: &mut dyn W
             rotate_by,
             rotate_in,
             no_rotate_by,
+            to_account,
+            to_region,
         } => {
             let mut inv = open(db)?;
             let k = inv.resolve_key(&key, &scope(&s))?;
             let rotate_by = rotate_by_arg(&inv, rotate_by, rotate_in, no_rotate_by)?;
-            let edit = KeyEdit { name, description, set_tags: tags(&t)?, remove_tags: untags, owner, rotate_by };
+            let move_to = (to_account.is_some() || to_region.is_some()).then(|| {
+                let account = match to_account {
+                    Some(a) => Some(a).filter(|a| !a.trim().is_empty()),
+                    None => k.account.clone(),
+                };
+                (account, to_region.unwrap_or_else(|| k.region.clone()))
+            });
+            let edit =
+                KeyEdit { name, description, set_tags: tags(&t)?, remove_tags: untags, owner, rotate_by, move_to };
             let k = inv.edit_key(k.id, &edit)?;
             writeln!(out, "Updated key pair {}", k.name)?;
             Ok(())

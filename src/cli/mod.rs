@@ -283,6 +283,13 @@ pub enum KeyCommand {
         /// Remove its rotate-by date
         #[arg(long)]
         no_rotate_by: bool,
+        /// Move it to this account (an empty value: to no account), checked as a new key
+        /// pair there (its name free, the account's quota)
+        #[arg(long, value_name = "ACCOUNT")]
+        to_account: Option<String>,
+        /// Move it to this region (an empty value: to no region); with --to-account or alone
+        #[arg(long, value_name = "REGION")]
+        to_region: Option<String>,
     },
     /// Delete key pairs (refused while bound to a host, unless --unbind, or while a cloud
     /// account holds them, unless --keep-in-cloud)

@@ -46,6 +46,9 @@ pub struct KeyEdit {
     pub owner: Option<String>,
     /// `Some(Some(date))` sets the rotate-by date, `Some(None)` removes it.
     pub rotate_by: Option<Option<time::Date>>,
+    /// Moves it to another account (`None`: no account) and region (empty: none), with
+    /// the same checks as a new key pair there: the name free, the account's quota.
+    pub move_to: Option<(Option<String>, String)>,
 }
 
 fn check_tags(tags: &[(String, String)]) -> Result<()> {
@@ -265,15 +268,38 @@ impl Inventory {
         let tx = self.write()?;
         let old = self.key(id)?;
         let mut changes = Vec::new();
+        // Where it ends up, and under which name: both must be free there.
+        let (to_account, to_region) = match &edit.move_to {
+            Some((a, r)) => (a.as_deref().map(str::trim).filter(|a| !a.is_empty()), r.trim()),
+            None => (old.account.as_deref(), old.region.as_str()),
+        };
+        let moving = to_account != old.account.as_deref() || to_region != old.region;
+        let to_account_id = if moving { account_id(&tx, to_account)? } else { old.account_id };
+        if moving && !to_region.is_empty() {
+            super::rules::check_region(to_region)?;
+        }
+        let to_name = edit.name.as_deref().unwrap_or(&old.name);
+        if (to_name != old.name || moving) && name_taken(&tx, to_account_id, to_region, to_name, id)? {
+            return Err(InventoryError::Rule(format!(
+                "A key pair named '{to_name}' already exists in {}; names must be unique within an account and region",
+                scope_label(to_account, to_region)
+            )));
+        }
         if let Some(n) = edit.name.as_ref().filter(|n| **n != old.name) {
-            if name_taken(&tx, old.account_id, &old.region, n, id)? {
-                return Err(InventoryError::Rule(format!(
-                    "A key pair named '{n}' already exists in {}; names must be unique within an account and region",
-                    old.scope_label()
-                )));
-            }
             tx.execute("UPDATE key_pairs SET name = ?1 WHERE id = ?2", params![n, id])?;
             changes.push(format!("renamed from '{}'", old.name));
+        }
+        if moving {
+            if let Some((quota, provider)) = scope_quota(&tx, to_account_id)? {
+                if scope_count(&tx, to_account_id, to_region)? >= quota {
+                    return Err(quota_error(to_account, to_region, quota, provider));
+                }
+            }
+            tx.execute(
+                "UPDATE key_pairs SET account_id = ?1, region = ?2 WHERE id = ?3",
+                params![to_account_id, to_region, id],
+            )?;
+            changes.push(format!("moved from {} to {}", old.scope_label(), scope_label(to_account, to_region)));
         }
         if let Some(d) = edit.description.as_ref().filter(|d| **d != old.description) {
             tx.execute("UPDATE key_pairs SET description = ?1 WHERE id = ?2", params![d, id])?;
@@ -414,6 +440,58 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::name_from_comment;
+    use crate::inventory::{Inventory, KeyEdit, NewKeyPair, Origin, Provider};
+
+    const KEYS: [&str; 3] = [
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMOdS1X28pmCMQoCd6/C9nZVcd48zd637+CpuPItSgS3",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMyknfFUneKgW1r7qYjPqakiVOQpa9/SLVPlQthqnhpm",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKoHabVzkhWcTXlt07Wf19RgfX8B2ARqWe9CncJYZLQ",
+    ];
+
+    fn add(inv: &mut Inventory, name: &str, account: Option<&str>, region: &str) -> i64 {
+        let n = inv.key_count().unwrap() as usize;
+        let info = crate::keys::parse_key(KEYS[n].as_bytes()).unwrap().info;
+        let new = NewKeyPair {
+            name: name.into(),
+            description: String::new(),
+            account: account.map(String::from),
+            region: region.into(),
+            info,
+            origin: Origin::Imported,
+            private_key_path: None,
+            tags: vec![],
+        };
+        inv.add_key(&new).unwrap().id
+    }
+
+    #[test]
+    fn a_key_pair_moves_into_an_account_with_the_checks_of_a_new_one_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inv = Inventory::open(&dir.path().join("i.sqlite3")).unwrap();
+        inv.add_account("prod", Provider::Aws, "").unwrap();
+        let laptop = add(&mut inv, "laptop", None, "");
+        add(&mut inv, "taken", Some("prod"), "us-east-1");
+        let to =
+            |a: Option<&str>, r: &str| KeyEdit { move_to: Some((a.map(String::from), r.into())), ..Default::default() };
+
+        let k = inv.edit_key(laptop, &to(Some("prod"), "us-east-1")).unwrap();
+        assert_eq!((k.account.as_deref(), k.region.as_str()), (Some("prod"), "us-east-1"));
+        let log = inv.activity(1, None).unwrap();
+        assert!(log[0].detail.contains("moved from no account to prod / us-east-1"), "{:?}", log[0]);
+
+        // A name taken there, an unknown account, a bad region: refused, nothing moved.
+        let other = add(&mut inv, "taken", None, "");
+        let e = inv.edit_key(other, &to(Some("prod"), "us-east-1")).unwrap_err();
+        assert!(e.to_string().contains("already exists in prod / us-east-1"), "{e}");
+        let renamed = KeyEdit { name: Some("taken-2".into()), ..to(Some("prod"), "us-east-1") };
+        assert_eq!(inv.edit_key(other, &renamed).unwrap().name, "taken-2", "renamed and moved at once");
+        assert!(inv.edit_key(laptop, &to(Some("nobody"), "")).is_err());
+        assert!(inv.edit_key(laptop, &to(Some("prod"), "US East")).is_err());
+        assert_eq!(inv.key(laptop).unwrap().region, "us-east-1");
+        // Back out of any account.
+        let k = inv.edit_key(laptop, &to(None, "")).unwrap();
+        assert_eq!((k.account, k.region.as_str()), (None, ""));
+    }
 
     #[test]
     fn comments_become_valid_names() {

@@ -47,6 +47,9 @@ pub struct DetailsState {
     bind_host: Option<String>,
     /// "Ask before each use" in the Add to agent menu.
     pub agent_confirm: bool,
+    /// Where "Move" would put it: account (None: no account) and region.
+    pub move_account: Option<String>,
+    pub move_region: String,
 }
 
 impl DetailsState {
@@ -67,6 +70,8 @@ impl DetailsState {
         self.description = k.description.clone();
         self.owner = k.owner.clone();
         self.rotate_by = k.rotate_by.map(crate::inventory::format_date).unwrap_or_default();
+        self.move_account = k.account.clone();
+        self.move_region = k.region.clone();
         if !same_key {
             self.new_tag.clear();
             self.tag_error = None;
@@ -105,6 +110,55 @@ fn check_private_file(path: &str) -> Result<String, String> {
         _ => "",
     };
     Ok(format!("Present{mode}{protection}"))
+}
+
+/// Which account and region it belongs to, and moving it to another: checked here as a
+/// new key pair there would be (the name free, a region name), the core checks again.
+fn scope_section(ui: &mut Ui, k: &KeyPair, model: &Model, st: &mut DetailsState, cmds: &mut Vec<Command>) {
+    section(ui, "Account and region");
+    egui::Grid::new("details-scope").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+        crate::ui::keys::create::account_row(ui, model, &mut st.move_account);
+        let l = ui.label("Region");
+        ui.add(egui::TextEdit::singleline(&mut st.move_region).hint_text("none").desired_width(240.0))
+            .labelled_by(l.id);
+        ui.end_row();
+    });
+    let region = st.move_region.trim();
+    let changed = st.move_account != k.account || region != k.region;
+    let problem = if !changed {
+        None
+    } else if !region.is_empty() && !region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        Some("A region name has lower-case letters, digits and '-', such as us-east-1".to_string())
+    } else if model.name_taken(&k.name, st.move_account.as_deref(), region, Some(k.id)) {
+        Some(format!("A key pair named '{}' is already there: rename one of them first", k.name))
+    } else {
+        None
+    };
+    // Room for one line whether or not there is something to say, so nothing jumps.
+    match (&problem, st.move_account.as_ref()) {
+        (Some(p), _) => error_text(ui, p),
+        (None, Some(a)) if changed => {
+            let provider = model.accounts.iter().find(|x| &x.name == a).map(|x| x.provider);
+            match provider.and_then(|p| crate::inventory::type_warning(p, &k.algorithm, k.bits)) {
+                Some(w) => warn_text(ui, &w),
+                None => {
+                    ui.weak(format!("Moves it to {}.", crate::inventory::scope_label(Some(a), region)));
+                }
+            }
+        }
+        (None, None) if changed => {
+            ui.weak(format!("Moves it out of {}.", k.scope_label()));
+        }
+        _ => {
+            ui.weak("Moving changes where Keyshelf files it, not where it is deployed.");
+        }
+    }
+    if ui.add_enabled(changed && problem.is_none(), egui::Button::new("Move")).clicked() {
+        cmds.push(Command::EditKey {
+            id: k.id,
+            edit: KeyEdit { move_to: Some((st.move_account.clone(), region.to_string())), ..Default::default() },
+        });
+    }
 }
 
 fn section(ui: &mut Ui, title: &str) {
@@ -184,6 +238,8 @@ pub fn show(
                 edit: KeyEdit { description: Some(st.description.clone()), ..Default::default() },
             });
         }
+
+        scope_section(ui, k, model, st, cmds);
 
         section(ui, "Private key");
         match (&k.private_key_path, &ex.private_state) {

@@ -697,14 +697,20 @@ fn the_first_run_offers_the_ssh_folder_and_imports_what_is_ticked() {
     settle(&mut h);
     // The comment of a passphrase-protected key is inside its encrypted part: the file
     // name stands for it.
-    for title in ["id_work@laptop", "id_locked", "id_loose@laptop"] {
-        assert!(h.query_by_label(title).is_some(), "{title} is listed");
+    // Each key under the name the import gives it, its comment beside it.
+    for (name, comment) in
+        [("id_work-laptop", Some("id_work@laptop")), ("id_locked", None), ("id_loose-laptop", Some("id_loose@laptop"))]
+    {
+        assert!(h.query_by_label(name).is_some(), "{name} is listed");
+        if let Some(c) = comment {
+            assert!(h.query_by_label(c).is_some(), "{c} is shown");
+        }
     }
     assert!(h.query_by_label("id_locked  (passphrase)").is_some());
     assert!(h.query_by_label_contains("others can read it (mode 644)").is_some());
     assert!(h.query_by_label("1 other file skipped").is_some(), "config is skipped and said so");
     // Untick the loose one; import the other two.
-    h.get_by_label("Import id_loose@laptop").click();
+    h.get_by_label("Import id_loose-laptop").click();
     h.run_steps(1);
     // The config's one concrete alias (not the pattern) comes along, bound to its key.
     assert!(h.query_by_label_contains("Also add the 1 host of").is_some());
@@ -717,15 +723,16 @@ fn the_first_run_offers_the_ssh_folder_and_imports_what_is_ticked() {
 
     let inv = f.inventory();
     let keys = inv.list_keys(&KeyFilter::default()).unwrap();
-    let mut got: Vec<(String, Option<String>)> =
-        keys.iter().map(|k| (k.comment.clone(), k.private_key_path.clone())).collect();
+    let mut got: Vec<(String, String, Option<String>)> =
+        keys.iter().map(|k| (k.name.clone(), k.comment.clone(), k.private_key_path.clone())).collect();
     got.sort();
     assert_eq!(
         got,
         vec![
-            (String::new(), Some(locked.display().to_string())),
-            ("id_work@laptop".to_string(), Some(work.display().to_string())),
-        ]
+            ("id_locked".to_string(), String::new(), Some(locked.display().to_string())),
+            ("id_work-laptop".to_string(), "id_work@laptop".to_string(), Some(work.display().to_string())),
+        ],
+        "the names the dialog showed"
     );
     let hosts = inv.hosts().unwrap();
     assert_eq!(hosts.len(), 1);
@@ -1297,9 +1304,9 @@ fn a_key_pair_moves_into_an_account_from_its_details() {
     assert!(h.query_by_label("Account and region").is_some());
     let moved = || f.inventory().list_keys(&KeyFilter::default()).unwrap();
     // The account: opened, then chosen.
-    h.get_by_role_and_label(Role::ComboBox, "Account").click();
+    h.get_by_role_and_label(Role::ComboBox, "Account").click_accesskit();
     h.run_steps(2);
-    h.get_by_label("prod · AWS").click();
+    h.get_by_label("prod · AWS").click_accesskit();
     h.run_steps(2);
     h.get_by_role_and_label(Role::TextInput, "Region").focus();
     h.run_steps(1);
@@ -1312,7 +1319,7 @@ fn a_key_pair_moves_into_an_account_from_its_details() {
     h.get_by_role_and_label(Role::TextInput, "Region").type_text("us-east-1");
     h.run_steps(2);
     assert!(h.query_by_label("Moves it to prod / us-east-1.").is_some());
-    h.get_by_role_and_label(Role::Button, "Move").click();
+    h.get_by_role_and_label(Role::Button, "Move").click_accesskit();
     settle(&mut h);
     let keys = moved();
     let k = keys.iter().find(|k| k.fingerprint_sha256 == ssh_keygen_fingerprint(&["-l"], &laptop)).unwrap();
@@ -1330,4 +1337,33 @@ fn common_click(h: &mut Harness<'_, KeyshelfApp>, rect: egui::Rect) {
         });
     }
     h.run_steps(2);
+}
+
+/// The SSH folder's keys go into an account made right there in the scan dialog.
+#[test]
+fn the_scan_dialog_makes_a_new_account_and_imports_into_it() {
+    let f = Fixture::new();
+    let ssh = f.dir.path().join("dot-ssh");
+    std::fs::create_dir(&ssh).unwrap();
+    keygen_in(&ssh, "id_ops", &["-N", ""]);
+    let app = KeyshelfApp::new(Some(f.db.clone()), f.dialogs.clone()).with_ssh_dir(Some(ssh.clone()));
+    let mut h = f.harness_of(app);
+    h.get_by_label("Import your keys from ~/.ssh…").click_accesskit();
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.query_by_label("id_ops-laptop").is_some());
+    h.get_by_role_and_label(Role::Button, "New account…").click_accesskit();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, "New account").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "New account").type_text("ops-aws");
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Add account").click_accesskit();
+    settle(&mut h);
+    assert_eq!(f.inventory().accounts().unwrap().iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["ops-aws"]);
+    h.get_by_role_and_label(Role::Button, "Import 1 key pair").click_accesskit();
+    settle(&mut h);
+    let keys = f.inventory().list_keys(&KeyFilter::default()).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!((keys[0].name.as_str(), keys[0].account.as_deref()), ("id_ops-laptop", Some("ops-aws")));
 }

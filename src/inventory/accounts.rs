@@ -15,7 +15,7 @@ pub struct ScopeCount {
 
 impl Inventory {
     pub fn add_account(&mut self, name: &str, provider: Provider, note: &str) -> Result<Account> {
-        check_label("Account name", name)?;
+        super::rules::check_account_name(name)?;
         let tx = self.write()?;
         let exists = tx.query_row("SELECT 1 FROM accounts WHERE name = ?1", [name], |_| Ok(())).optional()?;
         if exists.is_some() {

@@ -33,8 +33,8 @@ pub use merge::{apply_import, plan_import, ImportPlan, ImportSummary, KeyRef, Re
 pub use providers::{type_warning, KeyFamily, ProviderRules};
 pub use report::{report, Finding, FindingKind, Fix};
 pub use rules::{
-    check_key_name, check_owner, check_tag, import_names, parse_tag, private_key_location, ImportKey,
-    MAX_KEYS_PER_SCOPE, MAX_OWNER_CHARS, MAX_TAGS,
+    check_account_name, check_key_name, check_owner, check_tag, import_names, parse_tag, private_key_location,
+    ImportKey, MAX_KEYS_PER_SCOPE, MAX_OWNER_CHARS, MAX_TAGS,
 };
 pub use search::SearchQuery;
 pub use types::*;

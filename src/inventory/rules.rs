@@ -164,6 +164,11 @@ pub(crate) fn check_label(what: &str, s: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether `name` can be an account's name (the rule `add_account` checks).
+pub fn check_account_name(name: &str) -> Result<()> {
+    check_label("Account name", name)
+}
+
 /// Checks a cloud region name: lower-case letters, digits and `-` (`us-east-1`,
 /// `cn-hangzhou`, `ap-guangzhou`), at most 64 characters.
 pub(crate) fn check_region(region: &str) -> Result<()> {

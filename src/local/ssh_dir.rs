@@ -544,8 +544,17 @@ pub fn import(
         inv.account(a)?;
     }
     let taken = names_in_scope(inv, account)?;
-    let candidates: Vec<ImportKey> = keys
-        .iter()
+    let candidates = candidates(keys);
+    let names = import_names(&candidates, None, |n| taken.contains(n));
+    let mut out = Vec::with_capacity(keys.len());
+    for (c, name) in candidates.into_iter().zip(names) {
+        out.push(import_one(inv, c, name, account).unwrap_or_else(|e| ImportOutcome::Failed { reason: e.to_string() }));
+    }
+    Ok(out)
+}
+
+fn candidates(keys: &[FoundKey]) -> Vec<ImportKey> {
+    keys.iter()
         .enumerate()
         .map(|(i, k)| {
             let mut c = ImportKey::new(i + 1, k.info.clone());
@@ -553,13 +562,13 @@ pub fn import(
             c.private_key_path = k.private_key_path.as_ref().map(|p| p.to_string_lossy().into_owned());
             c
         })
-        .collect();
-    let names = import_names(&candidates, None, |n| taken.contains(n));
-    let mut out = Vec::with_capacity(keys.len());
-    for (c, name) in candidates.into_iter().zip(names) {
-        out.push(import_one(inv, c, name, account).unwrap_or_else(|e| ImportOutcome::Failed { reason: e.to_string() }));
-    }
-    Ok(out)
+        .collect()
+}
+
+/// The names [`import`] gives `keys` when `taken` says which names the target scope
+/// already holds: for a preview of the import.
+pub fn import_names_for(keys: &[FoundKey], taken: impl Fn(&str) -> bool) -> Vec<String> {
+    import_names(&candidates(keys), None, taken)
 }
 
 /// The key pair names taken in the scope new key pairs go to (the account, no region).

@@ -643,7 +643,11 @@ impl KeyshelfApp {
     fn after_dialog_write(&mut self, r: Result<String, String>) {
         match r {
             Ok(msg) => {
-                self.dialog = None;
+                // The account or host dialog that asked; another dialog (the scan's own
+                // "New account") stays open.
+                if matches!(self.dialog, Some(Dialog::Account(_) | Dialog::Host(_))) {
+                    self.dialog = None;
+                }
                 self.info(msg);
             }
             Err(e) => match &mut self.dialog {

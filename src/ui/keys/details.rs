@@ -239,8 +239,6 @@ pub fn show(
             });
         }
 
-        scope_section(ui, k, model, st, cmds);
-
         section(ui, "Private key");
         match (&k.private_key_path, &ex.private_state) {
             (Some(p), state) => {
@@ -418,6 +416,8 @@ pub fn show(
                 ui.label(format!("• {a}"));
             }
         }
+
+        scope_section(ui, k, model, st, cmds);
 
         section(ui, "Activity");
         if extras.is_none() {

@@ -30,6 +30,8 @@ pub struct SshImportDialog {
     scan: Option<Result<Scan, String>>,
     ticks: Vec<bool>,
     account: Option<String>,
+    /// The inline "New account" form: its name and provider, when open.
+    new_account: Option<(String, crate::inventory::Provider)>,
     show_skipped: bool,
     importing: bool,
     /// The keys are in; `ssh -G` still resolves the hosts (the dialog may be closed).
@@ -61,6 +63,7 @@ impl SshImportDialog {
             scan: None,
             ticks: Vec::new(),
             account: None,
+            new_account: None,
             show_skipped: false,
             importing: false,
             hosts_pending: false,
@@ -68,6 +71,48 @@ impl SshImportDialog {
             config: None,
             with_hosts: true,
             host_outcomes: None,
+        }
+    }
+
+    /// "New account…": a name and a provider, added to the inventory and chosen here.
+    fn new_account_form(&mut self, ui: &mut egui::Ui, model: &Model, cmds: &mut Vec<Command>) {
+        let Some((name, provider)) = &mut self.new_account else { return };
+        let mut done = None;
+        ui.horizontal(|ui| {
+            let l = ui.label("New account");
+            ui.add(egui::TextEdit::singleline(name).hint_text("e.g. prod-aws").desired_width(160.0)).labelled_by(l.id);
+            egui::ComboBox::from_id_salt("ssh-import-provider").selected_text(provider.display_name()).show_ui(
+                ui,
+                |ui| {
+                    for p in crate::inventory::Provider::ALL {
+                        ui.selectable_value(provider, p, p.display_name());
+                    }
+                },
+            );
+            let trimmed = name.trim().to_string();
+            let taken = model.accounts.iter().any(|a| a.name == trimmed);
+            let ok = crate::inventory::check_account_name(&trimmed).is_ok() && !taken;
+            if ui.add_enabled(ok, egui::Button::new("Add account")).clicked() {
+                done = Some(Some((trimmed, *provider)));
+            }
+            if ui.button("Cancel").clicked() {
+                done = Some(None);
+            }
+        });
+        match done {
+            Some(Some((name, provider))) => {
+                cmds.push(Command::SaveAccount {
+                    old: None,
+                    name: name.clone(),
+                    provider,
+                    note: String::new(),
+                    cloud: Default::default(),
+                });
+                self.account = Some(name);
+                self.new_account = None;
+            }
+            Some(None) => self.new_account = None,
+            None => {}
         }
     }
 
@@ -164,9 +209,15 @@ impl SshImportDialog {
                 }
             });
             ui.add_space(4.0);
-            egui::Grid::new("ssh-import-scope").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
-                account_row(ui, model, &mut self.account);
+            ui.horizontal(|ui| {
+                egui::Grid::new("ssh-import-scope").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+                    account_row(ui, model, &mut self.account);
+                });
+                if self.new_account.is_none() && ui.button("New account…").clicked() {
+                    self.new_account = Some((String::new(), crate::inventory::Provider::Aws));
+                }
             });
+            self.new_account_form(ui, model, cmds);
             ui.separator();
             match &self.scan {
                 None => {
@@ -177,7 +228,11 @@ impl SshImportDialog {
                     if scan.keys.is_empty() {
                         ui.label(format!("No keys in {}.", scan.dir.display()));
                     } else {
-                        keys_table(ui, scan, &mut self.ticks, self.outcomes.as_deref());
+                        let account = self.account.as_deref();
+                        let names = crate::local::ssh_dir::import_names_for(&scan.keys, |n| {
+                            model.name_taken(n, account, "", None)
+                        });
+                        keys_table(ui, scan, &names, &mut self.ticks, self.outcomes.as_deref());
                     }
                     if !scan.skipped.is_empty() {
                         let n = scan.skipped.len();
@@ -288,26 +343,36 @@ impl SshImportDialog {
 
 /// One row per key found: tick, name it will get or has, type, fingerprint, private key
 /// file and what to know about it.
-fn keys_table(ui: &mut egui::Ui, scan: &Scan, ticks: &mut [bool], outcomes: Option<&[(String, ImportOutcome)]>) {
+fn keys_table(
+    ui: &mut egui::Ui,
+    scan: &Scan,
+    names: &[String],
+    ticks: &mut [bool],
+    outcomes: Option<&[(String, ImportOutcome)]>,
+) {
     let room = (ui.ctx().content_rect().height() - 420.0).clamp(120.0, 340.0);
     egui::ScrollArea::vertical().id_salt("ssh-import-keys").max_height(room).auto_shrink([false, true]).show(
         ui,
         |ui| {
             egui::Grid::new("ssh-import-grid").num_columns(5).spacing([12.0, 6.0]).striped(true).show(ui, |ui| {
-                for t in ["", "Key", "Type", "Fingerprint", "Private key file"] {
+                for t in ["", "Key pair name", "Type", "Fingerprint", "Private key file"] {
                     ui.strong(t);
                 }
                 ui.end_row();
-                for (k, tick) in scan.keys.iter().zip(ticks.iter_mut()) {
+                for ((k, tick), name) in scan.keys.iter().zip(ticks.iter_mut()).zip(names) {
                     let file = k.private_key_path.as_ref().unwrap_or(&k.path);
                     let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                     let known = !k.in_inventory.is_empty();
-                    let title = if k.info.comment.is_empty() { file_name.clone() } else { k.info.comment.clone() };
+                    // The name it has in the inventory, else the one the import gives it.
+                    let title = k.in_inventory.first().cloned().unwrap_or_else(|| name.clone());
                     ui.add_enabled(outcomes.is_none(), egui::Checkbox::new(tick, ""))
                         .on_hover_text(format!("Import {title}"));
                     let cell = egui::vec2(170.0, ui.spacing().interact_size.y);
-                    ui.allocate_ui_with_layout(cell, egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                        ui.add(egui::Label::new(RichText::new(title).strong()).truncate());
+                    ui.allocate_ui_with_layout(cell, egui::Layout::top_down(egui::Align::Min), |ui| {
+                        ui.add(egui::Label::new(RichText::new(&title).strong()).truncate());
+                        if !k.info.comment.is_empty() && k.info.comment != title {
+                            ui.add(egui::Label::new(RichText::new(&k.info.comment).weak().small()).truncate());
+                        }
                     });
                     ui.label(RichText::new(k.type_label()).strong());
                     ui.label(RichText::new(shorten_fingerprint(k.fingerprint_sha256())).monospace())

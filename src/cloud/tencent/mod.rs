@@ -113,8 +113,7 @@ fn check_region(region: &str) -> Result<&str> {
 /// Reaches an account's Tencent Cloud CVM. Fails without any call when there are no
 /// usable credentials or the endpoint is wrong.
 pub fn connect(account: &Account, region: Option<&str>, env: &dyn Env, http: Http) -> Result<Box<dyn KeyPairApi>> {
-    let config = AccountConfig { profile: account.profile.as_deref(), region: Some(account.region.as_str()) };
-    let resolved = credentials::resolve(config, region, env)?;
+    let resolved = credentials::resolve(AccountConfig::of(account), region, env)?;
     Ok(Box::new(Tencent::from_resolved(resolved, account.endpoint.as_deref(), http)?))
 }
 

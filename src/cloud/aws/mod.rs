@@ -134,14 +134,7 @@ mod roxmltree_owned {
 
 /// A region name as AWS spells them; anything else would end up in a host name.
 fn check_region(region: &str) -> Result<&str> {
-    if !region.is_empty()
-        && region.len() <= 32
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        Ok(region)
-    } else {
-        Err(CloudError::Config(format!("'{region}' is not an AWS region name (such as us-east-1)")))
-    }
+    super::check_region_id(region, 32, "an AWS region name (such as us-east-1)")
 }
 
 /// The partition a region belongs to: regions of other partitions need other accounts.

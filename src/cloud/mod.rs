@@ -15,6 +15,8 @@ pub mod names;
 pub mod ops;
 pub mod sign;
 pub mod tencent;
+#[cfg(test)]
+mod test_server;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -7,11 +7,10 @@ use super::credentials::Source;
 use super::*;
 use crate::cloud::credentials::{Credentials, Secret};
 use crate::cloud::http::RetryPolicy;
+use crate::cloud::test_server;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -57,39 +56,11 @@ type Shared = Arc<Mutex<State>>;
 
 /// Starts the stand-in; its URL and its state.
 fn server() -> (String, Shared) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let state: Shared = Arc::default();
     let shared = state.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = HashMap::new();
-            let mut length = 0;
-            let mut first = true;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if std::mem::take(&mut first) {
-                    continue;
-                }
-                if let Some((k, v)) = line.split_once(':') {
-                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-                }
-            }
-            if let Some(l) = headers.get("content-length") {
-                length = l.parse().unwrap_or(0);
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let (status, reply) = answer(&shared, headers, &body);
-            let mut s = stream;
-            let _ = write!(s, "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", reply.len());
-            let _ = s.write_all(reply.as_bytes());
-        }
+    let url = test_server::serve(None, move |r| {
+        let (status, reply) = answer(&shared, r.headers, &r.body);
+        (status, reply.into_bytes())
     });
     (url, state)
 }

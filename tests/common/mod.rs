@@ -7,6 +7,7 @@
 
 pub mod alibaba_server;
 pub mod moto;
+pub mod tc3;
 pub mod tencent_server;
 
 use std::ffi::OsStr;

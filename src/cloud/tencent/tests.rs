@@ -8,11 +8,13 @@ use super::*;
 use crate::cloud::credentials::{Credentials, Secret};
 use crate::cloud::http::RetryPolicy;
 use crate::cloud::test_server;
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The independent TC3 check the CLI's end-to-end stand-in uses too.
+#[path = "../../../tests/common/tc3.rs"]
+mod tc3;
 
 const SECRET_ID: &str = "AKIDtencentTestSecretId";
 const SECRET: &str = "tcTestSecretKeyValue0123456789ab";
@@ -74,16 +76,6 @@ fn ok_reply(mut response: Value) -> String {
     json!({ "Response": response }).to_string()
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
-    m.update(data);
-    m.finalize().into_bytes().to_vec()
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The stand-in's own check of a TC3-HMAC-SHA256 signature: `None` when it holds.
 fn signature_error(headers: &HashMap<String, String>, body: &[u8], service: &str) -> Option<(&'static str, String)> {
     let get = |k: &str| headers.get(k).cloned().unwrap_or_default();
@@ -105,26 +97,8 @@ fn signature_error(headers: &HashMap<String, String>, body: &[u8], service: &str
     if (now - timestamp).abs() > 300 {
         return Some(("AuthFailure.SignatureExpire", "Signature expired.".into()));
     }
-    let day = time::OffsetDateTime::from_unix_timestamp(timestamp).unwrap().date();
-    let date = format!("{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day());
-    let canonical = format!(
-        "POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
-        get("content-type"),
-        get("host"),
-        hex_of(&Sha256::digest(body))
-    );
-    let to_sign = format!(
-        "TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{}",
-        hex_of(&Sha256::digest(canonical.as_bytes()))
-    );
-    let k = hmac(format!("TC3{SECRET}").as_bytes(), date.as_bytes());
-    let k = hmac(&k, service.as_bytes());
-    let k = hmac(&k, b"tc3_request");
-    let want = format!(
-        "TC3-HMAC-SHA256 Credential={SECRET_ID}/{date}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={}",
-        hex_of(&hmac(&k, to_sign.as_bytes()))
-    );
-    (auth != want).then(|| {
+    let want = tc3::expected_authorization(headers, body, SECRET_ID, SECRET, service);
+    (want.as_deref() != Some(auth.as_str())).then(|| {
         (
             "AuthFailure.SignatureFailure",
             "The provided credentials could not be validated. Please check your signature is correct.".into(),

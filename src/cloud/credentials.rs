@@ -62,6 +62,26 @@ pub enum Source {
     Profile { name: String, path: PathBuf },
 }
 
+impl Source {
+    /// Whose credentials these are, for messages: "the `ID` environment variables" or
+    /// "`profile_kind` 'NAME'" (`profile_kind`: how the provider's CLI calls a profile).
+    pub fn who(&self, vars: EnvKeys, profile_kind: &str) -> String {
+        match self {
+            Source::Environment => format!("the {} environment variables", vars.id),
+            Source::Profile { name, .. } => format!("{profile_kind} '{name}'"),
+        }
+    }
+
+    /// Where the credentials came from, in words: [`Source::who`], with both variables'
+    /// names or the profile's file.
+    pub fn label(&self, vars: EnvKeys, profile_kind: &str) -> String {
+        match self {
+            Source::Environment => format!("the {} and {} environment variables", vars.id, vars.secret),
+            Source::Profile { name, path } => format!("{profile_kind} '{name}' in {}", path.display()),
+        }
+    }
+}
+
 /// What an account names: never a secret.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AccountConfig<'a> {

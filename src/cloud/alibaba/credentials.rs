@@ -40,18 +40,12 @@ pub struct Resolved {
 impl Resolved {
     /// Whose credentials these are, for messages.
     pub fn who(&self) -> String {
-        match &self.source {
-            Source::Environment => format!("the {ENV_ACCESS_KEY_ID} environment variables"),
-            Source::Profile { name, .. } => format!("profile '{name}'"),
-        }
+        self.source.who(ENV_KEYS, "profile")
     }
 
     /// Where the credentials came from, in words.
     pub fn source_label(&self) -> String {
-        match &self.source {
-            Source::Environment => format!("the {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET} environment variables"),
-            Source::Profile { name, path } => format!("profile '{name}' in {}", path.display()),
-        }
+        self.source.label(ENV_KEYS, "profile")
     }
 }
 

@@ -48,18 +48,12 @@ pub struct Resolved {
 impl Resolved {
     /// Whose credentials these are, for messages.
     pub fn who(&self) -> String {
-        match &self.source {
-            Source::Environment => format!("the {ENV_SECRET_ID} environment variables"),
-            Source::Profile { name, .. } => format!("tccli profile '{name}'"),
-        }
+        self.source.who(ENV_KEYS, "tccli profile")
     }
 
     /// Where the credentials came from, in words.
     pub fn source_label(&self) -> String {
-        match &self.source {
-            Source::Environment => format!("the {ENV_SECRET_ID} and {ENV_SECRET_KEY} environment variables"),
-            Source::Profile { name, path } => format!("tccli profile '{name}' in {}", path.display()),
-        }
+        self.source.label(ENV_KEYS, "tccli profile")
     }
 }
 

@@ -58,9 +58,9 @@ pub fn parse(endpoint: &Endpoint, body: &[u8]) -> Result<Value> {
         .map_err(|e| CloudError::BadReply { endpoint: endpoint.url(), reason: format!("malformed JSON: {e}") })
 }
 
-/// Every item of a list asked for page by page. `page` is given the page's number (from
-/// 1) and how many items came before it, and returns the page's items and the total the
-/// reply gives, if any. The list ends at an empty page or at the total, or, without a
+/// Every item of a list asked for page by page. `page` is given the page's number
+/// (counted from one) and how many items came before it, and returns the page's items and
+/// the total the reply gives, if any. The list ends at an empty page or at the total, or, without a
 /// total, at a page shorter than `page_size`; more than `max_pages` pages is a server
 /// that never stops.
 pub fn all_pages<T>(

@@ -13,6 +13,8 @@ pub mod http;
 pub mod json;
 pub mod names;
 pub mod ops;
+#[cfg(test)]
+mod python_oracle;
 pub mod sign;
 pub mod tencent;
 #[cfg(test)]

@@ -140,6 +140,7 @@ fn trim_value(value: &str) -> String {
 mod tests {
     use super::*;
     use crate::cloud::credentials::Secret;
+    use crate::cloud::python_oracle;
     use time::macros::datetime;
 
     // The worked example of Alibaba Cloud's "Request syntax and signature method V3"
@@ -324,21 +325,8 @@ mod tests {
     /// `python3` or the package is missing (`pip install alibabacloud-openapi-util`).
     #[test]
     fn matches_the_python_sdk_where_it_is_installed() {
-        let probe =
-            std::process::Command::new("python3").args(["-c", "import alibabacloud_openapi_util.client"]).output();
-        match probe {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => {
-                eprintln!(
-                    "skipped: alibabacloud-openapi-util is not importable ({})",
-                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
-                );
-                return;
-            }
-            Err(e) => {
-                eprintln!("skipped: no python3 ({e})");
-                return;
-            }
+        if !python_oracle::imports("alibabacloud_openapi_util.client", "alibabacloud-openapi-util") {
+            return;
         }
         let script = r#"
 import json, sys
@@ -389,17 +377,7 @@ print(Client.get_authorization(r, "ACS3-HMAC-SHA256", case["payload"], case["id"
                 "method": method, "path": "/", "query": query, "headers": signed,
                 "payload": sha256_hex(body), "id": "LTAI5tTestKeyId", "secret": "testSecret/+=value",
             });
-            let mut child = std::process::Command::new("python3")
-                .args(["-c", script])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(case.to_string().as_bytes()).unwrap();
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success());
-            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), authorization_of(&added), "{case}");
+            assert_eq!(python_oracle::run(script, &case), authorization_of(&added), "{case}");
         }
     }
 }

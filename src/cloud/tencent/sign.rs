@@ -128,6 +128,7 @@ fn date_of(at: OffsetDateTime) -> String {
 mod tests {
     use super::*;
     use crate::cloud::credentials::Secret;
+    use crate::cloud::python_oracle;
     use time::UtcOffset;
 
     // The worked example of the "Signature v3" page of the Tencent Cloud API documentation
@@ -278,22 +279,9 @@ mod tests {
     /// (`pip install tencentcloud-sdk-python-common`).
     #[test]
     fn matches_the_python_sdk_where_it_is_installed() {
-        let probe = std::process::Command::new("python3")
-            .args(["-c", "import tencentcloud.common.sign, tencentcloud.common.abstract_client"])
-            .output();
-        match probe {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => {
-                eprintln!(
-                    "skipped: tencentcloud-sdk-python-common is not importable ({})",
-                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
-                );
-                return;
-            }
-            Err(e) => {
-                eprintln!("skipped: no python3 ({e})");
-                return;
-            }
+        let sdk = "tencentcloud.common.sign, tencentcloud.common.abstract_client";
+        if !python_oracle::imports(sdk, "tencentcloud-sdk-python-common") {
+            return;
         }
         let script = r#"
 import json, sys, datetime
@@ -343,17 +331,7 @@ print("TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-ty
                 "id": id, "secret": secret, "service": service, "host": host,
                 "content_type": content_type, "body": body, "timestamp": timestamp,
             });
-            let mut child = std::process::Command::new("python3")
-                .args(["-c", script])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(case.to_string().as_bytes()).unwrap();
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "{case}");
-            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), authorization_of(&added), "{case}");
+            assert_eq!(python_oracle::run(script, &case), authorization_of(&added), "{case}");
         }
     }
 }

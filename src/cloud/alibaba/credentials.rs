@@ -195,10 +195,7 @@ mod tests {
     const TOKEN: &str = "CAISstsTOKENvalue";
 
     fn env(vars: &[(&str, &str)], home: Option<&Path>) -> FixedEnv {
-        FixedEnv {
-            vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            home: home.map(Path::to_path_buf),
-        }
+        FixedEnv::new(vars, home)
     }
 
     fn home_with(config: &str) -> tempfile::TempDir {

@@ -345,7 +345,7 @@ fn connect_takes_the_accounts_profile_region_and_endpoint() {
         endpoint: Some("http://127.0.0.1:9".into()),
     };
     let vars = [("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIenv"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)];
-    let env = FixedEnv { vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), home: None };
+    let env = FixedEnv::new(&vars, None);
     let api = connect(&account, None, &env, Http::default()).unwrap();
     assert_eq!((api.provider(), api.default_region()), (Provider::Alibaba, Some("cn-shenzhen")));
     let api = connect(&account, Some("ap-northeast-1"), &env, Http::default()).unwrap();

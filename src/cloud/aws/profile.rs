@@ -54,6 +54,16 @@ pub struct FixedEnv {
     pub home: Option<PathBuf>,
 }
 
+impl FixedEnv {
+    /// These variables (name, value) and this home.
+    pub fn new(vars: &[(&str, &str)], home: Option<&Path>) -> FixedEnv {
+        FixedEnv {
+            vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            home: home.map(Path::to_path_buf),
+        }
+    }
+}
+
 impl Env for FixedEnv {
     fn var(&self, name: &str) -> Option<String> {
         self.vars.get(name).filter(|v| !v.is_empty()).cloned()

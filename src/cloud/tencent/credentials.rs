@@ -198,10 +198,7 @@ mod tests {
     const TOKEN: &str = "tcTOKENvalue-temporary";
 
     fn env(vars: &[(&str, &str)], home: Option<&Path>) -> FixedEnv {
-        FixedEnv {
-            vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            home: home.map(Path::to_path_buf),
-        }
+        FixedEnv::new(vars, home)
     }
 
     /// A home with tccli files: (file name under ~/.tccli, text).

@@ -546,7 +546,7 @@ fn connect_takes_the_accounts_profile_region_and_endpoint() {
         endpoint: Some("http://127.0.0.1:9".into()),
     };
     let vars = [("TENCENTCLOUD_SECRET_ID", "AKIDenv"), ("TENCENTCLOUD_SECRET_KEY", SECRET)];
-    let env = FixedEnv { vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), home: None };
+    let env = FixedEnv::new(&vars, None);
     let api = connect(&account, None, &env, Http::default()).unwrap();
     assert_eq!((api.provider(), api.default_region()), (Provider::Tencent, Some("ap-shanghai")));
     let api = connect(&account, Some("ap-tokyo"), &env, Http::default()).unwrap();

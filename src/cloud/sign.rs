@@ -31,8 +31,9 @@ pub struct SignableRequest<'a> {
     pub body: &'a [u8],
 }
 
-/// Signs requests for one provider's scheme. The Alibaba (ACS3-HMAC-SHA256) and Tencent
-/// (TC3-HMAC-SHA256) signers implement it later.
+/// Signs requests for one provider's scheme: [`SigV4`] here, the Tencent (TC3-HMAC-SHA256)
+/// and Alibaba (ACS3-HMAC-SHA256) signers in their modules. The pieces the schemes share
+/// (hashing, HMAC, hex, URI encoding, the canonical query and headers) live in this module.
 pub trait Signer: Send + Sync {
     /// The headers to add to the request (name, value), Authorization included, for a
     /// request sent at `at` (UTC).

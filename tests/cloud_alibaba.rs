@@ -13,7 +13,7 @@ use std::process::Output;
 use std::sync::OnceLock;
 
 use common::alibaba_server::{AlibabaServer, REGIONS};
-use common::{ssh_keygen_fingerprint, ssh_keygen_generate, text, type_and_blob, Env};
+use common::{json, region_results, ssh_keygen_fingerprint, ssh_keygen_generate, text, type_and_blob, Env};
 use serde_json::Value;
 
 /// One server for every test of this file; each test has its own access key (account).
@@ -155,21 +155,6 @@ impl Ali {
     }
 }
 
-fn json(out: &str) -> Value {
-    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
-
-fn results(out: &str) -> Vec<(String, String, bool)> {
-    json(out)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (r["region"].as_str().unwrap().into(), r["result"].as_str().unwrap().into(), r["ok"].as_bool().unwrap())
-        })
-        .collect()
-}
-
 fn one(region: &str, result: &str, ok: bool) -> Vec<(String, String, bool)> {
     vec![(region.to_string(), result.to_string(), ok)]
 }
@@ -227,7 +212,7 @@ fn push_status_delete_with_a_profile_and_reruns_change_nothing() {
 
     let line = ali.key("laptop", "rsa", &[]);
     let fp = ali.env.show("laptop", &[])["fingerprint_sha256"].as_str().unwrap().to_string();
-    let first = results(&ali.ok(&["cloud", "push", "laptop", "--account", "prod", "--json"]));
+    let first = region_results(&ali.ok(&["cloud", "push", "laptop", "--account", "prod", "--json"]));
     assert_eq!(first, one("cn-hangzhou", "imported", true), "the account's region, not the profile's");
     let there = ali.cloud("cn-hangzhou");
     assert_eq!(there.len(), 1);
@@ -243,7 +228,7 @@ fn push_status_delete_with_a_profile_and_reruns_change_nothing() {
     assert_eq!(imports[0].params["PublicKeyBody"], line, "sent in the query, signed there");
     assert_eq!(imports[0].params["Tag.1.Key"], "keyshelf:sha256");
 
-    let again = results(&ali.ok(&["cloud", "push", "laptop", "--account", "prod", "--json"]));
+    let again = region_results(&ali.ok(&["cloud", "push", "laptop", "--account", "prod", "--json"]));
     assert_eq!(again, one("cn-hangzhou", "present", true));
     assert_eq!(ali.cloud("cn-hangzhou").len(), 1);
     assert_eq!(ali.calls().iter().filter(|c| c.action == "ImportKeyPair").count(), 1, "no second import");
@@ -258,13 +243,13 @@ fn push_status_delete_with_a_profile_and_reruns_change_nothing() {
     assert_eq!(show["cloud"][0]["account"], "prod");
     assert_eq!(show["cloud"][0]["region"], "cn-hangzhou");
 
-    let del = results(&ali.ok(&["cloud", "delete", "laptop", "--account", "prod", "--json"]));
+    let del = region_results(&ali.ok(&["cloud", "delete", "laptop", "--account", "prod", "--json"]));
     assert_eq!(del, one("cn-hangzhou", "deleted", true));
     assert!(ali.cloud("cn-hangzhou").is_empty());
     let deletes: Vec<_> = ali.calls().into_iter().filter(|c| c.action == "DeleteKeyPairs").collect();
     assert_eq!(deletes.len(), 1);
     assert_eq!(deletes[0].params["KeyPairNames"], r#"["laptop"]"#);
-    let del = results(&ali.ok(&["cloud", "delete", "laptop", "--account", "prod", "--json"]));
+    let del = region_results(&ali.ok(&["cloud", "delete", "laptop", "--account", "prod", "--json"]));
     assert_eq!(del, one("cn-hangzhou", "not present", true));
     assert_eq!(ali.calls().iter().filter(|c| c.action == "DeleteKeyPairs").count(), 1, "nothing to delete");
     assert_eq!(ali.env.show("laptop", &[])["cloud"], serde_json::json!([]), "the local key pair stays, unlinked");
@@ -291,7 +276,8 @@ fn an_ed25519_key_is_refused_before_any_call() {
     assert_eq!(ali.env.snapshot(), before, "nothing changed locally");
     // An ECDSA key is one ECS takes.
     ali.key("ecdsa", "ecdsa", &[]);
-    let r = results(&ali.ok(&["cloud", "push", "ecdsa", "--account", "prod", "--region", "eu-central-1", "--json"]));
+    let r =
+        region_results(&ali.ok(&["cloud", "push", "ecdsa", "--account", "prod", "--region", "eu-central-1", "--json"]));
     assert_eq!(r, one("eu-central-1", "imported", true));
 }
 
@@ -349,7 +335,16 @@ fn status_shows_drift_and_pull_adds_and_links_once() {
     assert_eq!(ali.cloud("cn-shanghai").len(), 3, "pull and status change nothing in the cloud");
     assert!(ali.calls().iter().all(|c| c.action == "DescribeKeyPairs" && c.error.is_none()), "{:?}", ali.calls());
     // A push of the pulled key finds it under its cloud name.
-    let r = results(&ali.ok(&["cloud", "push", "cloud-key", "--account", "prod", "--region", "cn-shanghai", "--json"]));
+    let r = region_results(&ali.ok(&[
+        "cloud",
+        "push",
+        "cloud-key",
+        "--account",
+        "prod",
+        "--region",
+        "cn-shanghai",
+        "--json",
+    ]));
     assert_eq!(r, one("cn-shanghai", "present", true));
     assert_eq!(ali.cloud("cn-shanghai").len(), 3);
 }
@@ -413,7 +408,7 @@ fn an_error_reply_is_shown_with_its_code_and_request_id() {
     assert!(!out.status.success(), "a failed region is not success");
     let rows = json(&text(&out.stdout));
     assert_eq!(
-        results(&text(&out.stdout)),
+        region_results(&text(&out.stdout)),
         [("cn-hangzhou".to_string(), "imported".to_string(), true), ("xx-nowhere-1".into(), "failed".into(), false)]
     );
     let message = rows[1]["message"].as_str().unwrap();
@@ -564,7 +559,7 @@ fn push_to_all_regions_leaves_a_name_holding_another_key_alone_unless_replace() 
 
     let out = ali.run(&["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]);
     assert!(!out.status.success(), "a conflict is not success");
-    let r = results(&text(&out.stdout));
+    let r = region_results(&text(&out.stdout));
     let want: Vec<(String, String, bool)> = REGIONS
         .iter()
         .map(|r| {
@@ -589,10 +584,10 @@ fn push_to_all_regions_leaves_a_name_holding_another_key_alone_unless_replace() 
 
     let out = ali.run(&["cloud", "delete", "ci", "--account", "prod", "--region", "cn-shanghai", "--json"]);
     assert!(!out.status.success());
-    assert_eq!(results(&text(&out.stdout)), one("cn-shanghai", "conflict", false));
+    assert_eq!(region_results(&text(&out.stdout)), one("cn-shanghai", "conflict", false));
     assert_eq!(type_and_blob(&ali.cloud("cn-shanghai")[0].public_key), type_and_blob(&theirs), "not deleted");
 
-    let r = results(&ali.ok(&[
+    let r = region_results(&ali.ok(&[
         "cloud",
         "push",
         "ci",
@@ -612,7 +607,7 @@ fn push_to_all_regions_leaves_a_name_holding_another_key_alone_unless_replace() 
     // Deleting it from the inventory says where it still is.
     let err = ali.fails(&["key", "rm", "ci"]);
     assert!(err.contains("still in the cloud: prod / ") && err.contains("cloud delete ci"), "{err}");
-    let del = results(&ali.ok(&["cloud", "delete", "ci", "--account", "prod", "--all-regions", "--json"]));
+    let del = region_results(&ali.ok(&["cloud", "delete", "ci", "--account", "prod", "--all-regions", "--json"]));
     assert!(del.iter().all(|(_, r, ok)| r == "deleted" && *ok), "{del:?}");
     assert!(REGIONS.iter().all(|r| ali.cloud(r).is_empty()));
     ali.ok(&["key", "rm", "ci"]);
@@ -638,7 +633,7 @@ fn an_sts_token_profile_sends_its_token_signed() {
     assert_eq!(check["account_id"], ali.account_id.as_str());
     ali.key("laptop", "rsa", &[]);
     let out = ali.ok(&["cloud", "push", "laptop", "--account", "prod", "--json"]);
-    assert_eq!(results(&out), one("cn-hangzhou", "imported", true));
+    assert_eq!(region_results(&out), one("cn-hangzhou", "imported", true));
     assert!(!out.contains(token));
     let db = ali.env.db_bytes();
     assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "the token reached the inventory");

@@ -11,8 +11,7 @@ mod common;
 use std::process::Command;
 
 use common::moto::Moto;
-use common::{ssh_keygen_generate, text, type_and_blob, Env};
-use serde_json::Value;
+use common::{json, region_results, ssh_keygen_generate, text, type_and_blob, Env};
 
 /// A scratch inventory whose keyshelf runs reach only this moto, through profile `test`.
 fn env_for(moto: &Moto) -> Env {
@@ -21,10 +20,6 @@ fn env_for(moto: &Moto) -> Env {
     env.vars.extend(set);
     env.unset.extend(unset);
     env
-}
-
-fn json(out: &str) -> Value {
-    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
 
 /// One EC2 key pair as boto3 sees it: name, "type blob", tags.
@@ -102,17 +97,6 @@ fn start() -> Option<(Moto, Env)> {
     Some((moto, env))
 }
 
-fn results(out: &str) -> Vec<(String, String, bool)> {
-    json(out)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (r["region"].as_str().unwrap().into(), r["result"].as_str().unwrap().into(), r["ok"].as_bool().unwrap())
-        })
-        .collect()
-}
-
 #[test]
 fn check_names_the_account_and_its_regions_of_one_partition() {
     let Some((_moto, env)) = start() else { return };
@@ -134,7 +118,7 @@ fn push_status_delete_in_one_region_and_reruns_change_nothing() {
     let line = key(&env, "laptop", "ed25519");
     let fp = env.show("laptop", &[])["fingerprint_sha256"].as_str().unwrap().to_string();
 
-    let first = results(&env.ok(["cloud", "push", "laptop", "--account", "prod", "--json"]));
+    let first = region_results(&env.ok(["cloud", "push", "laptop", "--account", "prod", "--json"]));
     assert_eq!(first, [("us-east-1".to_string(), "imported".to_string(), true)]);
     let there = cloud_keys(&moto, "us-east-1");
     assert_eq!(there.len(), 1);
@@ -143,7 +127,7 @@ fn push_status_delete_in_one_region_and_reruns_change_nothing() {
     assert!(there[0].2.contains(&("keyshelf:sha256".to_string(), fp.clone())), "tagged: {:?}", there[0].2);
     assert!(cloud_keys(&moto, "eu-west-1").is_empty(), "only the default region");
 
-    let again = results(&env.ok(["cloud", "push", "laptop", "--account", "prod", "--json"]));
+    let again = region_results(&env.ok(["cloud", "push", "laptop", "--account", "prod", "--json"]));
     assert_eq!(again, [("us-east-1".to_string(), "present".to_string(), true)]);
     assert_eq!(cloud_keys(&moto, "us-east-1").len(), 1);
 
@@ -158,10 +142,10 @@ fn push_status_delete_in_one_region_and_reruns_change_nothing() {
     assert_eq!(show["cloud"][0]["account"], "prod");
     assert_eq!(show["cloud"][0]["region"], "us-east-1");
 
-    let del = results(&env.ok(["cloud", "delete", "laptop", "--account", "prod", "--json"]));
+    let del = region_results(&env.ok(["cloud", "delete", "laptop", "--account", "prod", "--json"]));
     assert_eq!(del, [("us-east-1".to_string(), "deleted".to_string(), true)]);
     assert!(cloud_keys(&moto, "us-east-1").is_empty());
-    let del = results(&env.ok(["cloud", "delete", "laptop", "--account", "prod", "--json"]));
+    let del = region_results(&env.ok(["cloud", "delete", "laptop", "--account", "prod", "--json"]));
     assert_eq!(del, [("us-east-1".to_string(), "not present".to_string(), true)]);
     assert_eq!(env.show("laptop", &[])["cloud"], serde_json::json!([]), "the local key pair stays, unlinked");
     let status = json(&env.ok(["cloud", "status", "prod", "--json"]));
@@ -174,7 +158,7 @@ fn push_to_all_regions_then_again_and_an_ecdsa_key_is_refused_before_any_call() 
     let line = key(&env, "ci", "ed25519");
     let regions: Vec<String> = serde_json::from_value(json(&env.ok(["cloud", "regions", "prod", "--json"]))).unwrap();
     assert!(regions.len() >= 15, "{regions:?}");
-    let all = results(&env.ok(["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]));
+    let all = region_results(&env.ok(["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]));
     assert_eq!(all.len(), regions.len());
     assert!(all.iter().all(|(_, r, ok)| r == "imported" && *ok), "{all:?}");
     for r in [&regions[0], &regions[regions.len() / 2], &regions[regions.len() - 1]] {
@@ -182,7 +166,7 @@ fn push_to_all_regions_then_again_and_an_ecdsa_key_is_refused_before_any_call() 
         assert_eq!(keys.len(), 1, "{r}");
         assert_eq!(keys[0].1, type_and_blob(&line), "{r}");
     }
-    let again = results(&env.ok(["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]));
+    let again = region_results(&env.ok(["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]));
     assert!(again.iter().all(|(_, r, _)| r == "present"), "{again:?}");
     let status = json(&env.ok(["cloud", "status", "prod", "--all-regions", "--json"]));
     let states: Vec<&str> = status.as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap()).collect();
@@ -225,7 +209,7 @@ fn a_name_holding_another_key_is_left_alone_unless_replace() {
         "--json",
     ]);
     assert!(!out.status.success(), "a conflict is not success");
-    let r = results(&text(&out.stdout));
+    let r = region_results(&text(&out.stdout));
     assert_eq!(
         r,
         [
@@ -266,12 +250,21 @@ fn a_name_holding_another_key_is_left_alone_unless_replace() {
     // Deleting by name refuses a name that holds another key.
     let out = env.run(["cloud", "delete", "web", "--account", "prod", "--region", "us-west-2", "--json"]);
     assert!(!out.status.success());
-    assert_eq!(results(&text(&out.stdout))[0].1, "conflict");
+    assert_eq!(region_results(&text(&out.stdout))[0].1, "conflict");
     let web_blob = |moto: &Moto| cloud_keys(moto, "us-west-2").into_iter().find(|k| k.0 == "web").map(|k| k.1);
     assert_eq!(web_blob(&moto), Some(type_and_blob(&theirs)), "not deleted");
 
-    let r =
-        results(&env.ok(["cloud", "push", "web", "--account", "prod", "--region", "us-west-2", "--replace", "--json"]));
+    let r = region_results(&env.ok([
+        "cloud",
+        "push",
+        "web",
+        "--account",
+        "prod",
+        "--region",
+        "us-west-2",
+        "--replace",
+        "--json",
+    ]));
     assert_eq!(r, [("us-west-2".to_string(), "replaced".to_string(), true)]);
     assert_eq!(cloud_keys(&moto, "us-west-2").len(), 2, "web replaced, db untouched");
     assert_eq!(web_blob(&moto), Some(type_and_blob(&ours)));

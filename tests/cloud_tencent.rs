@@ -8,12 +8,7 @@
 mod common;
 
 use common::tencent_server::{TencentServer, ACCOUNT_ID};
-use common::{ssh_keygen_generate, text, type_and_blob, Env};
-use serde_json::Value;
-
-fn json(out: &str) -> Value {
-    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
+use common::{json, region_results, ssh_keygen_generate, text, type_and_blob, Env};
 
 /// A scratch inventory whose runs find tccli profile `test` (holding `secret_key`) in a
 /// scratch HOME, and nothing of the machine's Tencent settings.
@@ -45,17 +40,6 @@ fn key(env: &Env, name: &str) -> String {
     std::fs::read_to_string(pub_file).unwrap().trim().to_string()
 }
 
-fn results(out: &str) -> Vec<(String, String, bool)> {
-    json(out)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (r["region"].as_str().unwrap().into(), r["result"].as_str().unwrap().into(), r["ok"].as_bool().unwrap())
-        })
-        .collect()
-}
-
 #[test]
 fn check_names_the_account_and_its_regions() {
     let (server, env) = start();
@@ -74,7 +58,7 @@ fn push_status_delete_in_the_profiles_region_and_reruns_change_nothing() {
     let line = key(&env, "laptop");
     let fp = env.show("laptop", &[])["fingerprint_sha256"].as_str().unwrap().to_string();
 
-    let first = results(&env.ok(["cloud", "push", "laptop", "--account", "prod", "--json"]));
+    let first = region_results(&env.ok(["cloud", "push", "laptop", "--account", "prod", "--json"]));
     assert_eq!(first, [("ap-singapore".to_string(), "imported".to_string(), true)], "the profile's region");
     let there = server.keys("ap-singapore");
     assert_eq!(there.len(), 1);
@@ -84,7 +68,7 @@ fn push_status_delete_in_the_profiles_region_and_reruns_change_nothing() {
     assert!(there[0].tags.contains(&("keyshelf:sha256".to_string(), fp.clone())), "tagged: {:?}", there[0].tags);
     assert!(server.keys("ap-guangzhou").is_empty());
 
-    let again = results(&env.ok(["cloud", "push", "laptop", "--account", "prod", "--json"]));
+    let again = region_results(&env.ok(["cloud", "push", "laptop", "--account", "prod", "--json"]));
     assert_eq!(again, [("ap-singapore".to_string(), "present".to_string(), true)]);
     assert_eq!(server.keys("ap-singapore").len(), 1);
 
@@ -94,10 +78,10 @@ fn push_status_delete_in_the_profiles_region_and_reruns_change_nothing() {
     assert_eq!(status[0]["key_pair"], "laptop");
     assert_eq!(status[0]["cloud_id"], there[0].id.as_str());
 
-    let del = results(&env.ok(["cloud", "delete", "laptop", "--account", "prod", "--json"]));
+    let del = region_results(&env.ok(["cloud", "delete", "laptop", "--account", "prod", "--json"]));
     assert_eq!(del, [("ap-singapore".to_string(), "deleted".to_string(), true)]);
     assert!(server.keys("ap-singapore").is_empty());
-    let del = results(&env.ok(["cloud", "delete", "laptop", "--account", "prod", "--json"]));
+    let del = region_results(&env.ok(["cloud", "delete", "laptop", "--account", "prod", "--json"]));
     assert_eq!(del, [("ap-singapore".to_string(), "not present".to_string(), true)]);
 }
 
@@ -118,18 +102,26 @@ fn a_name_tencent_does_not_take_is_refused_then_pushed_under_a_name_that_is_reme
     assert!(shown.contains("--cloud-name my_laptop"), "{shown}");
     assert!(server.actions().is_empty(), "{:?}", server.actions());
 
-    let push =
-        results(&env.ok(["cloud", "push", "my-laptop", "--account", "prod", "--cloud-name", "mine_1", "--json"]));
+    let push = region_results(&env.ok([
+        "cloud",
+        "push",
+        "my-laptop",
+        "--account",
+        "prod",
+        "--cloud-name",
+        "mine_1",
+        "--json",
+    ]));
     assert_eq!(push, [("ap-singapore".to_string(), "imported".to_string(), true)]);
     let there = server.keys("ap-singapore");
     assert_eq!(there.len(), 1);
     assert_eq!(there[0].name, "mine_1");
     // Remembered: a second push finds it there under that name, and so does delete.
-    let again = results(&env.ok(["cloud", "push", "my-laptop", "--account", "prod", "--json"]));
+    let again = region_results(&env.ok(["cloud", "push", "my-laptop", "--account", "prod", "--json"]));
     assert_eq!(again, [("ap-singapore".to_string(), "present".to_string(), true)]);
     let show = json(&env.ok(["key", "show", "my-laptop", "--json"]));
     assert_eq!(show["cloud"][0]["name"], "mine_1", "{show}");
-    let del = results(&env.ok(["cloud", "delete", "my-laptop", "--account", "prod", "--json"]));
+    let del = region_results(&env.ok(["cloud", "delete", "my-laptop", "--account", "prod", "--json"]));
     assert_eq!(del, [("ap-singapore".to_string(), "deleted".to_string(), true)]);
     assert!(server.keys("ap-singapore").is_empty());
     let imports = server.actions().iter().filter(|a| *a == "ImportKeyPair").count();
@@ -161,7 +153,7 @@ fn a_wrong_secret_is_one_clear_error_and_no_secret_leaks() {
 fn push_to_all_regions_then_pull_a_console_key() {
     let (server, env) = start();
     let line = key(&env, "ci");
-    let all = results(&env.ok(["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]));
+    let all = region_results(&env.ok(["cloud", "push", "ci", "--account", "prod", "--all-regions", "--json"]));
     assert_eq!(all.len(), 3, "{all:?}");
     assert!(all.iter().all(|(_, r, ok)| r == "imported" && *ok), "{all:?}");
     for region in ["ap-guangzhou", "ap-singapore", "eu-frankfurt"] {

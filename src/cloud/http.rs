@@ -78,6 +78,12 @@ impl Endpoint {
         Ok(e)
     }
 
+    /// An account's endpoint override: `None` when it is absent or blank, else parsed as
+    /// [`Endpoint::parse`] does.
+    pub fn parse_override(url: Option<&str>) -> Result<Option<Endpoint>> {
+        url.map(str::trim).filter(|e| !e.is_empty()).map(Endpoint::parse).transpose()
+    }
+
     fn is_loopback(&self) -> bool {
         let h = self.host.trim_start_matches('[').trim_end_matches(']');
         h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())

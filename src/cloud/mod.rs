@@ -10,10 +10,15 @@ pub mod aws;
 pub mod credentials;
 pub mod drift;
 pub mod http;
+pub mod json;
 pub mod names;
 pub mod ops;
+#[cfg(test)]
+mod python_oracle;
 pub mod sign;
 pub mod tencent;
+#[cfg(test)]
+mod test_server;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -182,6 +187,34 @@ pub fn connect(
             "Keyshelf cannot reach {} accounts yet: their key pairs are kept in the inventory only",
             p.display_name()
         ))),
+    }
+}
+
+/// A region id (`us-east-1`, `ap-guangzhou`, `cn-hangzhou`): 1 to `max_len` lowercase
+/// ASCII letters, digits and `-`. It ends up in a header or a host name, so nothing else
+/// is let through; `not_one` says what it should have been ("an AWS region name (such as
+/// us-east-1)").
+pub fn check_region_id<'a>(region: &'a str, max_len: usize, not_one: &str) -> Result<&'a str> {
+    if !region.is_empty()
+        && region.len() <= max_len
+        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        Ok(region)
+    } else {
+        Err(CloudError::Config(format!("'{region}' is not {not_one}")))
+    }
+}
+
+/// Refuses, before any call, a key type the provider table says `provider` does not
+/// import (a line that does not parse is judged by its first word).
+pub fn check_key_type(provider: Provider, public_key: &str) -> Result<()> {
+    let (algorithm, bits) = match crate::keys::parse_key(public_key.as_bytes()) {
+        Ok(p) => (p.info.algorithm, p.info.bits),
+        Err(_) => (public_key.split_whitespace().next().unwrap_or_default().to_string(), 0),
+    };
+    match crate::inventory::type_warning(provider, &algorithm, bits) {
+        Some(why) => Err(CloudError::Refused(why)),
+        None => Ok(()),
     }
 }
 

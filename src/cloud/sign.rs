@@ -31,8 +31,9 @@ pub struct SignableRequest<'a> {
     pub body: &'a [u8],
 }
 
-/// Signs requests for one provider's scheme. The Alibaba (ACS3-HMAC-SHA256) and Tencent
-/// (TC3-HMAC-SHA256) signers implement it later.
+/// Signs requests for one provider's scheme: [`SigV4`] here, the Tencent (TC3-HMAC-SHA256)
+/// and Alibaba (ACS3-HMAC-SHA256) signers in their modules. The pieces the schemes share
+/// (hashing, HMAC, hex, URI encoding, the canonical query and headers) live in this module.
 pub trait Signer: Send + Sync {
     /// The headers to add to the request (name, value), Authorization included, for a
     /// request sent at `at` (UTC).
@@ -55,10 +56,10 @@ pub struct SigV4 {
     service: String,
 }
 
-/// Everything one SigV4 signature is made of, kept so that tests can compare each step
-/// with AWS's published intermediate results.
+/// Every step of one signature (SigV4, TC3, ACS3), kept so that tests can compare each
+/// with the provider's published intermediate results.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SigV4Parts {
+pub(crate) struct SignatureParts {
     pub(crate) canonical_request: String,
     pub(crate) string_to_sign: String,
     /// The signature, lowercase hex.
@@ -85,7 +86,7 @@ impl SigV4 {
         headers: &[(&str, &str)],
         payload_hash: &str,
         at: OffsetDateTime,
-    ) -> SigV4Parts {
+    ) -> SignatureParts {
         let at = utc(at);
         let scope = format!("{}/{}/{}/aws4_request", date_stamp(at), self.region, self.service);
         let (canonical_request, signed_headers) = canonical_request(method, path, query, headers, payload_hash);
@@ -96,7 +97,7 @@ impl SigV4 {
             "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
             self.credentials.access_key_id
         );
-        SigV4Parts { canonical_request, string_to_sign, signature, authorization }
+        SignatureParts { canonical_request, string_to_sign, signature, authorization }
     }
 }
 
@@ -112,15 +113,7 @@ impl Signer for SigV4 {
         if let Some(token) = self.credentials.session_token.as_ref().filter(|t| !t.is_empty()) {
             added.push(("x-amz-security-token".to_string(), token.expose().to_string()));
         }
-        let mut to_sign: Vec<(&str, &str)> = Vec::with_capacity(1 + req.headers.len() + added.len());
-        to_sign.push(("host", req.host));
-        to_sign.extend(
-            req.headers
-                .iter()
-                .filter(|(name, _)| !OWN_HEADERS.iter().any(|own| name.trim().eq_ignore_ascii_case(own)))
-                .map(|(name, value)| (name.as_str(), value.as_str())),
-        );
-        to_sign.extend(added.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+        let to_sign = headers_to_sign(req, &OWN_HEADERS, |_| true, &added);
         let parts = self.compute(req.method, req.path, req.query, &to_sign, &payload_hash, at);
         added.push(("authorization".to_string(), parts.authorization));
         added
@@ -140,7 +133,7 @@ pub(crate) fn canonical_request(
     headers: &[(&str, &str)],
     payload_hash: &str,
 ) -> (String, String) {
-    let (canonical_headers, signed_headers) = canonical_headers(headers);
+    let (canonical_headers, signed_headers) = canonical_headers(headers, trim_all);
     let uri = if path.is_empty() { "/" } else { path };
     let query = canonical_query(query);
     let request = format!("{method}\n{uri}\n{query}\n{canonical_headers}\n{signed_headers}\n{payload_hash}");
@@ -181,14 +174,39 @@ fn date_stamp(at: OffsetDateTime) -> String {
 
 /// `at` in UTC. (Only a time at the very edge of the representable range has no UTC form;
 /// it is then taken as it is rather than panicking.)
-fn utc(at: OffsetDateTime) -> OffsetDateTime {
+pub(crate) fn utc(at: OffsetDateTime) -> OffsetDateTime {
     at.checked_to_offset(UtcOffset::UTC).unwrap_or(at)
 }
 
-/// The canonical headers block (`name:value\n` each) and the signed headers list.
-fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
+/// What a signature covers of a request's headers: `host`, then the request's own headers
+/// that `signs` takes and that are not among the signer's `own` (which it sets itself, so
+/// they are neither sent twice nor signed with another value), then the ones the signer
+/// `added`.
+pub(crate) fn headers_to_sign<'a>(
+    req: &SignableRequest<'a>,
+    own: &[&str],
+    signs: impl Fn(&str) -> bool,
+    added: &'a [(String, String)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut to_sign: Vec<(&str, &str)> = Vec::with_capacity(1 + req.headers.len() + added.len());
+    to_sign.push(("host", req.host));
+    to_sign.extend(
+        req.headers
+            .iter()
+            .filter(|(name, _)| signs(name) && !own.iter().any(|own| name.trim().eq_ignore_ascii_case(own)))
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
+    to_sign.extend(added.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+    to_sign
+}
+
+/// The canonical headers block (`name:value\n` each) and the signed headers list: names
+/// lowercased and sorted, values made canonical by `value` (the schemes differ there:
+/// SigV4 folds inner runs of spaces, ACS3 only trims), a repeated name's values joined
+/// with commas in the order given.
+pub(crate) fn canonical_headers(headers: &[(&str, &str)], value: fn(&str) -> String) -> (String, String) {
     let mut named: Vec<(String, String)> =
-        headers.iter().map(|(name, value)| (name.trim().to_ascii_lowercase(), trim_all(value))).collect();
+        headers.iter().map(|(name, v)| (name.trim().to_ascii_lowercase(), value(v))).collect();
     // A stable sort: the values of a repeated name keep the order they were given in.
     named.sort_by(|a, b| a.0.cmp(&b.0));
     let mut merged: Vec<(String, String)> = Vec::with_capacity(named.len());
@@ -206,14 +224,15 @@ fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
     (block, signed)
 }
 
-/// A header value trimmed, with each run of spaces inside made one space.
+/// A header value trimmed, with each run of spaces inside made one space (SigV4).
 fn trim_all(value: &str) -> String {
     value.trim().split(' ').filter(|word| !word.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
-/// The canonical query string: `name=value` pairs, both [`uri_encode`]d, sorted by name
-/// then value, joined with `&`.
-fn canonical_query(query: &[(String, String)]) -> String {
+/// The canonical query string of SigV4 and ACS3: `name=value` pairs, both
+/// [`uri_encode`]d (a space is `%20`, `*` is `%2A`, `~` stays), sorted by name then value,
+/// joined with `&`.
+pub(crate) fn canonical_query(query: &[(String, String)]) -> String {
     let mut pairs: Vec<(String, String)> = query.iter().map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
     pairs.sort();
     pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
@@ -270,7 +289,7 @@ fn block_key(key: &[u8]) -> Zeroizing<[u8; SHA256_BLOCK]> {
 }
 
 /// Lowercase hex.
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {

@@ -7,6 +7,7 @@
 
 pub mod alibaba_server;
 pub mod moto;
+pub mod tc3;
 pub mod tencent_server;
 
 use std::ffi::OsStr;
@@ -324,6 +325,23 @@ pub fn field<'a>(v: &'a Value, name: &str) -> &'a str {
 /// A path as `&str` (scratch paths are always UTF-8).
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
+}
+
+/// A command's `--json` output, parsed; a test fails on anything else.
+pub fn json(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+/// The rows of a cloud command's `--json` output (push, delete): region, result, ok.
+pub fn region_results(out: &str) -> Vec<(String, String, bool)> {
+    json(out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (r["region"].as_str().unwrap().into(), r["result"].as_str().unwrap().into(), r["ok"].as_bool().unwrap())
+        })
+        .collect()
 }
 
 /// A small tmpfs mounted for one test, unmounted when dropped.

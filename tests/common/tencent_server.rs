@@ -13,9 +13,9 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+
+use super::tc3::expected_authorization;
 
 /// The account the stand-in's STS names.
 pub const ACCOUNT_ID: &str = "100000000001";
@@ -138,42 +138,6 @@ fn ok(mut response: Value) -> String {
     json!({ "Response": response }).to_string()
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    m.update(data);
-    m.finalize().into_bytes().to_vec()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The Authorization a correct signer sends for this request.
-fn expected_authorization(headers: &HashMap<String, String>, body: &[u8], id: &str, key: &str) -> Option<String> {
-    let get = |k: &str| headers.get(k).cloned().unwrap_or_default();
-    let timestamp: i64 = get("x-tc-timestamp").parse().ok()?;
-    let day = time::OffsetDateTime::from_unix_timestamp(timestamp).ok()?.date();
-    let date = format!("{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day());
-    let service = if get("x-tc-action") == "GetCallerIdentity" { "sts" } else { "cvm" };
-    let canonical = format!(
-        "POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
-        get("content-type"),
-        get("host"),
-        hex(&Sha256::digest(body))
-    );
-    let to_sign = format!(
-        "TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
-    );
-    let k = hmac(format!("TC3{key}").as_bytes(), date.as_bytes());
-    let k = hmac(&k, service.as_bytes());
-    let k = hmac(&k, b"tc3_request");
-    Some(format!(
-        "TC3-HMAC-SHA256 Credential={id}/{date}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={}",
-        hex(&hmac(&k, to_sign.as_bytes()))
-    ))
-}
-
 fn answer(state: &Mutex<State>, headers: &HashMap<String, String>, body: &[u8], id: &str, key: &str) -> String {
     let action = headers.get("x-tc-action").cloned().unwrap_or_default();
     state.lock().unwrap().actions.push(action.clone());
@@ -181,7 +145,8 @@ fn answer(state: &Mutex<State>, headers: &HashMap<String, String>, body: &[u8], 
     if !sent.contains(&format!("Credential={id}/")) {
         return error("AuthFailure.SecretIdNotFound", "The SecretId is not found.");
     }
-    if expected_authorization(headers, body, id, key).as_deref() != Some(sent.as_str()) {
+    let service = if action == "GetCallerIdentity" { "sts" } else { "cvm" };
+    if expected_authorization(headers, body, id, key, service).as_deref() != Some(sent.as_str()) {
         return error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.");
     }
     let p: Value = serde_json::from_slice(body).unwrap_or(Value::Null);

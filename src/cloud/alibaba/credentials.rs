@@ -4,18 +4,17 @@
 //! and `StsToken`). Secrets stay in wiped memory and never reach an error message: the
 //! file's parse errors are told by line and column only.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use crate::cloud::aws::profile::Env;
-use crate::cloud::credentials::{Credentials, Secret};
+use crate::cloud::credentials::{
+    check_both_halves, keys_from_env, read_json, trimmed, trimmed_var, Credentials, EnvKeys, Secret, SecretText,
+};
+pub use crate::cloud::credentials::{AccountConfig, Source, MAX_FILE_BYTES};
 use crate::cloud::CloudError;
-
-/// The largest config file read: a bigger one is not the aliyun CLI's.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 pub const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
 pub const ENV_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
@@ -25,14 +24,8 @@ pub const ENV_PROFILE: &str = "ALIBABA_CLOUD_PROFILE";
 /// The last fallback for the default region.
 pub const ENV_REGION: &str = "ALIBABA_CLOUD_REGION_ID";
 
-/// Where the credentials came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// `ALIBABA_CLOUD_ACCESS_KEY_ID` and `ALIBABA_CLOUD_ACCESS_KEY_SECRET`.
-    Environment,
-    /// A profile of the aliyun CLI's config file.
-    Profile { name: String, path: PathBuf },
-}
+/// The environment's keys.
+const ENV_KEYS: EnvKeys = EnvKeys { id: ENV_ACCESS_KEY_ID, secret: ENV_ACCESS_KEY_SECRET, token: ENV_SECURITY_TOKEN };
 
 /// Everything needed to call Alibaba Cloud, resolved. Its `Debug` shows no secret.
 #[derive(Debug, Clone)]
@@ -47,29 +40,13 @@ pub struct Resolved {
 impl Resolved {
     /// Whose credentials these are, for messages.
     pub fn who(&self) -> String {
-        match &self.source {
-            Source::Environment => format!("the {ENV_ACCESS_KEY_ID} environment variables"),
-            Source::Profile { name, .. } => format!("profile '{name}'"),
-        }
+        self.source.who(ENV_KEYS, "profile")
     }
 
     /// Where the credentials came from, in words.
     pub fn source_label(&self) -> String {
-        match &self.source {
-            Source::Environment => format!("the {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET} environment variables"),
-            Source::Profile { name, path } => format!("profile '{name}' in {}", path.display()),
-        }
+        self.source.label(ENV_KEYS, "profile")
     }
-}
-
-/// What an account names: never a secret.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AccountConfig<'a> {
-    /// The aliyun CLI profile; `None` follows the SDKs (environment, then the current
-    /// profile).
-    pub profile: Option<&'a str>,
-    /// The account's default region.
-    pub region: Option<&'a str>,
 }
 
 /// Finds the credentials and default region. A profile named by the account is used
@@ -81,8 +58,9 @@ pub fn resolve(
     region_override: Option<&str>,
     env: &dyn Env,
 ) -> Result<Resolved, CloudError> {
-    let explicit = non_empty(account.profile);
-    let from_env = if explicit.is_none() { credentials_from_env(env)? } else { None };
+    let explicit = trimmed(account.profile);
+    // Alibaba's secret and token are taken exactly as given.
+    let from_env = if explicit.is_none() { keys_from_env(env, ENV_KEYS, SecretText::AsGiven)? } else { None };
     let (credentials, source, profile_region) = match from_env {
         Some(c) => (c, Source::Environment, None),
         None => {
@@ -105,18 +83,18 @@ pub fn resolve(
             };
             let name = explicit
                 .map(str::to_string)
-                .or_else(|| var(env, ENV_PROFILE))
-                .or_else(|| non_empty(Some(file.current.as_str())).map(str::to_string))
+                .or_else(|| trimmed_var(env, ENV_PROFILE))
+                .or_else(|| trimmed(Some(file.current.as_str())).map(str::to_string))
                 .unwrap_or_else(|| "default".to_string());
             let (c, region) = credentials_from_profile(file, &name, &path)?;
             (c, Source::Profile { name, path }, region)
         }
     };
-    let region = non_empty(region_override)
-        .or(non_empty(account.region))
+    let region = trimmed(region_override)
+        .or(trimmed(account.region))
         .map(str::to_string)
         .or(profile_region)
-        .or_else(|| var(env, ENV_REGION));
+        .or_else(|| trimmed_var(env, ENV_REGION));
     Ok(Resolved { credentials, source, region })
 }
 
@@ -127,37 +105,6 @@ pub fn config_path(env: &dyn Env) -> Result<PathBuf, CloudError> {
             "no Alibaba Cloud credentials: {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET} are not set, and there is no home folder to find ~/.aliyun/config.json in"
         ))
     })
-}
-
-fn var(env: &dyn Env, name: &str) -> Option<String> {
-    env.var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-fn non_empty(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// The environment's keys; an id without its secret (or the reverse) is an error.
-fn credentials_from_env(env: &dyn Env) -> Result<Option<Credentials>, CloudError> {
-    let id = var(env, ENV_ACCESS_KEY_ID);
-    let secret = env.var(ENV_ACCESS_KEY_SECRET).filter(|s| !s.is_empty()).map(Zeroizing::new);
-    match (id, secret) {
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(partial("the environment", ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET)),
-        (None, Some(_)) => Err(partial("the environment", ENV_ACCESS_KEY_SECRET, ENV_ACCESS_KEY_ID)),
-        (Some(access_key_id), Some(secret)) => {
-            let token = env.var(ENV_SECURITY_TOKEN).filter(|t| !t.is_empty()).map(Zeroizing::new);
-            Ok(Some(Credentials {
-                access_key_id,
-                secret: Secret::new(secret.as_str()),
-                session_token: token.map(|t| Secret::new(t.as_str())),
-            }))
-        }
-    }
-}
-
-fn partial(place: &str, present: &str, missing: &str) -> CloudError {
-    CloudError::Credentials(format!("{place} has {present} but no {missing}: add the missing setting or remove both"))
 }
 
 /// The aliyun CLI's config file, as far as Keyshelf reads it.
@@ -221,62 +168,22 @@ fn credentials_from_profile(
     };
     let id = profile.access_key_id.trim().to_string();
     let secret = Secret::new(std::mem::take(&mut profile.access_key_secret));
-    match (id.is_empty(), secret.is_empty()) {
-        (true, true) => {
-            return Err(CloudError::Credentials(format!(
-                "{place} has no access_key_id and access_key_secret: run `aliyun configure --profile {name}`"
-            )))
-        }
-        (false, true) => return Err(partial(&place, "access_key_id", "access_key_secret")),
-        (true, false) => return Err(partial(&place, "access_key_secret", "access_key_id")),
-        (false, false) => {}
-    }
+    let configure = format!("aliyun configure --profile {name}");
+    check_both_halves(&place, ("access_key_id", id.is_empty()), ("access_key_secret", secret.is_empty()), &configure)?;
     let token = Secret::new(std::mem::take(&mut profile.sts_token));
     if with_token && token.is_empty() {
         return Err(CloudError::Credentials(format!(
             "{place} is a StsToken profile without sts_token: run `aliyun configure --profile {name} --mode StsToken`"
         )));
     }
-    let region = non_empty(Some(profile.region_id.as_str())).map(str::to_string);
+    let region = trimmed(Some(profile.region_id.as_str())).map(str::to_string);
     let session_token = (with_token && !token.is_empty()).then_some(token);
     Ok((Credentials { access_key_id: id, secret, session_token }, region))
 }
 
-/// Reads and parses the config file, bounded, into wiped memory. `Ok(None)` when it does
-/// not exist.
+/// Reads and parses the config file. `Ok(None)` when it does not exist.
 fn read_config(path: &Path) -> Result<Option<ConfigFile>, CloudError> {
-    let error = |reason: String| CloudError::Credentials(format!("cannot read {}: {reason}", path.display()));
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(error(e.to_string())),
-    };
-    let metadata = file.metadata().map_err(|e| error(e.to_string()))?;
-    if metadata.is_dir() {
-        return Err(error("it is a folder".into()));
-    }
-    let too_big = || error(format!("it is larger than {} KiB, which no aliyun config is", MAX_FILE_BYTES / 1024));
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
-    // Room for the whole file and one byte more, so reading never reallocates (and leaves
-    // no unwiped copy behind).
-    let capacity = usize::try_from(metadata.len()).unwrap_or(0).saturating_add(1);
-    let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| error(e.to_string()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
-    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-    // Never the parser's message: it may quote the file's text, secrets included.
-    serde_json::from_slice::<ConfigFile>(text).map(Some).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "a setting of the wrong type",
-            serde_json::error::Category::Eof => "it ends too early",
-            _ => "it is not valid JSON",
-        };
-        error(format!("{what} (line {}, column {}); fix it or run `aliyun configure`", e.line(), e.column()))
-    })
+    read_json(path, "aliyun config", "aliyun configure")
 }
 
 #[cfg(test)]
@@ -288,10 +195,7 @@ mod tests {
     const TOKEN: &str = "CAISstsTOKENvalue";
 
     fn env(vars: &[(&str, &str)], home: Option<&Path>) -> FixedEnv {
-        FixedEnv {
-            vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            home: home.map(Path::to_path_buf),
-        }
+        FixedEnv::new(vars, home)
     }
 
     fn home_with(config: &str) -> tempfile::TempDir {

@@ -22,6 +22,7 @@ pub mod sign;
 use serde_json::Value;
 
 use super::http::{Endpoint, Http, Reply, Request};
+use super::json::{self, number, text, ApiError};
 use super::{Cancel, CloudError, CloudKey, Identity, KeyPairApi, Result};
 use crate::cloud::aws::profile::Env;
 use crate::inventory::{Account, Provider};
@@ -63,8 +64,7 @@ pub fn is_throttling_code(code: &str) -> bool {
 /// Reaches an account's Alibaba Cloud ECS. Fails without any call when there are no
 /// usable credentials or the endpoint is wrong.
 pub fn connect(account: &Account, region: Option<&str>, env: &dyn Env, http: Http) -> Result<Box<dyn KeyPairApi>> {
-    let config = AccountConfig { profile: account.profile.as_deref(), region: Some(account.region.as_str()) };
-    let resolved = credentials::resolve(config, region, env)?;
+    let resolved = credentials::resolve(AccountConfig::of(account), region, env)?;
     Ok(Box::new(Alibaba::from_resolved(resolved, account.endpoint.as_deref(), http)?))
 }
 
@@ -79,7 +79,7 @@ pub struct Alibaba {
 
 impl Alibaba {
     pub fn from_resolved(resolved: Resolved, endpoint: Option<&str>, http: Http) -> Result<Alibaba> {
-        let endpoint = endpoint.map(str::trim).filter(|e| !e.is_empty()).map(Endpoint::parse).transpose()?;
+        let endpoint = Endpoint::parse_override(endpoint)?;
         Ok(Alibaba { http, resolved, endpoint })
     }
 
@@ -129,18 +129,14 @@ impl Alibaba {
         };
         let reply = self.http.send(endpoint, &req, &signer, &throttled, cancel)?;
         let bad = |reason: String| CloudError::BadReply { endpoint: endpoint.url(), reason };
+        // An error comes with an HTTP error status; a 2xx reply is the answer.
         if !(200..300).contains(&reply.status) {
             return Err(match api_error(&reply.body) {
-                Some(e) if is_auth_code(&e.code) => {
-                    CloudError::Auth { provider: PROVIDER, who: self.who(), code: e.code, message: e.message }
-                }
-                Some(e) => {
-                    CloudError::Api { provider: PROVIDER, code: e.code, message: e.message, request_id: e.request_id }
-                }
+                Some(e) => e.into_cloud_error(PROVIDER, is_auth_code, || self.who()),
                 None => bad(format!("HTTP {} without an {PROVIDER} error code", reply.status)),
             });
         }
-        let v: Value = serde_json::from_slice(&reply.body).map_err(|e| bad(format!("malformed JSON: {e}")))?;
+        let v = json::parse(endpoint, &reply.body)?;
         if v.is_object() {
             Ok(v)
         } else {
@@ -153,8 +149,7 @@ impl Alibaba {
         let region = check_region(region)?;
         let endpoint = self.ecs_endpoint(Some(region))?;
         let bad = |reason: String| CloudError::BadReply { endpoint: endpoint.url(), reason };
-        let mut keys = Vec::new();
-        for page in 1..=MAX_PAGES {
+        json::all_pages(&endpoint, "DescribeKeyPairs", PAGE_SIZE, MAX_PAGES, |page, _| {
             let mut params = vec![
                 ("RegionId".to_string(), region.to_string()),
                 ("IncludePublicKey".to_string(), "true".to_string()),
@@ -166,33 +161,16 @@ impl Alibaba {
             }
             let v = self.call(&endpoint, "DescribeKeyPairs", ECS_VERSION, params, cancel)?;
             let items = nested_list(&v, "KeyPairs", "KeyPair").map_err(bad)?;
-            let got = items.len();
-            for item in items {
-                keys.push(key_from(item).map_err(bad)?);
-            }
-            let done = match number(&v, "TotalCount") {
-                Some(total) => got == 0 || keys.len() as u64 >= total,
-                None => got < PAGE_SIZE,
-            };
-            if done {
-                return Ok(keys);
-            }
-        }
-        Err(bad(format!("DescribeKeyPairs gave more than {MAX_PAGES} pages of {PAGE_SIZE}")))
+            let keys = items.into_iter().map(|item| key_from(item).map_err(bad)).collect::<Result<Vec<_>>>()?;
+            Ok((keys, number(&v, "TotalCount")))
+        })
     }
 }
 
 /// A region name as Alibaba Cloud spells them (`cn-hangzhou`); anything else would end
 /// up in a host name.
 fn check_region(region: &str) -> Result<&str> {
-    if !region.is_empty()
-        && region.len() <= 40
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        Ok(region)
-    } else {
-        Err(CloudError::Config(format!("'{region}' is not an Alibaba Cloud region id (such as cn-hangzhou)")))
-    }
+    super::check_region_id(region, 40, "an Alibaba Cloud region id (such as cn-hangzhou)")
 }
 
 /// Refuses, before any call, a name `ImportKeyPair` would refuse: 2 to 128 characters,
@@ -205,25 +183,7 @@ pub fn check_key_name(name: &str) -> Result<()> {
     }
 }
 
-/// Refuses, before any call, a key type ECS does not import (Ed25519, security keys).
-fn check_key_type(public_key: &str) -> Result<()> {
-    let (algorithm, bits) = match crate::keys::parse_key(public_key.as_bytes()) {
-        Ok(p) => (p.info.algorithm, p.info.bits),
-        Err(_) => (public_key.split_whitespace().next().unwrap_or_default().to_string(), 0),
-    };
-    match crate::inventory::type_warning(Provider::Alibaba, &algorithm, bits) {
-        Some(why) => Err(CloudError::Refused(why)),
-        None => Ok(()),
-    }
-}
-
-/// An error reply's `Code`, `Message` and `RequestId`.
-struct ApiError {
-    code: String,
-    message: String,
-    request_id: Option<String>,
-}
-
+/// The error of a reply (`Code`, `Message`, `RequestId` at the top), if it holds one.
 fn api_error(body: &[u8]) -> Option<ApiError> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let code = text(&v, "Code")?;
@@ -233,24 +193,6 @@ fn api_error(body: &[u8]) -> Option<ApiError> {
         message = format!("{message} (diagnosis: {url})");
     }
     Some(ApiError { code, message, request_id: text(&v, "RequestId") })
-}
-
-/// A field as text: a string, or a number written out; `None` when absent or empty.
-fn text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// A count, given as a number or a string of digits.
-fn number(v: &Value, key: &str) -> Option<u64> {
-    match v.get(key)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// `v[outer][inner]` as a list (`{"KeyPairs": {"KeyPair": [...]}}`); one object stands
@@ -352,7 +294,8 @@ impl KeyPairApi for Alibaba {
         cancel: &Cancel,
     ) -> Result<String> {
         check_key_name(name)?;
-        check_key_type(public_key)?;
+        // ECS imports neither Ed25519 nor security keys.
+        super::check_key_type(Provider::Alibaba, public_key)?;
         let region = check_region(region)?;
         let mut params =
             vec![pair("RegionId", region), pair("KeyPairName", name), pair("PublicKeyBody", public_key.trim())];

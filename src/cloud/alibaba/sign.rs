@@ -4,10 +4,13 @@
 //! no I/O, and the secret never leaves this module (only the access key id, the STS
 //! token and the signature go out).
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use crate::cloud::credentials::Credentials;
-use crate::cloud::sign::{hmac_sha256, sha256_hex, uri_encode, SignableRequest, Signer};
+use crate::cloud::sign::{
+    canonical_headers, canonical_query, headers_to_sign, hex, hmac_sha256, sha256_hex, utc, SignableRequest,
+    SignatureParts, Signer,
+};
 
 /// The algorithm's name, first in the Authorization header and the string to sign.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
@@ -35,18 +38,6 @@ pub struct Acs3Signer {
     nonce: Option<String>,
 }
 
-/// Every step of one signature, kept so that tests can compare each with the
-/// documentation's example.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Acs3Parts {
-    pub(crate) canonical_request: String,
-    pub(crate) string_to_sign: String,
-    /// The signature, lowercase hex.
-    pub(crate) signature: String,
-    /// The Authorization header's value.
-    pub(crate) authorization: String,
-}
-
 impl Acs3Signer {
     pub fn new(credentials: Credentials) -> Acs3Signer {
         Acs3Signer { credentials, nonce: None }
@@ -69,8 +60,8 @@ impl Acs3Signer {
         query: &[(String, String)],
         headers: &[(&str, &str)],
         payload_hash: &str,
-    ) -> Acs3Parts {
-        let (canonical_headers, signed_headers) = canonical_headers(headers);
+    ) -> SignatureParts {
+        let (canonical_headers, signed_headers) = canonical_headers(headers, trim_value);
         let uri = if path.is_empty() { "/" } else { path };
         let canonical_request = format!(
             "{}\n{uri}\n{}\n{canonical_headers}\n{signed_headers}\n{payload_hash}",
@@ -83,7 +74,7 @@ impl Acs3Signer {
             "{ALGORITHM} Credential={},SignedHeaders={signed_headers},Signature={signature}",
             self.credentials.access_key_id
         );
-        Acs3Parts { canonical_request, string_to_sign, signature, authorization }
+        SignatureParts { canonical_request, string_to_sign, signature, authorization }
     }
 }
 
@@ -105,17 +96,7 @@ impl Signer for Acs3Signer {
             added.push(("x-acs-accesskey-id".to_string(), self.credentials.access_key_id.clone()));
             added.push(("x-acs-security-token".to_string(), token.expose().to_string()));
         }
-        let mut to_sign: Vec<(&str, &str)> = Vec::with_capacity(1 + req.headers.len() + added.len());
-        to_sign.push(("host", req.host));
-        to_sign.extend(
-            req.headers
-                .iter()
-                .filter(|(name, _)| {
-                    is_signed(name) && !OWN_HEADERS.iter().any(|own| name.trim().eq_ignore_ascii_case(own))
-                })
-                .map(|(name, value)| (name.as_str(), value.as_str())),
-        );
-        to_sign.extend(added.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+        let to_sign = headers_to_sign(req, &OWN_HEADERS, is_signed, &added);
         let parts = self.compute(req.method, req.path, req.query, &to_sign, &payload_hash);
         added.push(("authorization".to_string(), parts.authorization));
         added
@@ -131,9 +112,7 @@ fn is_signed(name: &str) -> bool {
 
 /// The request time as `x-acs-date` writes it: ISO 8601 in UTC, `2023-10-26T10:22:32Z`.
 pub fn acs_date(at: OffsetDateTime) -> String {
-    // Only a time at the very edge of the representable range has no UTC form; it is
-    // then taken as it is rather than panicking.
-    let at = at.checked_to_offset(UtcOffset::UTC).unwrap_or(at);
+    let at = utc(at);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         at.year(),
@@ -151,51 +130,17 @@ fn fresh_nonce() -> String {
     hex(&rand::random::<[u8; 16]>())
 }
 
-/// The canonical headers block (`name:value\n` each) and the signed headers list:
-/// names lowercased and sorted, values trimmed, a repeated name's values joined with
-/// commas in the order given.
-fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
-    let mut named: Vec<(String, String)> =
-        headers.iter().map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string())).collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut merged: Vec<(String, String)> = Vec::with_capacity(named.len());
-    for (name, value) in named {
-        match merged.last_mut() {
-            Some((last, values)) if *last == name => {
-                values.push(',');
-                values.push_str(&value);
-            }
-            _ => merged.push((name, value)),
-        }
-    }
-    let block = merged.iter().map(|(name, value)| format!("{name}:{value}\n")).collect();
-    let signed = merged.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(";");
-    (block, signed)
-}
-
-/// The canonical query string: `name=value` pairs, both RFC 3986-encoded ([`uri_encode`]:
-/// a space is `%20`, `*` is `%2A`, `~` stays), sorted by name then value, joined with `&`.
-fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> = query.iter().map(|(k, v)| (uri_encode(k), uri_encode(v))).collect();
-    pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
-}
-
-/// Lowercase hex.
-fn hex(bytes: &[u8]) -> String {
-    const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(LOWER_HEX[usize::from(b >> 4)]));
-        out.push(char::from(LOWER_HEX[usize::from(b & 0x0f)]));
-    }
-    out
+/// A header value as ACS3 signs it: trimmed at both ends, its inner spaces kept (unlike
+/// SigV4, which folds them).
+fn trim_value(value: &str) -> String {
+    value.trim().to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cloud::credentials::Secret;
+    use crate::cloud::python_oracle;
     use time::macros::datetime;
 
     // The worked example of Alibaba Cloud's "Request syntax and signature method V3"
@@ -380,21 +325,8 @@ mod tests {
     /// `python3` or the package is missing (`pip install alibabacloud-openapi-util`).
     #[test]
     fn matches_the_python_sdk_where_it_is_installed() {
-        let probe =
-            std::process::Command::new("python3").args(["-c", "import alibabacloud_openapi_util.client"]).output();
-        match probe {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => {
-                eprintln!(
-                    "skipped: alibabacloud-openapi-util is not importable ({})",
-                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
-                );
-                return;
-            }
-            Err(e) => {
-                eprintln!("skipped: no python3 ({e})");
-                return;
-            }
+        if !python_oracle::imports("alibabacloud_openapi_util.client", "alibabacloud-openapi-util") {
+            return;
         }
         let script = r#"
 import json, sys
@@ -445,17 +377,7 @@ print(Client.get_authorization(r, "ACS3-HMAC-SHA256", case["payload"], case["id"
                 "method": method, "path": "/", "query": query, "headers": signed,
                 "payload": sha256_hex(body), "id": "LTAI5tTestKeyId", "secret": "testSecret/+=value",
             });
-            let mut child = std::process::Command::new("python3")
-                .args(["-c", script])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(case.to_string().as_bytes()).unwrap();
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success());
-            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), authorization_of(&added), "{case}");
+            assert_eq!(python_oracle::run(script, &case), authorization_of(&added), "{case}");
         }
     }
 }

@@ -6,9 +6,7 @@ use super::credentials::Source;
 use super::*;
 use crate::cloud::credentials::{Credentials, Secret};
 use crate::cloud::http::RetryPolicy;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use crate::cloud::test_server;
 use std::time::Duration;
 
 const SECRET: &str = "aliTestSecretValue0123456789abcd";
@@ -17,40 +15,10 @@ const RSA: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDdC3bpaChHIeicen1HuEXdD
 const RSA_SHA256: &str = "SHA256:R60hpjeF6Hf0cTEYtD6f9v3BUBjso3X6W81Vs1R8VHc";
 const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFc7UQGCDkrMdOFeeM24UMkRxCl1AVYbT0UcyZBiF3iK ed@keyshelf";
 
-/// One request as the server saw it: the request line and headers, then the body.
-type Seen = Arc<Mutex<Vec<String>>>;
-
-/// A local HTTP server that answers each request with the next canned reply.
-fn serve(replies: Vec<(u16, String)>) -> (String, Seen) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for (status, body) in replies {
-            let Ok((stream, _)) = listener.accept() else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut head = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                head.push_str(&line);
-            }
-            let mut req_body = vec![0; length];
-            reader.read_exact(&mut req_body).unwrap();
-            log.lock().unwrap().push(format!("{head}\n{}", String::from_utf8_lossy(&req_body)));
-            let mut s = stream;
-            let _ = write!(s, "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-            let _ = s.write_all(body.as_bytes());
-        }
-    });
-    (url, seen)
+/// A local HTTP server that answers each request with the next canned reply; what it
+/// was asked, each request's line and headers, then its body.
+fn serve(replies: Vec<(u16, String)>) -> (String, test_server::Log) {
+    test_server::serve_canned(replies.into_iter().map(|(status, body)| (status, body.into_bytes())).collect())
 }
 
 fn resolved(token: Option<&str>) -> Resolved {
@@ -377,7 +345,7 @@ fn connect_takes_the_accounts_profile_region_and_endpoint() {
         endpoint: Some("http://127.0.0.1:9".into()),
     };
     let vars = [("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIenv"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)];
-    let env = FixedEnv { vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), home: None };
+    let env = FixedEnv::new(&vars, None);
     let api = connect(&account, None, &env, Http::default()).unwrap();
     assert_eq!((api.provider(), api.default_region()), (Provider::Alibaba, Some("cn-shenzhen")));
     let api = connect(&account, Some("ap-northeast-1"), &env, Http::default()).unwrap();

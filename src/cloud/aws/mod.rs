@@ -134,14 +134,7 @@ mod roxmltree_owned {
 
 /// A region name as AWS spells them; anything else would end up in a host name.
 fn check_region(region: &str) -> Result<&str> {
-    if !region.is_empty()
-        && region.len() <= 32
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        Ok(region)
-    } else {
-        Err(CloudError::Config(format!("'{region}' is not an AWS region name (such as us-east-1)")))
-    }
+    super::check_region_id(region, 32, "an AWS region name (such as us-east-1)")
 }
 
 /// The partition a region belongs to: regions of other partitions need other accounts.
@@ -320,43 +313,12 @@ mod tests {
     use super::*;
     use crate::cloud::credentials::{Credentials, Secret};
     use crate::cloud::http::RetryPolicy;
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::TcpListener;
-    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
     /// A local HTTP server that answers each request with the next canned reply, and
     /// keeps what it was asked.
-    fn serve(replies: Vec<(u16, Vec<u8>)>) -> (String, Arc<Mutex<Vec<String>>>) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        std::thread::spawn(move || {
-            for (status, body) in replies {
-                let Ok((stream, _)) = listener.accept() else { return };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut head = String::new();
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    head.push_str(&line);
-                }
-                let mut req_body = vec![0; length];
-                reader.read_exact(&mut req_body).unwrap();
-                log.lock().unwrap().push(format!("{head}\n{}", String::from_utf8_lossy(&req_body)));
-                let mut s = stream;
-                let _ = write!(s, "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-                let _ = s.write_all(&body);
-            }
-        });
-        (url, seen)
+    fn serve(replies: Vec<(u16, Vec<u8>)>) -> (String, crate::cloud::test_server::Log) {
+        crate::cloud::test_server::serve_canned(replies)
     }
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";

@@ -12,10 +12,8 @@ use std::time::{Duration, Instant};
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::cloud::credentials::{Credentials, Secret};
-
-/// The largest config or credentials file read: a bigger one is not an AWS config.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub use crate::cloud::credentials::MAX_FILE_BYTES;
+use crate::cloud::credentials::{read_bounded, Credentials, FileProblem, Secret};
 /// How long a `credential_process` may run.
 pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most a `credential_process` may print on stdout.
@@ -54,6 +52,16 @@ impl Env for ProcessEnv {
 pub struct FixedEnv {
     pub vars: std::collections::HashMap<String, String>,
     pub home: Option<PathBuf>,
+}
+
+impl FixedEnv {
+    /// These variables (name, value) and this home.
+    pub fn new(vars: &[(&str, &str)], home: Option<&Path>) -> FixedEnv {
+        FixedEnv {
+            vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            home: home.map(Path::to_path_buf),
+        }
+    }
 }
 
 impl Env for FixedEnv {
@@ -497,27 +505,15 @@ struct Ini {
 fn read_ini(path: &Path) -> Result<Option<Ini>, ProfileError> {
     let shown = || path.display().to_string();
     let file_error = |reason: String| ProfileError::File { path: shown(), reason };
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(file_error(e.to_string())),
+    let mut bytes = match read_bounded(path, MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(None),
+        Err(FileProblem::Io(e)) => return Err(file_error(e.to_string())),
+        Err(FileProblem::Folder) => return Err(file_error("it is a directory".to_string())),
+        Err(FileProblem::TooBig) => {
+            return Err(file_error(format!("it is larger than {} KiB, which no AWS config is", MAX_FILE_BYTES / 1024)))
+        }
     };
-    let metadata = file.metadata().map_err(|e| file_error(e.to_string()))?;
-    if metadata.is_dir() {
-        return Err(file_error("it is a directory".to_string()));
-    }
-    let too_big = || file_error(format!("it is larger than {} KiB, which no AWS config is", MAX_FILE_BYTES / 1024));
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
-    // Room for the whole file and one byte more, so reading it never reallocates (and
-    // leaves no unwiped copy behind).
-    let capacity = usize::try_from(metadata.len().min(MAX_FILE_BYTES)).unwrap_or(0).saturating_add(1);
-    let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| file_error(e.to_string()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
     let text = match String::from_utf8(std::mem::take(&mut *bytes)) {
         Ok(s) => Zeroizing::new(s),
         Err(e) => {

@@ -13,18 +13,17 @@
 //! environment keys too: it holds no secret), then `TENCENTCLOUD_REGION`. With none, a
 //! command that needs one asks for it ([`crate::cloud::target_regions`]).
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use crate::cloud::aws::profile::Env;
-use crate::cloud::credentials::{Credentials, Secret};
+use crate::cloud::credentials::{
+    check_both_halves, keys_from_env, read_json, trimmed, trimmed_var, Credentials, EnvKeys, Secret, SecretText,
+};
+pub use crate::cloud::credentials::{AccountConfig, Source, MAX_FILE_BYTES};
 use crate::cloud::CloudError;
-
-/// The largest file read: a bigger one is not tccli's.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 pub const ENV_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
 pub const ENV_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
@@ -34,14 +33,8 @@ pub const ENV_PROFILE: &str = "TCCLI_PROFILE";
 /// The last fallback for the default region (the SDKs' and Terraform's variable).
 pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
 
-/// Where the credentials came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// `TENCENTCLOUD_SECRET_ID` and `TENCENTCLOUD_SECRET_KEY`.
-    Environment,
-    /// A tccli profile's `.credential` file.
-    Profile { name: String, path: PathBuf },
-}
+/// The environment's keys.
+const ENV_KEYS: EnvKeys = EnvKeys { id: ENV_SECRET_ID, secret: ENV_SECRET_KEY, token: ENV_SESSION_TOKEN };
 
 /// Everything needed to call Tencent Cloud, resolved. Its `Debug` shows no secret.
 #[derive(Debug, Clone)]
@@ -55,43 +48,29 @@ pub struct Resolved {
 impl Resolved {
     /// Whose credentials these are, for messages.
     pub fn who(&self) -> String {
-        match &self.source {
-            Source::Environment => format!("the {ENV_SECRET_ID} environment variables"),
-            Source::Profile { name, .. } => format!("tccli profile '{name}'"),
-        }
+        self.source.who(ENV_KEYS, "tccli profile")
     }
 
     /// Where the credentials came from, in words.
     pub fn source_label(&self) -> String {
-        match &self.source {
-            Source::Environment => format!("the {ENV_SECRET_ID} and {ENV_SECRET_KEY} environment variables"),
-            Source::Profile { name, path } => format!("tccli profile '{name}' in {}", path.display()),
-        }
+        self.source.label(ENV_KEYS, "tccli profile")
     }
 }
 
-/// What an account names: never a secret.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AccountConfig<'a> {
-    /// The tccli profile; `None` follows tccli (environment, then `TCCLI_PROFILE`, then
-    /// `default`).
-    pub profile: Option<&'a str>,
-    /// The account's default region.
-    pub region: Option<&'a str>,
-}
-
 /// Finds the credentials and default region (see the module's documentation for the
-/// order).
+/// order; an account without a profile follows tccli: environment, then
+/// `TCCLI_PROFILE`, then `default`).
 pub fn resolve(
     account: AccountConfig<'_>,
     region_override: Option<&str>,
     env: &dyn Env,
 ) -> Result<Resolved, CloudError> {
-    let explicit = non_empty(account.profile);
+    let explicit = trimmed(account.profile);
     let profile =
-        explicit.map(str::to_string).or_else(|| var(env, ENV_PROFILE)).unwrap_or_else(|| "default".to_string());
+        explicit.map(str::to_string).or_else(|| trimmed_var(env, ENV_PROFILE)).unwrap_or_else(|| "default".to_string());
     check_profile_name(&profile)?;
-    let from_env = if explicit.is_none() { credentials_from_env(env)? } else { None };
+    // Tencent's keys are taken without the spaces around them.
+    let from_env = if explicit.is_none() { keys_from_env(env, ENV_KEYS, SecretText::Trimmed)? } else { None };
     let folder = env.home().map(|h| h.join(".tccli"));
     let (credentials, source) = match from_env {
         Some(c) => (c, Source::Environment),
@@ -110,11 +89,11 @@ pub fn resolve(
         Some(f) => region_from_configure(&f.join(format!("{profile}.configure")))?,
         None => None,
     };
-    let region = non_empty(region_override)
-        .or(non_empty(account.region))
+    let region = trimmed(region_override)
+        .or(trimmed(account.region))
         .map(str::to_string)
         .or(configured)
-        .or_else(|| var(env, ENV_REGION));
+        .or_else(|| trimmed_var(env, ENV_REGION));
     Ok(Resolved { credentials, source, region })
 }
 
@@ -127,37 +106,6 @@ fn check_profile_name(name: &str) -> Result<(), CloudError> {
             "'{name}' is not a tccli profile name (letters, digits, '-', '_' and '.', not first)"
         )))
     }
-}
-
-fn var(env: &dyn Env, name: &str) -> Option<String> {
-    env.var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-fn non_empty(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// The environment's keys; an id without its key (or the reverse) is an error.
-fn credentials_from_env(env: &dyn Env) -> Result<Option<Credentials>, CloudError> {
-    let id = var(env, ENV_SECRET_ID);
-    let secret = env.var(ENV_SECRET_KEY).filter(|s| !s.is_empty()).map(Zeroizing::new);
-    match (id, secret) {
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(partial("the environment", ENV_SECRET_ID, ENV_SECRET_KEY)),
-        (None, Some(_)) => Err(partial("the environment", ENV_SECRET_KEY, ENV_SECRET_ID)),
-        (Some(access_key_id), Some(secret)) => {
-            let token = env.var(ENV_SESSION_TOKEN).filter(|t| !t.is_empty()).map(Zeroizing::new);
-            Ok(Some(Credentials {
-                access_key_id,
-                secret: Secret::new(secret.trim()),
-                session_token: token.map(|t| Secret::new(t.trim())),
-            }))
-        }
-    }
-}
-
-fn partial(place: &str, present: &str, missing: &str) -> CloudError {
-    CloudError::Credentials(format!("{place} has {present} but no {missing}: add the missing setting or remove both"))
 }
 
 /// A `.credential` file, as far as Keyshelf reads it. No `Debug`: it holds secrets,
@@ -201,15 +149,15 @@ struct SysParam {
 
 /// The profile's region, if its `.configure` file names one.
 fn region_from_configure(path: &Path) -> Result<Option<String>, CloudError> {
-    let Some(file) = read_json::<ConfigureFile>(path)? else { return Ok(None) };
+    let Some(file) = read_tccli::<ConfigureFile>(path)? else { return Ok(None) };
     let from_sys = file.sys_param.and_then(|s| s.region);
-    Ok(non_empty(from_sys.as_deref()).or(non_empty(file.region.as_deref())).map(str::to_string))
+    Ok(trimmed(from_sys.as_deref()).or(trimmed(file.region.as_deref())).map(str::to_string))
 }
 
 /// The profile's credentials from its `.credential` file.
 fn credentials_from_profile(name: &str, path: &Path, explicit: bool) -> Result<Credentials, CloudError> {
     let shown = path.display();
-    let Some(mut file) = read_json::<CredentialFile>(path)? else {
+    let Some(mut file) = read_tccli::<CredentialFile>(path)? else {
         return Err(CloudError::Credentials(if explicit {
             format!(
                 "tccli profile '{name}' not found: {shown} does not exist; run `tccli configure --profile {name}` or choose another profile"
@@ -229,56 +177,16 @@ fn credentials_from_profile(name: &str, path: &Path, explicit: bool) -> Result<C
     }
     let id = file.secret_id.trim().to_string();
     let secret = Secret::new(std::mem::take(&mut file.secret_key).trim());
-    match (id.is_empty(), secret.is_empty()) {
-        (true, true) => {
-            return Err(CloudError::Credentials(format!(
-                "{place} has no secretId and secretKey: run `tccli configure --profile {name}`"
-            )))
-        }
-        (false, true) => return Err(partial(&place, "secretId", "secretKey")),
-        (true, false) => return Err(partial(&place, "secretKey", "secretId")),
-        (false, false) => {}
-    }
+    let configure = format!("tccli configure --profile {name}");
+    check_both_halves(&place, ("secretId", id.is_empty()), ("secretKey", secret.is_empty()), &configure)?;
     let token = Secret::new(std::mem::take(&mut file.token).trim());
     let session_token = (!token.is_empty()).then_some(token);
     Ok(Credentials { access_key_id: id, secret, session_token })
 }
 
-/// Reads and parses a JSON file, bounded, into wiped memory. `Ok(None)` when it does not
-/// exist.
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, CloudError> {
-    let error = |reason: String| CloudError::Credentials(format!("cannot read {}: {reason}", path.display()));
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(error(e.to_string())),
-    };
-    let metadata = file.metadata().map_err(|e| error(e.to_string()))?;
-    if metadata.is_dir() {
-        return Err(error("it is a folder".into()));
-    }
-    let too_big = || error(format!("it is larger than {} KiB, which no tccli file is", MAX_FILE_BYTES / 1024));
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
-    // Room for the whole file and one byte more, so reading never reallocates (and leaves
-    // no unwiped copy behind).
-    let capacity = usize::try_from(metadata.len()).unwrap_or(0).saturating_add(1);
-    let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| error(e.to_string()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
-    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-    // Never the parser's message: it may quote the file's text, secrets included.
-    serde_json::from_slice::<T>(text).map(Some).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "a setting of the wrong type",
-            serde_json::error::Category::Eof => "it ends too early",
-            _ => "it is not valid JSON",
-        };
-        error(format!("{what} (line {}, column {}); fix it or run `tccli configure`", e.line(), e.column()))
-    })
+/// A tccli file, parsed.
+fn read_tccli<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, CloudError> {
+    read_json(path, "tccli file", "tccli configure")
 }
 
 #[cfg(test)]
@@ -290,10 +198,7 @@ mod tests {
     const TOKEN: &str = "tcTOKENvalue-temporary";
 
     fn env(vars: &[(&str, &str)], home: Option<&Path>) -> FixedEnv {
-        FixedEnv {
-            vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            home: home.map(Path::to_path_buf),
-        }
+        FixedEnv::new(vars, home)
     }
 
     /// A home with tccli files: (file name under ~/.tccli, text).

@@ -26,6 +26,7 @@ pub mod sign;
 use serde_json::{json, Value};
 
 use super::http::{Endpoint, Http, Reply, Request};
+use super::json::{self, number, text, ApiError};
 use super::{Cancel, CloudError, CloudKey, Identity, KeyPairApi, Result};
 use crate::cloud::aws::profile::Env;
 use crate::inventory::{Account, Provider};
@@ -85,36 +86,16 @@ pub fn check_key_name(name: &str) -> Result<()> {
     }
 }
 
-/// Refuses, before any call, a key type the provider table says CVM does not import.
-fn check_key_type(public_key: &str) -> Result<()> {
-    let (algorithm, bits) = match crate::keys::parse_key(public_key.as_bytes()) {
-        Ok(p) => (p.info.algorithm, p.info.bits),
-        Err(_) => (public_key.split_whitespace().next().unwrap_or_default().to_string(), 0),
-    };
-    match crate::inventory::type_warning(Provider::Tencent, &algorithm, bits) {
-        Some(why) => Err(CloudError::Refused(why)),
-        None => Ok(()),
-    }
-}
-
 /// A region id as Tencent Cloud spells them (`ap-guangzhou`, `na-siliconvalley`); it
 /// travels in a header, so nothing else is let through.
 fn check_region(region: &str) -> Result<&str> {
-    if !region.is_empty()
-        && region.len() <= 40
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        Ok(region)
-    } else {
-        Err(CloudError::Config(format!("'{region}' is not a Tencent Cloud region id (such as ap-guangzhou)")))
-    }
+    super::check_region_id(region, 40, "a Tencent Cloud region id (such as ap-guangzhou)")
 }
 
 /// Reaches an account's Tencent Cloud CVM. Fails without any call when there are no
 /// usable credentials or the endpoint is wrong.
 pub fn connect(account: &Account, region: Option<&str>, env: &dyn Env, http: Http) -> Result<Box<dyn KeyPairApi>> {
-    let config = AccountConfig { profile: account.profile.as_deref(), region: Some(account.region.as_str()) };
-    let resolved = credentials::resolve(config, region, env)?;
+    let resolved = credentials::resolve(AccountConfig::of(account), region, env)?;
     Ok(Box::new(Tencent::from_resolved(resolved, account.endpoint.as_deref(), http)?))
 }
 
@@ -152,7 +133,7 @@ pub struct Tencent {
 
 impl Tencent {
     pub fn from_resolved(resolved: Resolved, endpoint: Option<&str>, http: Http) -> Result<Tencent> {
-        let endpoint = endpoint.map(str::trim).filter(|e| !e.is_empty()).map(Endpoint::parse).transpose()?;
+        let endpoint = Endpoint::parse_override(endpoint)?;
         Ok(Tencent { http, resolved, endpoint })
     }
 
@@ -198,17 +179,14 @@ impl Tencent {
         let throttled = |r: &Reply| api_error(&r.body).is_some_and(|e| is_throttling_code(&e.code));
         let reply = self.http.send(&endpoint, &req, &signer, &throttled, cancel)?;
         let bad = |reason: String| CloudError::BadReply { endpoint: endpoint.url(), reason };
+        // The error sits in the reply whatever its HTTP status (usually 200).
         if let Some(e) = api_error(&reply.body) {
-            return Err(if is_auth_code(&e.code) {
-                CloudError::Auth { provider: PROVIDER, who: self.who(), code: e.code, message: e.message }
-            } else {
-                CloudError::Api { provider: PROVIDER, code: e.code, message: e.message, request_id: e.request_id }
-            });
+            return Err(e.into_cloud_error(PROVIDER, is_auth_code, || self.who()));
         }
         if !(200..300).contains(&reply.status) {
             return Err(bad(format!("HTTP {} without a {PROVIDER} error code", reply.status)));
         }
-        let v: Value = serde_json::from_slice(&reply.body).map_err(|e| bad(format!("malformed JSON: {e}")))?;
+        let v = json::parse(&endpoint, &reply.body)?;
         match v.get("Response") {
             Some(r) if r.get("Error").is_some() => Err(bad("the reply's Error has no Code".into())),
             Some(r @ Value::Object(_)) => Ok(r.clone()),
@@ -221,9 +199,8 @@ impl Tencent {
         let region = check_region(region)?;
         let endpoint = self.endpoint(Service::Cvm)?;
         let bad = |reason: String| CloudError::BadReply { endpoint: endpoint.url(), reason };
-        let mut keys = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let mut params = json!({"Offset": keys.len(), "Limit": PAGE_SIZE});
+        json::all_pages(&endpoint, "DescribeKeyPairs", PAGE_SIZE, MAX_PAGES, |_, offset| {
+            let mut params = json!({"Offset": offset, "Limit": PAGE_SIZE});
             if let Some(n) = name {
                 params["Filters"] = json!([{"Name": "key-name", "Values": [n]}]);
             }
@@ -233,29 +210,13 @@ impl Tencent {
                 Some(Value::Array(items)) => items.iter().collect(),
                 Some(_) => return Err(bad("KeyPairSet is not a list".into())),
             };
-            let got = items.len();
-            for item in items {
-                keys.push(key_from(item).map_err(bad)?);
-            }
-            let done = match number(&v, "TotalCount") {
-                Some(total) => got == 0 || keys.len() as u64 >= total,
-                None => got < PAGE_SIZE,
-            };
-            if done {
-                return Ok(keys);
-            }
-        }
-        Err(bad(format!("DescribeKeyPairs gave more than {MAX_PAGES} pages of {PAGE_SIZE}")))
+            let keys = items.into_iter().map(|item| key_from(item).map_err(bad)).collect::<Result<Vec<_>>>()?;
+            Ok((keys, number(&v, "TotalCount")))
+        })
     }
 }
 
-/// An error reply's `Code`, `Message` and `RequestId`.
-struct ApiError {
-    code: String,
-    message: String,
-    request_id: Option<String>,
-}
-
+/// The error of a reply, `Response.Error`, if it holds one.
 fn api_error(body: &[u8]) -> Option<ApiError> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let response = v.get("Response")?;
@@ -266,24 +227,6 @@ fn api_error(body: &[u8]) -> Option<ApiError> {
         message: text(error, "Message").unwrap_or_default(),
         request_id: text(response, "RequestId"),
     })
-}
-
-/// A field as text: a string, or a number written out; `None` when absent or empty.
-fn text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// A count, given as a number or a string of digits.
-fn number(v: &Value, key: &str) -> Option<u64> {
-    match v.get(key)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 fn key_from(item: &Value) -> std::result::Result<CloudKey, String> {
@@ -389,7 +332,7 @@ impl KeyPairApi for Tencent {
         cancel: &Cancel,
     ) -> Result<String> {
         check_key_name(name)?;
-        check_key_type(public_key)?;
+        super::check_key_type(Provider::Tencent, public_key)?;
         let region = check_region(region)?;
         let mut params = json!({"KeyName": name, "ProjectId": 0, "PublicKey": public_key.trim()});
         if !tags.is_empty() {

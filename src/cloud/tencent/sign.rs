@@ -9,11 +9,11 @@
 //! scheme does not sign (the timestamp is bound by the credential scope and the string to
 //! sign).
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::cloud::credentials::Credentials;
-use crate::cloud::sign::{hmac_sha256, sha256_hex, uri_encode, SignableRequest, Signer};
+use crate::cloud::sign::{hex, hmac_sha256, sha256_hex, uri_encode, utc, SignableRequest, SignatureParts, Signer};
 
 /// The algorithm's name, first in the Authorization header and the string to sign.
 pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
@@ -43,18 +43,6 @@ pub(crate) struct Signed<'a> {
     pub(crate) payload_hash: &'a str,
 }
 
-/// Every step of one signature, kept so that tests can compare each with the
-/// documentation's example.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Tc3Parts {
-    pub(crate) canonical_request: String,
-    pub(crate) string_to_sign: String,
-    /// The signature, lowercase hex.
-    pub(crate) signature: String,
-    /// The Authorization header's value.
-    pub(crate) authorization: String,
-}
-
 impl Tc3Signer {
     pub fn new(credentials: Credentials, service: impl Into<String>) -> Tc3Signer {
         Tc3Signer { credentials, service: service.into() }
@@ -62,7 +50,7 @@ impl Tc3Signer {
 
     /// The core of the signature on what is signed (see [`Signed`]); `at` gives both
     /// the timestamp and the scope's date.
-    pub(crate) fn compute(&self, signed: &Signed<'_>, at: OffsetDateTime) -> Tc3Parts {
+    pub(crate) fn compute(&self, signed: &Signed<'_>, at: OffsetDateTime) -> SignatureParts {
         let Signed { method, path, canonical_query, content_type, host, payload_hash } = *signed;
         let uri = if path.is_empty() { "/" } else { path };
         let canonical_request = format!(
@@ -81,7 +69,7 @@ impl Tc3Signer {
             "{ALGORITHM} Credential={}/{scope}, SignedHeaders={SIGNED_HEADERS}, Signature={signature}",
             self.credentials.access_key_id
         );
-        Tc3Parts { canonical_request, string_to_sign, signature, authorization }
+        SignatureParts { canonical_request, string_to_sign, signature, authorization }
     }
 }
 
@@ -129,12 +117,6 @@ fn signing_key(secret: &str, date: &str, service: &str) -> Zeroizing<[u8; 32]> {
     Zeroizing::new(hmac_sha256(&k_service[..], b"tc3_request"))
 }
 
-/// `at` in UTC. (Only a time at the very edge of the representable range has no UTC form;
-/// it is then taken as it is rather than panicking.)
-fn utc(at: OffsetDateTime) -> OffsetDateTime {
-    at.checked_to_offset(UtcOffset::UTC).unwrap_or(at)
-}
-
 /// The day of the request in UTC, `2019-02-25`: the documentation warns that a local
 /// date fails every call made between local and UTC midnight.
 fn date_of(at: OffsetDateTime) -> String {
@@ -142,21 +124,12 @@ fn date_of(at: OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day())
 }
 
-/// Lowercase hex.
-fn hex(bytes: &[u8]) -> String {
-    const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(LOWER_HEX[usize::from(b >> 4)]));
-        out.push(char::from(LOWER_HEX[usize::from(b & 0x0f)]));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cloud::credentials::Secret;
+    use crate::cloud::python_oracle;
+    use time::UtcOffset;
 
     // The worked example of the "Signature v3" page of the Tencent Cloud API documentation
     // (https://www.tencentcloud.com/document/product/267/37447; every product's API
@@ -306,22 +279,9 @@ mod tests {
     /// (`pip install tencentcloud-sdk-python-common`).
     #[test]
     fn matches_the_python_sdk_where_it_is_installed() {
-        let probe = std::process::Command::new("python3")
-            .args(["-c", "import tencentcloud.common.sign, tencentcloud.common.abstract_client"])
-            .output();
-        match probe {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => {
-                eprintln!(
-                    "skipped: tencentcloud-sdk-python-common is not importable ({})",
-                    String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
-                );
-                return;
-            }
-            Err(e) => {
-                eprintln!("skipped: no python3 ({e})");
-                return;
-            }
+        let sdk = "tencentcloud.common.sign, tencentcloud.common.abstract_client";
+        if !python_oracle::imports(sdk, "tencentcloud-sdk-python-common") {
+            return;
         }
         let script = r#"
 import json, sys, datetime
@@ -371,17 +331,7 @@ print("TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-ty
                 "id": id, "secret": secret, "service": service, "host": host,
                 "content_type": content_type, "body": body, "timestamp": timestamp,
             });
-            let mut child = std::process::Command::new("python3")
-                .args(["-c", script])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(case.to_string().as_bytes()).unwrap();
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "{case}");
-            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), authorization_of(&added), "{case}");
+            assert_eq!(python_oracle::run(script, &case), authorization_of(&added), "{case}");
         }
     }
 }

@@ -7,13 +7,14 @@ use super::credentials::Source;
 use super::*;
 use crate::cloud::credentials::{Credentials, Secret};
 use crate::cloud::http::RetryPolicy;
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use crate::cloud::test_server;
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The independent TC3 check the CLI's end-to-end stand-in uses too.
+#[path = "../../../tests/common/tc3.rs"]
+mod tc3;
 
 const SECRET_ID: &str = "AKIDtencentTestSecretId";
 const SECRET: &str = "tcTestSecretKeyValue0123456789ab";
@@ -57,39 +58,11 @@ type Shared = Arc<Mutex<State>>;
 
 /// Starts the stand-in; its URL and its state.
 fn server() -> (String, Shared) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let state: Shared = Arc::default();
     let shared = state.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = HashMap::new();
-            let mut length = 0;
-            let mut first = true;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if std::mem::take(&mut first) {
-                    continue;
-                }
-                if let Some((k, v)) = line.split_once(':') {
-                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-                }
-            }
-            if let Some(l) = headers.get("content-length") {
-                length = l.parse().unwrap_or(0);
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let (status, reply) = answer(&shared, headers, &body);
-            let mut s = stream;
-            let _ = write!(s, "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", reply.len());
-            let _ = s.write_all(reply.as_bytes());
-        }
+    let url = test_server::serve(None, move |r| {
+        let (status, reply) = answer(&shared, r.headers, &r.body);
+        (status, reply.into_bytes())
     });
     (url, state)
 }
@@ -101,16 +74,6 @@ fn error_reply(code: &str, message: &str) -> String {
 fn ok_reply(mut response: Value) -> String {
     response["RequestId"] = json!("req-ok-1");
     json!({ "Response": response }).to_string()
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
-    m.update(data);
-    m.finalize().into_bytes().to_vec()
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The stand-in's own check of a TC3-HMAC-SHA256 signature: `None` when it holds.
@@ -134,26 +97,8 @@ fn signature_error(headers: &HashMap<String, String>, body: &[u8], service: &str
     if (now - timestamp).abs() > 300 {
         return Some(("AuthFailure.SignatureExpire", "Signature expired.".into()));
     }
-    let day = time::OffsetDateTime::from_unix_timestamp(timestamp).unwrap().date();
-    let date = format!("{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day());
-    let canonical = format!(
-        "POST\n/\n\ncontent-type:{}\nhost:{}\n\ncontent-type;host\n{}",
-        get("content-type"),
-        get("host"),
-        hex_of(&Sha256::digest(body))
-    );
-    let to_sign = format!(
-        "TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{}",
-        hex_of(&Sha256::digest(canonical.as_bytes()))
-    );
-    let k = hmac(format!("TC3{SECRET}").as_bytes(), date.as_bytes());
-    let k = hmac(&k, service.as_bytes());
-    let k = hmac(&k, b"tc3_request");
-    let want = format!(
-        "TC3-HMAC-SHA256 Credential={SECRET_ID}/{date}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={}",
-        hex_of(&hmac(&k, to_sign.as_bytes()))
-    );
-    (auth != want).then(|| {
+    let want = tc3::expected_authorization(headers, body, SECRET_ID, SECRET, service);
+    (want.as_deref() != Some(auth.as_str())).then(|| {
         (
             "AuthFailure.SignatureFailure",
             "The provided credentials could not be validated. Please check your signature is correct.".into(),
@@ -601,7 +546,7 @@ fn connect_takes_the_accounts_profile_region_and_endpoint() {
         endpoint: Some("http://127.0.0.1:9".into()),
     };
     let vars = [("TENCENTCLOUD_SECRET_ID", "AKIDenv"), ("TENCENTCLOUD_SECRET_KEY", SECRET)];
-    let env = FixedEnv { vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), home: None };
+    let env = FixedEnv::new(&vars, None);
     let api = connect(&account, None, &env, Http::default()).unwrap();
     assert_eq!((api.provider(), api.default_region()), (Provider::Tencent, Some("ap-shanghai")));
     let api = connect(&account, Some("ap-tokyo"), &env, Http::default()).unwrap();

@@ -211,6 +211,16 @@ fn closing_private_key_dialog_without_saving_asks_first() {
     assert!(!h.state().holds_private_key());
     let k = f.inventory().list_keys(&KeyFilter::default()).unwrap().remove(0);
     assert_eq!(k.private_key_path, None, "stays in the inventory as not saved");
+    // The status says what was kept, and the Report lists the key pair.
+    let status = h.state().status.clone().unwrap();
+    assert!(status.text.contains("stays with its public key only"), "{status:?}");
+    assert!(!status.text.contains("save its private key"), "{status:?}");
+    h.get_by_label("Report").click();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Key pairs made here whose private key was not saved").is_some());
+    assert!(h
+        .query_by_label_contains("temp-key (no account): was made here and its private key was not saved")
+        .is_some());
 }
 
 #[test]

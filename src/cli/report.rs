@@ -38,6 +38,9 @@ pub(super) fn action(f: &Finding) -> String {
         Fix::Rotate => rotate,
         Fix::RotateOrPlan => format!("{rotate}; or plan it: keyshelf key edit {r} --rotate-in 90d"),
         Fix::RestoreOrReplace => format!("If it was moved, put it back; if it is lost, replace the key pair. {rotate}"),
+        Fix::ReplaceOrDelete => format!(
+            "Delete it (keyshelf key rm {r}); where hosts trust it, rotate them to a new key pair first: keyshelf key rotate {r} --to NEW"
+        ),
         Fix::RestrictFile { path } => format!("chmod 600 {}", shell_word(path)),
         Fix::BindOrDelete => format!(
             "Bind it to the hosts that trust it (keyshelf key bind {r} HOST), or delete it if nothing uses it (keyshelf key rm {r})"

@@ -35,6 +35,9 @@ pub enum FindingKind {
     TypeNotAccepted,
     /// The private key file Keyshelf remembers is not there any more.
     PrivateKeyMissing,
+    /// Made here, and its private key was never saved (discarded): nobody can log in
+    /// with it.
+    NoPrivateKey,
     /// Its rotate-by date is within [`SOON_DAYS`].
     RotateSoon,
     /// The same public key is in several accounts.
@@ -47,13 +50,14 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in the order the report lists them.
-    pub const ALL: [FindingKind; 10] = [
+    pub const ALL: [FindingKind; 11] = [
         FindingKind::WeakKey,
         FindingKind::PrivateKeyMode,
         FindingKind::CheckFailed,
         FindingKind::RotateOverdue,
         FindingKind::TypeNotAccepted,
         FindingKind::PrivateKeyMissing,
+        FindingKind::NoPrivateKey,
         FindingKind::RotateSoon,
         FindingKind::DuplicateKey,
         FindingKind::OldKey,
@@ -72,6 +76,7 @@ impl FindingKind {
             FindingKind::RotateSoon => "rotate_soon",
             FindingKind::OldKey => "old_key",
             FindingKind::PrivateKeyMissing => "private_key_missing",
+            FindingKind::NoPrivateKey => "no_private_key",
             FindingKind::PrivateKeyMode => "private_key_mode",
             FindingKind::Unbound => "unbound",
             FindingKind::DuplicateKey => "duplicate_key",
@@ -88,6 +93,7 @@ impl FindingKind {
             FindingKind::RotateSoon => "Rotation due soon",
             FindingKind::OldKey => "Old keys without a rotate-by date",
             FindingKind::PrivateKeyMissing => "Private key files missing",
+            FindingKind::NoPrivateKey => "Key pairs made here whose private key was not saved",
             FindingKind::PrivateKeyMode => "Private key files others can read",
             FindingKind::Unbound => "Key pairs bound to no host",
             FindingKind::DuplicateKey => "The same key in several accounts",
@@ -127,6 +133,8 @@ pub enum Fix {
     RotateOrPlan,
     /// Put the private key file back; if it is lost, replace the key pair.
     RestoreOrReplace,
+    /// Nobody holds its private key: replace it where it is used, else delete it.
+    ReplaceOrDelete,
     /// Make the private key file readable by its owner alone.
     RestrictFile { path: String },
     /// Bind it to the hosts that trust it, or delete it if nothing uses it.
@@ -151,6 +159,7 @@ struct KeyRow {
     bits: u32,
     weak: bool,
     private_key_path: Option<String>,
+    generated: bool,
     created_at: i64,
     rotate_by: Option<Date>,
     fingerprint: String,
@@ -224,8 +233,14 @@ pub fn report(inv: &Inventory, today: Date) -> Result<Vec<Finding>> {
             )),
             None => {}
         }
-        if let Some(p) = &k.private_key_path {
-            private_key_file(k, p, &mut out);
+        match &k.private_key_path {
+            Some(p) => private_key_file(k, p, &mut out),
+            None if k.generated => out.push(k.finding(
+                FindingKind::NoPrivateKey,
+                "was made here and its private key was not saved: nobody can log in with it".into(),
+                Fix::ReplaceOrDelete,
+            )),
+            None => {}
         }
         if !k.bound {
             out.push(k.finding(FindingKind::Unbound, "is bound to no host".into(), Fix::BindOrDelete));
@@ -267,7 +282,7 @@ fn key_rows(inv: &Inventory) -> Result<Vec<KeyRow>> {
     let mut st = inv.conn.prepare(
         "SELECT k.id, k.name, a.name, a.provider, k.region, k.algorithm, k.bits, k.weak, k.private_key_path,
                 k.created_at, k.rotate_by, k.fingerprint_sha256,
-                EXISTS (SELECT 1 FROM bindings b WHERE b.key_pair_id = k.id)
+                EXISTS (SELECT 1 FROM bindings b WHERE b.key_pair_id = k.id), k.origin = 'generated'
          FROM key_pairs k LEFT JOIN accounts a ON a.id = k.account_id ORDER BY k.name, k.id",
     )?;
     let rows = st.query_map([], |r| {
@@ -285,6 +300,7 @@ fn key_rows(inv: &Inventory) -> Result<Vec<KeyRow>> {
             rotate_by: super::dates::date_column(r, 10)?,
             fingerprint: r.get(11)?,
             bound: r.get(12)?,
+            generated: r.get(13)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -475,6 +491,39 @@ mod tests {
     }
 
     #[test]
+    fn a_key_pair_made_here_without_its_private_key_is_flagged_until_one_is_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inv = Inventory::open(&dir.path().join("i.sqlite3")).unwrap();
+        let info =
+            GeneratedKey::generate(KeySpec::new(KeyKind::Ed25519, None).unwrap(), "made").unwrap().info().clone();
+        let new = NewKeyPair {
+            name: "made".into(),
+            description: String::new(),
+            account: None,
+            region: String::new(),
+            info,
+            origin: Origin::Generated,
+            private_key_path: None,
+            tags: Vec::new(),
+        };
+        let id = inv.add_key(&new).unwrap().id;
+        add(&mut inv, "theirs", None, "", KeyKind::Ed25519);
+        let today = time::OffsetDateTime::now_utc().date();
+        let findings = report(&inv, today).unwrap();
+        assert!(kinds_of(&findings, "made").contains(&FindingKind::NoPrivateKey));
+        assert!(
+            !kinds_of(&findings, "theirs").contains(&FindingKind::NoPrivateKey),
+            "an imported public key is normal"
+        );
+        let f = findings.iter().find(|f| f.kind == FindingKind::NoPrivateKey).unwrap();
+        assert_eq!(f.fix, Fix::ReplaceOrDelete);
+        let key = dir.path().join("made");
+        std::fs::write(&key, "x").unwrap();
+        inv.set_private_key_path(id, key.to_str().unwrap()).unwrap();
+        assert!(!kinds_of(&report(&inv, today).unwrap(), "made").contains(&FindingKind::NoPrivateKey));
+    }
+
+    #[test]
     fn a_key_shared_by_many_names_a_few_and_counts_the_rest() {
         let row = |id: i64| KeyRow {
             id,
@@ -486,6 +535,7 @@ mod tests {
             bits: 256,
             weak: false,
             private_key_path: None,
+            generated: false,
             created_at: 0,
             rotate_by: None,
             fingerprint: "SHA256:x".into(),

@@ -794,7 +794,19 @@ impl KeyshelfApp {
     /// and their copies in the text fields' undo history).
     pub(super) fn close_dialog(&mut self, ctx: &egui::Context) {
         match &mut self.dialog {
-            Some(Dialog::PrivateKey(d)) => d.wipe(ctx),
+            Some(Dialog::PrivateKey(d)) => {
+                if let Some(name) = d.discarding() {
+                    // Said plainly: what stays, and that the Report keeps pointing at it.
+                    self.status = Some(Status {
+                        text: format!(
+                            "The private key of {name} was discarded; the key pair stays with its public key only \
+                             (the Report lists it)"
+                        ),
+                        is_error: false,
+                    });
+                }
+                d.wipe(ctx)
+            }
             Some(Dialog::Convert(d)) => d.wipe(),
             _ => {}
         }

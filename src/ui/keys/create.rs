@@ -523,4 +523,10 @@ impl PrivateKeyDialog {
         }
         close
     }
+
+    /// When the dialog closes now: the name of a key pair whose private key is being
+    /// discarded unsaved (`None`: it was saved, or had already timed out and been wiped).
+    pub fn discarding(&self) -> Option<&str> {
+        (self.saved_to.is_none() && self.key.is_some()).then_some(self.name.as_str())
+    }
 }

@@ -251,6 +251,10 @@ pub fn fix_text(f: &Finding) -> String {
         Fix::RestoreOrReplace => {
             "If the file was moved, put it back; if it is lost, replace the key pair (Rotate…)".into()
         }
+        Fix::ReplaceOrDelete => {
+            "Delete it (Show key pair, then Delete…); where hosts trust it, Rotate… moves them to a new key pair first"
+                .into()
+        }
         Fix::RestrictFile { path } => format!("Make {path} readable by you alone (file mode 0600)"),
         Fix::BindOrDelete => {
             "Bind it to the hosts that trust it (Show key pair, then Bind to hosts…), or delete it if nothing uses it"

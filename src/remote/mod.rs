@@ -10,12 +10,15 @@
 pub mod askpass;
 pub mod authorized_keys;
 pub mod ops;
+pub mod outcome;
 pub mod session;
 pub mod ssh;
 
 pub use ops::{
-    audit, check, deploy, endpoint, reset_key, rotate, undeploy, Audit, AuditEntry, HostOutcome, Progress, Remote,
+    audit, check, deploy, endpoint, execute, finish, record, reset_key, rotate, undeploy, Audit, AuditEntry, Change,
+    HostPlan, HostResult, Operation, Plan, Remote,
 };
+pub use outcome::{HostOutcome, HostStatus, Progress, Tone};
 pub use ssh::{Endpoint, Failure, FailureKind, Prompts, Ssh, SshCommand, SSH_COMMAND_VAR};
 
 /// Errors that stop a whole run (a host's own failure is a [`HostOutcome`]).
@@ -23,6 +26,11 @@ pub use ssh::{Endpoint, Failure, FailureKind, Prompts, Ssh, SshCommand, SSH_COMM
 pub enum RemoteError {
     #[error("{0}")]
     Setup(String),
+    #[error("'{old}' and '{new}' are the same key")]
+    SameKey { old: String, new: String },
+    /// A key pair the run must log in with has no usable private key file.
+    #[error("{0}")]
+    CannotLogIn(String),
     #[error("{host}: {failure}")]
     Host { host: String, failure: Failure },
     #[error(transparent)]

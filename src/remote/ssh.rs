@@ -198,13 +198,7 @@ pub enum FailureKind {
 impl FailureKind {
     /// The check word for it.
     pub fn word(self) -> &'static str {
-        match self {
-            FailureKind::Refused => "refused",
-            FailureKind::Unreachable => "unreachable",
-            FailureKind::HostKeyChanged => "host key changed",
-            FailureKind::HostKeyUnknown => "host key unknown",
-            FailureKind::Remote => "failed",
-        }
+        super::HostStatus::from(self).word()
     }
 }
 

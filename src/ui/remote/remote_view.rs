@@ -4,22 +4,24 @@
 
 use egui::{RichText, Ui};
 
+use crate::remote::{HostStatus, Tone};
 use crate::ui::command::Command;
 use crate::ui::model::Model;
 use crate::ui::remote::remote_run::{HostState, RemoteAction, RemoteRun};
 
-/// The colour of a status word.
+/// The colour of a status word (a run's, or a host's last check as the inventory
+/// remembers it).
 pub fn status_color(ui: &Ui, status: &str) -> egui::Color32 {
-    match status {
-        "ok" | "deployed" | "already present" | "removed" | "not present" | "rotated" => {
+    match HostStatus::from_word(status).map(HostStatus::tone) {
+        Some(Tone::Good) => {
             if ui.visuals().dark_mode {
                 egui::Color32::from_rgb(120, 200, 120)
             } else {
                 egui::Color32::from_rgb(30, 120, 40)
             }
         }
-        "cancelled" | "no private key" => ui.visuals().warn_fg_color,
-        _ => ui.visuals().error_fg_color,
+        Some(Tone::Warning) => ui.visuals().warn_fg_color,
+        Some(Tone::Bad) | None => ui.visuals().error_fg_color,
     }
 }
 
@@ -76,9 +78,10 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
                                 String::new(),
                             ),
                             HostState::Running => ("working…".into(), String::new()),
-                            HostState::Done(o) => {
-                                (RichText::new(&o.status).color(status_color(ui, &o.status)).into(), o.message.clone())
-                            }
+                            HostState::Done(o) => (
+                                RichText::new(o.status.word()).color(status_color(ui, o.status.word())).into(),
+                                o.message.clone(),
+                            ),
                         };
                         ui.horizontal(|ui| {
                             ui.set_min_width(130.0);
@@ -116,7 +119,7 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
             if ui.button("Close").on_hover_text("Esc").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                 close = true;
             }
-            let unknown = run.hosts_with("host key unknown");
+            let unknown = run.hosts_with(HostStatus::HostKeyUnknown);
             if !unknown.is_empty()
                 && ui
                     .button("Trust new host keys and retry")
@@ -127,7 +130,7 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
             {
                 cmds.push(Command::RetryRemote { hosts: unknown, accept_new: true });
             }
-            let changed = run.hosts_with("host key changed");
+            let changed = run.hosts_with(HostStatus::HostKeyChanged);
             if !changed.is_empty() && ui.button("Clean known_hosts…").clicked() {
                 let names: Vec<String> = model
                     .hosts

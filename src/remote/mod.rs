@@ -24,15 +24,23 @@ pub use ssh::{Endpoint, Failure, FailureKind, Prompts, Ssh, SshCommand, SSH_COMM
 /// Errors that stop a whole run (a host's own failure is a [`HostOutcome`]).
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    #[error("{0}")]
-    Setup(String),
+    /// `KEYSHELF_SSH_COMMAND` is not a command line.
+    #[error("{SSH_COMMAND_VAR} '{line}' cannot be read: {why}")]
+    SshCommand { line: String, why: &'static str },
     #[error("'{old}' and '{new}' are the same key")]
     SameKey { old: String, new: String },
-    /// A key pair the run must log in with has no usable private key file.
-    #[error("{0}")]
-    CannotLogIn(String),
+    /// A key pair the run must log in with has no private key file Keyshelf can use.
+    #[error("cannot log in with key pair '{key}': {}", missing_private_key(path.as_deref()))]
+    NoPrivateKey { key: String, path: Option<String> },
     #[error("{host}: {failure}")]
     Host { host: String, failure: Failure },
     #[error(transparent)]
     Inventory(#[from] crate::inventory::InventoryError),
+}
+
+fn missing_private_key(path: Option<&str>) -> String {
+    match path {
+        Some(p) => format!("its private key file {p} is missing"),
+        None => "Keyshelf does not know where its private key file is (set it in the key's details)".into(),
+    }
 }

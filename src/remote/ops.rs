@@ -230,7 +230,7 @@ pub fn execute(
 ) -> Result<Vec<HostOutcome>, RemoteError> {
     if let Operation::Rotate { new, .. } = &plan.operation {
         if private_key(new).is_none() {
-            return Err(RemoteError::CannotLogIn(no_private_key(new).message));
+            return Err(missing_private_key(new));
         }
     }
     let work = |hp: &HostPlan| match &plan.operation {
@@ -324,12 +324,12 @@ fn has_passphrase(p: &std::path::Path) -> bool {
     )
 }
 
+fn missing_private_key(key: &KeyPair) -> RemoteError {
+    RemoteError::NoPrivateKey { key: key.name.clone(), path: key.private_key_path.clone() }
+}
+
 fn no_private_key(key: &KeyPair) -> Failure {
-    let why = match &key.private_key_path {
-        Some(p) => format!("its private key file {p} is missing"),
-        None => "Keyshelf does not know where its private key file is (set it in the key's details)".into(),
-    };
-    Failure { kind: FailureKind::Remote, message: format!("cannot log in with key pair '{}': {why}", key.name) }
+    Failure { kind: FailureKind::Remote, message: missing_private_key(key).to_string() }
 }
 
 fn deploy_on(remote: &Remote, hp: &HostPlan, key: &KeyPair) -> HostResult {

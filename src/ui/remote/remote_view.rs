@@ -9,19 +9,28 @@ use crate::ui::command::Command;
 use crate::ui::model::Model;
 use crate::ui::remote::remote_run::{HostState, RemoteAction, RemoteRun};
 
-/// The colour of a status word (a run's, or a host's last check as the inventory
-/// remembers it).
+/// The colour of a status word (a host's last check as the inventory remembers it, or
+/// a word that means done: "ok").
 pub fn status_color(ui: &Ui, status: &str) -> egui::Color32 {
-    match HostStatus::from_word(status).map(HostStatus::tone) {
-        Some(Tone::Good) => {
+    tone_color(ui, HostStatus::from_word(status).map_or(Tone::Bad, HostStatus::tone))
+}
+
+/// The colour of a host's status in a run.
+pub fn host_status_color(ui: &Ui, status: HostStatus) -> egui::Color32 {
+    tone_color(ui, status.tone())
+}
+
+fn tone_color(ui: &Ui, tone: Tone) -> egui::Color32 {
+    match tone {
+        Tone::Good => {
             if ui.visuals().dark_mode {
                 egui::Color32::from_rgb(120, 200, 120)
             } else {
                 egui::Color32::from_rgb(30, 120, 40)
             }
         }
-        Some(Tone::Warning) => ui.visuals().warn_fg_color,
-        Some(Tone::Bad) | None => ui.visuals().error_fg_color,
+        Tone::Warning => ui.visuals().warn_fg_color,
+        Tone::Bad => ui.visuals().error_fg_color,
     }
 }
 
@@ -79,7 +88,7 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
                             ),
                             HostState::Running => ("working…".into(), String::new()),
                             HostState::Done(o) => (
-                                RichText::new(o.status.word()).color(status_color(ui, o.status.word())).into(),
+                                RichText::new(o.status.word()).color(host_status_color(ui, o.status)).into(),
                                 o.message.clone(),
                             ),
                         };

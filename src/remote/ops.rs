@@ -786,3 +786,6 @@ fn lines(n: usize) -> String {
         format!("{n} lines")
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -693,7 +693,10 @@ fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
     assert!(h.query_by_label_contains("1 imported").is_some(), "the unknown key was imported");
     button(&mut h, "Close");
     let (ok, v) = run_json(&env, &["host", "audit", "u9", "--identity", srv.admin()]);
-    assert!(ok && v.len() >= 2 && v.iter().all(|e| !e["key_pair"].is_null()), "every key of u9 is in the inventory now: {v:?}");
+    assert!(
+        ok && v.len() >= 2 && v.iter().all(|e| !e["key_pair"].is_null()),
+        "every key of u9 is in the inventory now: {v:?}"
+    );
 }
 
 /// Waits until the server side of an interrupted run is gone: its temporary file next to

@@ -121,7 +121,7 @@ pub fn check(inv: &mut Inventory, hosts: &[String], a: &RemoteArgs, out: &mut dy
 pub fn audit(inv: &mut Inventory, host: &str, import: bool, a: &RemoteArgs, out: &mut dyn Write) -> Result<()> {
     let r = remote_for(a)?;
     let mut audit = remote::audit(inv, &r, host)?;
-    let imported = if import { remote::ops::import_unknown(inv, &mut audit, host)? } else { Vec::new() };
+    let imported = if import { remote::audit::import_unknown(inv, &mut audit, host)? } else { Vec::new() };
     if a.json {
         return print_json(out, &audit.entries);
     }

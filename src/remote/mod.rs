@@ -3,20 +3,24 @@
 //! key pair everywhere, without ever locking anyone out.
 //!
 //! `ssh` is the user's OpenSSH client, so their config (bastions, ports, users, agent,
-//! hardware keys) and known_hosts apply. Nothing here knows about egui; the app and the
-//! CLI call the functions of [`ops`] and show the per-host outcomes.
+//! hardware keys) and known_hosts apply. Nothing here knows about egui. Each operation is
+//! a plan read from the inventory, ssh work over the plan alone, and its results recorded
+//! in the inventory ([`ops`]); the CLI calls the three in one go, the app runs the ssh
+//! work on a thread of its own and reads and writes on its inventory thread.
 
 #[cfg(unix)]
 pub mod askpass;
+pub mod audit;
 pub mod authorized_keys;
 pub mod ops;
 pub mod outcome;
 pub mod session;
 pub mod ssh;
 
+pub use audit::{audit, Audit, AuditEntry};
 pub use ops::{
-    audit, check, deploy, endpoint, execute, finish, record, reset_key, rotate, undeploy, Audit, AuditEntry, Change,
-    HostPlan, HostResult, Operation, Plan, Remote,
+    check, deploy, endpoint, execute, finish, record, reset_key, rotate, undeploy, Change, HostPlan, HostResult,
+    Operation, Plan, Remote,
 };
 pub use outcome::{HostOutcome, HostStatus, Progress, Tone};
 pub use ssh::{Endpoint, Failure, FailureKind, Prompts, Ssh, SshCommand, SSH_COMMAND_VAR};

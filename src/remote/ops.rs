@@ -1,4 +1,5 @@
-//! What Keyshelf does on servers: deploy, undeploy, check, audit, reset key and rotate.
+//! What Keyshelf does on servers: deploy, undeploy, check, reset key and rotate (the
+//! audit, which changes nothing, is in [`super::audit`]).
 //!
 //! Each operation runs in three phases, so that the ssh work never holds the inventory:
 //! a [`Plan`] read from the inventory (key pairs, hosts, their addresses and bound key
@@ -14,14 +15,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
-use serde::Serialize;
-
-use super::authorized_keys::{self, Entry};
+use super::authorized_keys;
 use super::outcome::{HostOutcome, HostStatus, Progress};
-use super::session::{LoginKey, RemoteFile, Session};
+use super::session::{LoginKey, Session};
 use super::ssh::{Endpoint, Failure, FailureKind, Identities, Ssh};
 use super::RemoteError;
-use crate::inventory::{Host, ImportKey, Inventory, KeyPair, Scope};
+use crate::inventory::{Host, Inventory, KeyPair};
 
 /// How Keyshelf reaches servers for one run.
 #[derive(Clone)]
@@ -479,33 +478,6 @@ fn check_on(remote: &Remote, hp: &HostPlan) -> HostOutcome {
     HostOutcome { host: h.name.clone(), ok: status == HostStatus::Ok, status, message }
 }
 
-/// One line of a host's authorized_keys as the audit shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditEntry {
-    pub line: usize,
-    pub fingerprint_sha256: String,
-    #[serde(rename = "type")]
-    pub key_type: String,
-    pub comment: String,
-    pub options: String,
-    /// The inventory key pair it is (in any account), or `None`: unknown.
-    pub key_pair: Option<String>,
-    /// Every inventory key pair with this key, when there are several.
-    pub key_pairs: Vec<String>,
-    /// The whole key line without options, for importing it.
-    #[serde(skip)]
-    pub openssh: String,
-}
-
-/// What a host's authorized_keys holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audit {
-    pub entries: Vec<AuditEntry>,
-    /// Lines that are not keys Keyshelf can read (kept on the server as they are).
-    pub unreadable: Vec<authorized_keys::Unreadable>,
-    pub file_present: bool,
-}
-
 // Phase three: the results, written to the inventory.
 
 /// Writes what one host's ssh work changed: bindings, the last check, the activity log.
@@ -657,74 +629,6 @@ pub fn rotate(
     let outcomes = perform(inv, remote, &plan, progress)?;
     let deleted = finish(inv, &plan, &outcomes)?;
     Ok((outcomes, deleted))
-}
-
-// The audit: plan (the host), ssh (read its file), record (name what it holds).
-
-/// Reads a host's authorized_keys, changing nothing: the audit's ssh work.
-pub fn read_authorized_keys(remote: &Remote, hp: &HostPlan) -> Result<RemoteFile, RemoteError> {
-    let host_failed = |failure| RemoteError::Host { host: hp.host.name.clone(), failure };
-    let ids = login_identities(remote, hp, None);
-    let (session, file) =
-        Session::open(&remote.ssh, &hp.endpoint(), &ids, &hp.host.authorized_keys).map_err(host_failed)?;
-    session.keep().map_err(host_failed)?;
-    Ok(file)
-}
-
-/// Names each key of a host's authorized_keys from the inventory.
-pub fn name_entries(inv: &Inventory, file: &RemoteFile) -> Result<Audit, RemoteError> {
-    let (found, unreadable) = authorized_keys::entries(&file.content);
-    let mut entries = Vec::with_capacity(found.len());
-    for Entry { line, options, algorithm, fingerprint_sha256, comment, openssh } in found {
-        let key_pairs = inv.key_pair_names_with_fingerprint(&fingerprint_sha256)?;
-        entries.push(AuditEntry {
-            line,
-            key_pair: key_pairs.first().cloned(),
-            key_pairs,
-            fingerprint_sha256,
-            key_type: algorithm,
-            comment,
-            options,
-            openssh,
-        });
-    }
-    Ok(Audit { entries, unreadable, file_present: file.present })
-}
-
-/// Reads a host's authorized_keys and names each key.
-pub fn audit(inv: &Inventory, remote: &Remote, host: &str) -> Result<Audit, RemoteError> {
-    let hp = HostPlan::read(inv, host)?;
-    let file = read_authorized_keys(remote, &hp)?;
-    name_entries(inv, &file)
-}
-
-/// Adds the audited keys the inventory does not know (as key pairs outside any
-/// account, named from their comments or after the host); returns `(line, name)` for
-/// each and marks them in `audit`.
-pub fn import_unknown(inv: &mut Inventory, audit: &mut Audit, host: &str) -> Result<Vec<(usize, String)>, RemoteError> {
-    let unknown: Vec<ImportKey> = audit
-        .entries
-        .iter()
-        .filter(|e| e.key_pair.is_none())
-        .filter_map(|e| {
-            let key = ssh_key::PublicKey::from_openssh(&e.openssh).ok()?;
-            let info = crate::keys::KeyInfo::from_public(&key).ok()?;
-            let mut k = ImportKey::new(e.line, info);
-            k.name_hint = Some(host.to_string());
-            Some(k)
-        })
-        .collect();
-    if unknown.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rep = inv.import_bulk(&unknown, &Scope::default(), None, Vec::new())?;
-    for (line, name) in &rep.imported {
-        if let Some(e) = audit.entries.iter_mut().find(|e| e.line == *line) {
-            e.key_pair = Some(name.clone());
-            e.key_pairs = vec![name.clone()];
-        }
-    }
-    Ok(rep.imported)
 }
 
 /// Replaces the key pairs a host trusts with `new` (the console's "Reset SSH Key"):

@@ -89,8 +89,8 @@ impl KeyshelfApp {
         }
         if let (Some(file), Some((host, import))) = (fetched, audited) {
             self.db_run(move |inv| {
-                let r = remote::ops::name_entries(inv, &file).and_then(|mut a| {
-                    let imported = if import { remote::ops::import_unknown(inv, &mut a, &host)? } else { Vec::new() };
+                let r = remote::audit::name_entries(inv, &file).and_then(|mut a| {
+                    let imported = if import { remote::audit::import_unknown(inv, &mut a, &host)? } else { Vec::new() };
                     Ok((a, imported))
                 });
                 Box::new(move |app: &mut KeyshelfApp| {

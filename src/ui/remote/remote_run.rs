@@ -475,7 +475,7 @@ fn work(
         }
         Planned::Audit { host } => {
             progress(Progress::Started(host.host.name.clone()));
-            let res = remote::ops::read_authorized_keys(&r, &host).map_err(RunError::from);
+            let res = remote::audit::read_authorized_keys(&r, &host).map_err(RunError::from);
             let _ = tx.send(Msg::AuditRead(res));
         }
         Planned::Agent { key } => {

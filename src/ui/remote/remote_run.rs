@@ -167,7 +167,7 @@ pub struct RemoteRun {
     pub rows: Vec<(String, HostState)>,
     pub audit: Option<Audit>,
     pub imported: Vec<(usize, String)>,
-    /// A failure of the whole run (the inventory could not be opened, ...).
+    /// A failure of the whole run (its plan could not be read, ssh could not start, ...).
     pub error: Option<String>,
     pub finished: bool,
     pub cancelled: bool,

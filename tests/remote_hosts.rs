@@ -668,6 +668,35 @@ fn the_app_checks_trusts_a_new_host_and_rotates_with_progress_per_host() {
     button(&mut h, "Close");
     assert!(!srv.logs_in(&env, 9, &c) && srv.logs_in(&env, 9, &b), "uc is gone from u9, ub still logs in");
     assert_eq!(host_json(&env, "u9")["keys"], serde_json::json!(["ub"]));
+
+    // Audit from the app: u9's keys named from the inventory, and the one it does not
+    // know imported on request.
+    let stranger = env.path("stranger");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "stranger@laptop", "-f", s(&stranger)])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let line = fs::read_to_string(stranger.with_extension("pub")).unwrap();
+    let mut file = fs::read_to_string(srv.file(9)).unwrap();
+    file.push_str(&line);
+    fs::write(srv.file(9), file).unwrap();
+    h.get_by_label_contains("Hosts  (").click();
+    h.run_steps(2);
+    click_row(&mut h, "u9");
+    button(&mut h, "More");
+    button(&mut h, "Audit");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("1 not in the inventory").is_some(), "the audit names what it knows");
+    button(&mut h, "Import 1 unknown key");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("1 imported").is_some(), "the unknown key was imported");
+    button(&mut h, "Close");
+    let (ok, v) = run_json(&env, &["host", "audit", "u9", "--identity", srv.admin()]);
+    assert!(
+        ok && v.len() >= 2 && v.iter().all(|e| !e["key_pair"].is_null()),
+        "every key of u9 is in the inventory now: {v:?}"
+    );
 }
 
 /// Waits until the server side of an interrupted run is gone: its temporary file next to

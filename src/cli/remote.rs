@@ -8,7 +8,7 @@ use super::commands::{print_json, CliError, Result};
 use super::output::table;
 use super::RemoteArgs;
 use crate::inventory::{Inventory, KeyPair};
-use crate::remote::{self, HostOutcome, Prompts, Remote, Ssh, SshCommand};
+use crate::remote::{self, HostOutcome, HostStatus, Prompts, Remote, Ssh, SshCommand};
 
 fn remote_for(a: &RemoteArgs) -> Result<Remote> {
     let command = SshCommand::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
@@ -31,9 +31,9 @@ fn report(inv: &Inventory, out: &mut dyn Write, outcomes: &[HostOutcome], json: 
         print_json(out, outcomes)?;
     } else {
         let rows: Vec<Vec<String>> =
-            outcomes.iter().map(|o| vec![o.host.clone(), o.status.clone(), o.message.clone()]).collect();
+            outcomes.iter().map(|o| vec![o.host.clone(), o.status.word().to_string(), o.message.clone()]).collect();
         write!(out, "{}", table(&["HOST", "STATUS", "DETAIL"], &rows))?;
-        for o in outcomes.iter().filter(|o| o.status == "host key changed") {
+        for o in outcomes.iter().filter(|o| o.status == HostStatus::HostKeyChanged) {
             if let Ok(h) = inv.host(&o.host) {
                 let names: Vec<String> = h.known_hosts_names().iter().map(|n| super::commands::shell_word(n)).collect();
                 writeln!(
@@ -121,7 +121,7 @@ pub fn check(inv: &mut Inventory, hosts: &[String], a: &RemoteArgs, out: &mut dy
 pub fn audit(inv: &mut Inventory, host: &str, import: bool, a: &RemoteArgs, out: &mut dyn Write) -> Result<()> {
     let r = remote_for(a)?;
     let mut audit = remote::audit(inv, &r, host)?;
-    let imported = if import { remote::ops::import_unknown(inv, &mut audit, host)? } else { Vec::new() };
+    let imported = if import { remote::audit::import_unknown(inv, &mut audit, host)? } else { Vec::new() };
     if a.json {
         return print_json(out, &audit.entries);
     }

@@ -1,6 +1,12 @@
-//! What Keyshelf does on servers: deploy, undeploy, check, audit, reset key and rotate,
-//! each as a function over hosts that returns one outcome per host and keeps the
-//! inventory in step (bindings, last check, activity) as each host finishes.
+//! What Keyshelf does on servers: deploy, undeploy, check, reset key and rotate (the
+//! audit, which changes nothing, is in [`super::audit`]).
+//!
+//! Each operation runs in three phases, so that the ssh work never holds the inventory:
+//! a [`Plan`] read from the inventory (key pairs, hosts, their addresses and bound key
+//! pairs: plain data), the ssh work over the plan ([`execute`], on whichever thread the
+//! caller likes, with progress and cancel), and the results written back ([`record`],
+//! host by host as each finishes, then [`finish`]). [`deploy`], [`check`] and the others
+//! do all three in one call, for the CLI.
 //!
 //! The rule that runs through all of it: nothing is removed from a server until another
 //! login is proved to work, so no host ever ends with neither the old key nor the new.
@@ -9,52 +15,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
-use serde::Serialize;
-
-use super::authorized_keys::{self, Entry};
+use super::authorized_keys;
+use super::outcome::{HostOutcome, HostStatus, Progress};
 use super::session::{LoginKey, Session};
 use super::ssh::{Endpoint, Failure, FailureKind, Identities, Ssh};
 use super::RemoteError;
-use crate::inventory::{Host, ImportKey, Inventory, KeyPair, Scope};
-
-/// One host's result. `status` is one of the check words (`ok`, `refused`,
-/// `unreachable`, `host key changed`, `host key unknown`, `no private key`) or an
-/// operation's (`deployed`, `already present`, `removed`, `not present`, `rotated`,
-/// `failed`, `cancelled`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HostOutcome {
-    pub host: String,
-    pub ok: bool,
-    pub status: String,
-    pub message: String,
-}
-
-impl HostOutcome {
-    fn ok(host: &Host, status: &str, message: impl Into<String>) -> HostOutcome {
-        HostOutcome { host: host.name.clone(), ok: true, status: status.into(), message: message.into() }
-    }
-
-    fn failed(host: &Host, f: &Failure) -> HostOutcome {
-        HostOutcome { host: host.name.clone(), ok: false, status: f.kind.word().into(), message: f.message.clone() }
-    }
-
-    fn not_ok(host: &Host, status: &str, message: impl Into<String>) -> HostOutcome {
-        HostOutcome { host: host.name.clone(), ok: false, status: status.into(), message: message.into() }
-    }
-
-    /// The server side went through but the inventory did not follow.
-    fn inventory_failed(&mut self, what: &str, e: impl std::fmt::Display) {
-        self.ok = false;
-        self.message = format!("{}; but {what}: {e}", self.message);
-    }
-}
-
-/// Progress of a run over several hosts, for a view or a terminal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Progress {
-    Started(String),
-    Finished(HostOutcome),
-}
+use crate::inventory::{Host, Inventory, KeyPair};
 
 /// How Keyshelf reaches servers for one run.
 #[derive(Clone)]
@@ -90,22 +56,135 @@ fn private_key(k: &KeyPair) -> Option<PathBuf> {
     k.private_key_path.as_deref().map(PathBuf::from).filter(|p| p.is_file())
 }
 
-/// What a worker found on one host (given with its index in the run, for per-host data
-/// prepared beforehand), applied to the inventory by the caller's thread.
-type Work<'a, T> = &'a (dyn Fn(usize, &Host) -> (HostOutcome, T) + Sync);
+// Phase one: the plan, read from the inventory.
 
-/// Runs `work` on every host, `parallel` at a time, calling `apply` on the caller's
-/// thread as each host finishes (so the inventory follows the servers host by host,
-/// even if the run is killed half-way).
-fn for_hosts<T: Send>(
+/// One host of a run: where it is and the key pairs bound to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPlan {
+    pub host: Host,
+    /// The key pairs bound to the host, in the order the inventory lists them.
+    pub bound: Vec<KeyPair>,
+}
+
+impl HostPlan {
+    /// Reads a host and the key pairs bound to it.
+    pub fn read(inv: &Inventory, host: &str) -> Result<HostPlan, RemoteError> {
+        let host = inv.host(host)?;
+        let bound = host.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).collect();
+        Ok(HostPlan { host, bound })
+    }
+
+    pub fn endpoint(&self) -> Endpoint {
+        endpoint(&self.host)
+    }
+}
+
+/// What a run does on each host of its plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    Deploy { key: KeyPair },
+    Undeploy { key: KeyPair, force: bool },
+    Check,
+    ResetKey { new: KeyPair },
+    Rotate { old: Box<KeyPair>, new: Box<KeyPair>, delete_old: bool },
+}
+
+/// Everything the ssh work needs from the inventory, read beforehand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub operation: Operation,
+    /// Each host once, in the order asked for.
+    pub hosts: Vec<HostPlan>,
+}
+
+impl Plan {
+    fn new(inv: &Inventory, operation: Operation, host_names: &[String]) -> Result<Plan, RemoteError> {
+        let mut hosts: Vec<HostPlan> = Vec::new();
+        for n in host_names {
+            let hp = HostPlan::read(inv, n)?;
+            if !hosts.iter().any(|x| x.host.id == hp.host.id) {
+                hosts.push(hp);
+            }
+        }
+        Ok(Plan { operation, hosts })
+    }
+
+    /// Deploy `key` to hosts.
+    pub fn deploy(inv: &Inventory, key: &KeyPair, host_names: &[String]) -> Result<Plan, RemoteError> {
+        Plan::new(inv, Operation::Deploy { key: key.clone() }, host_names)
+    }
+
+    /// Remove `key` from hosts.
+    pub fn undeploy(inv: &Inventory, key: &KeyPair, host_names: &[String], force: bool) -> Result<Plan, RemoteError> {
+        Plan::new(inv, Operation::Undeploy { key: key.clone(), force }, host_names)
+    }
+
+    /// Log in to hosts with each bound key pair.
+    pub fn check(inv: &Inventory, host_names: &[String]) -> Result<Plan, RemoteError> {
+        Plan::new(inv, Operation::Check, host_names)
+    }
+
+    /// Make `new` the only key pair of `host`.
+    pub fn reset_key(inv: &Inventory, host: &str, new: &KeyPair) -> Result<Plan, RemoteError> {
+        Plan::new(inv, Operation::ResetKey { new: new.clone() }, &[host.to_string()])
+    }
+
+    /// Move every host `old` is bound to (`old.hosts`) to `new`.
+    pub fn rotate(inv: &Inventory, old: &KeyPair, new: &KeyPair, delete_old: bool) -> Result<Plan, RemoteError> {
+        if old.id == new.id || old.fingerprint_sha256 == new.fingerprint_sha256 {
+            return Err(RemoteError::SameKey { old: old.name.clone(), new: new.name.clone() });
+        }
+        Plan::new(
+            inv,
+            Operation::Rotate { old: Box::new(old.clone()), new: Box::new(new.clone()), delete_old },
+            &old.hosts,
+        )
+    }
+}
+
+// Phase two: the ssh work, over the plan only.
+
+/// What the ssh work did on one host: the outcome to show, and what the inventory must
+/// follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostResult {
+    pub outcome: HostOutcome,
+    pub change: Change,
+}
+
+/// What changed on a server that the inventory must learn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Nothing (a failure, a cancelled host).
+    Nothing,
+    /// The key is on the server; `proof` is the login tried with it, if one was.
+    OnServer { proof: Option<(HostStatus, String)> },
+    /// The key is no longer on the server.
+    Gone,
+    /// A check's result, to remember as the host's last check.
+    Checked,
+    /// The new key pair replaced the old ones.
+    Replaced,
+}
+
+impl HostResult {
+    fn unchanged(outcome: HostOutcome) -> HostResult {
+        HostResult { outcome, change: Change::Nothing }
+    }
+}
+
+/// Runs `work` on every host, `parallel` at a time, handing each result to `done` on the
+/// caller's thread as the host finishes (so the inventory can follow the servers host by
+/// host, even if the run is killed half-way); what `done` returns is the host's outcome.
+fn for_hosts(
     remote: &Remote,
-    hosts: &[Host],
-    work: Work<'_, T>,
-    mut apply: impl FnMut(&Host, &mut HostOutcome, T),
+    hosts: &[HostPlan],
+    work: &(dyn Fn(&HostPlan) -> HostResult + Sync),
+    done: &mut dyn FnMut(usize, HostResult) -> HostOutcome,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Vec<HostOutcome> {
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, HostOutcome, Option<T>)>();
+    let (tx, rx) = mpsc::channel::<(usize, HostResult)>();
     let mut out: Vec<Option<HostOutcome>> = vec![None; hosts.len()];
     std::thread::scope(|s| {
         for _ in 0..remote.parallel.clamp(1, hosts.len().max(1)) {
@@ -113,24 +192,25 @@ fn for_hosts<T: Send>(
             let next = &next;
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(h) = hosts.get(i) else { break };
+                let Some(hp) = hosts.get(i) else { break };
                 if remote.cancel.load(Ordering::SeqCst) {
-                    let o = HostOutcome::not_ok(h, "cancelled", "cancelled before it started; nothing was changed");
-                    let _ = tx.send((i, o, None));
+                    let o = HostOutcome::not_ok(
+                        &hp.host,
+                        HostStatus::Cancelled,
+                        "cancelled before it started; nothing was changed",
+                    );
+                    let _ = tx.send((i, HostResult::unchanged(o)));
                     continue;
                 }
-                progress(Progress::Started(h.name.clone()));
-                let (o, t) = work(i, h);
-                if tx.send((i, o, Some(t))).is_err() {
+                progress(Progress::Started(hp.host.name.clone()));
+                if tx.send((i, work(hp))).is_err() {
                     break;
                 }
             });
         }
         drop(tx);
-        for (i, mut o, t) in rx {
-            if let Some(t) = t {
-                apply(&hosts[i], &mut o, t);
-            }
+        for (i, r) in rx {
+            let o = done(i, r);
             progress(Progress::Finished(o.clone()));
             out[i] = Some(o);
         }
@@ -138,54 +218,75 @@ fn for_hosts<T: Send>(
     out.into_iter().flatten().collect()
 }
 
-fn resolve_hosts(inv: &Inventory, names: &[String]) -> Result<Vec<Host>, RemoteError> {
-    let mut v: Vec<Host> = Vec::new();
-    for n in names {
-        let h = inv.host(n)?;
-        if !v.iter().any(|x| x.id == h.id) {
-            v.push(h);
+/// Does the ssh work of a plan, reporting each host as it starts and finishes. The
+/// inventory is not touched: `done` gets each host's result (with its index in
+/// `plan.hosts`) and returns the outcome to report, typically after [`record`].
+pub fn execute(
+    plan: &Plan,
+    remote: &Remote,
+    progress: &(dyn Fn(Progress) + Sync),
+    done: &mut dyn FnMut(usize, HostResult) -> HostOutcome,
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    if let Operation::Rotate { new, .. } = &plan.operation {
+        if private_key(new).is_none() {
+            return Err(missing_private_key(new));
         }
     }
-    Ok(v)
+    let work = |hp: &HostPlan| match &plan.operation {
+        Operation::Deploy { key } => deploy_on(remote, hp, key),
+        Operation::Undeploy { key, force } => undeploy_on(remote, hp, key, *force),
+        Operation::Check => HostResult { outcome: check_on(remote, hp), change: Change::Checked },
+        Operation::ResetKey { new } => {
+            replaced(hp, replace_on_host(remote, &hp.host, new, &hp.bound, &login_identities(remote, hp, None)), |n| {
+                format!("{} logs in; {} of the old key pairs removed", new.name, lines(n))
+            })
+        }
+        Operation::Rotate { old, new, .. } => {
+            let ids = login_identities(remote, hp, Some(&**old));
+            replaced(hp, replace_on_host(remote, &hp.host, new, std::slice::from_ref(&**old), &ids), |n| {
+                format!("{} logs in; {} of {} removed", new.name, lines(n), old.name)
+            })
+        }
+    };
+    Ok(for_hosts(remote, &plan.hosts, &work, done, progress))
+}
+
+fn replaced(hp: &HostPlan, r: Result<usize, Failure>, message: impl Fn(usize) -> String) -> HostResult {
+    match r {
+        Ok(n) => {
+            HostResult { outcome: HostOutcome::ok(&hp.host, HostStatus::Rotated, message(n)), change: Change::Replaced }
+        }
+        Err(f) => HostResult::unchanged(HostOutcome::failed(&hp.host, &f)),
+    }
 }
 
 /// How to log in to manage a host: `--identity`, else the private key files of its bound
-/// key pairs (then whatever the user's ssh setup offers).
-fn management_for(inv: &Inventory, remote: &Remote, h: &Host, first: Option<&KeyPair>) -> Identities {
-    match &remote.identity {
-        Some(i) => Identities::Prefer(vec![i.clone()]),
-        None => Identities::Prefer(bound_private_keys(inv, h, first)),
+/// key pairs (then whatever the user's ssh setup offers): `first` (the key pair the run
+/// is about) first, then those without a passphrase, so that ssh does not stop to ask
+/// for an unrelated key's passphrase.
+pub fn login_identities(remote: &Remote, hp: &HostPlan, first: Option<&KeyPair>) -> Identities {
+    if let Some(i) = &remote.identity {
+        return Identities::Prefer(vec![i.clone()]);
     }
-}
-
-fn management(inv: &Inventory, remote: &Remote, hosts: &[Host], first: Option<&KeyPair>) -> Vec<Identities> {
-    hosts.iter().map(|h| management_for(inv, remote, h, first)).collect()
-}
-
-/// The private key files of the key pairs bound to a host (for logging in to manage it),
-/// `first` (the key pair the run is about) first, then those without a passphrase, so
-/// that ssh does not stop to ask for an unrelated key's passphrase.
-fn bound_private_keys(inv: &Inventory, h: &Host, first: Option<&KeyPair>) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> =
-        h.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).filter_map(|k| private_key(&k)).collect();
+    let mut files: Vec<PathBuf> = hp.bound.iter().filter_map(private_key).collect();
     files.sort_by_cached_key(|p| has_passphrase(p));
     if let Some(f) = first.and_then(private_key) {
         files.retain(|p| *p != f);
         files.insert(0, f);
     }
-    files
+    Identities::Prefer(files)
 }
 
 /// Adds the key to the file unless it is already there.
-fn add_key(remote: &Remote, h: &Host, ids: &Identities, key: &KeyPair) -> Result<&'static str, Failure> {
+fn add_key(remote: &Remote, h: &Host, ids: &Identities, key: &KeyPair) -> Result<HostStatus, Failure> {
     let (session, file) = Session::open(&remote.ssh, &endpoint(h), ids, &h.authorized_keys)?;
     if authorized_keys::contains(&file.content, &key.fingerprint_sha256) {
         session.keep()?;
-        return Ok("already present");
+        return Ok(HostStatus::AlreadyPresent);
     }
     let line = authorized_keys::key_line(&key.public_key);
     session.write(&authorized_keys::append(&file.content, &line))?;
-    Ok("deployed")
+    Ok(HostStatus::Deployed)
 }
 
 /// Proves that `key` logs in to `h` on its own.
@@ -222,116 +323,67 @@ fn has_passphrase(p: &std::path::Path) -> bool {
     )
 }
 
+fn missing_private_key(key: &KeyPair) -> RemoteError {
+    RemoteError::NoPrivateKey { key: key.name.clone(), path: key.private_key_path.clone() }
+}
+
 fn no_private_key(key: &KeyPair) -> Failure {
-    let why = match &key.private_key_path {
-        Some(p) => format!("its private key file {p} is missing"),
-        None => "Keyshelf does not know where its private key file is (set it in the key's details)".into(),
-    };
-    Failure { kind: FailureKind::Remote, message: format!("cannot log in with key pair '{}': {why}", key.name) }
+    Failure { kind: FailureKind::Remote, message: missing_private_key(key).to_string() }
 }
 
-/// Deploys a key pair to hosts: appends it to each host's authorized_keys unless it is
-/// there, binds it, and proves a login with it when its private key file is known.
-pub fn deploy(
-    inv: &mut Inventory,
-    remote: &Remote,
-    key: &KeyPair,
-    host_names: &[String],
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Vec<HostOutcome>, RemoteError> {
-    let hosts = resolve_hosts(inv, host_names)?;
-    let ids = management(inv, remote, &hosts, None);
-    let work = |i: usize, h: &Host| match add_key(remote, h, &ids[i], key) {
-        Err(f) => (HostOutcome::failed(h, &f), (false, None)),
-        Ok(status) => {
-            let mut proof = None;
-            let o = match private_key(key) {
-                None => HostOutcome::ok(
+fn deploy_on(remote: &Remote, hp: &HostPlan, key: &KeyPair) -> HostResult {
+    let h = &hp.host;
+    let status = match add_key(remote, h, &login_identities(remote, hp, None), key) {
+        Err(f) => return HostResult::unchanged(HostOutcome::failed(h, &f)),
+        Ok(status) => status,
+    };
+    let mut proof = None;
+    let outcome = match private_key(key) {
+        None => HostOutcome::ok(
+            h,
+            status,
+            format!("in {}; not proved: Keyshelf does not know the private key file", h.authorized_keys),
+        ),
+        Some(_) => match prove(remote, h, key) {
+            Ok(()) => {
+                proof = Some((HostStatus::Ok, "logs in".to_string()));
+                HostOutcome::ok(h, status, format!("in {}; a login with it works", h.authorized_keys))
+            }
+            Err(f) => {
+                proof = Some((HostStatus::from(f.kind), f.message.clone()));
+                HostOutcome::not_ok(
                     h,
-                    status,
-                    format!("in {}; not proved: Keyshelf does not know the private key file", h.authorized_keys),
-                ),
-                Some(_) => match prove(remote, h, key) {
-                    Ok(()) => {
-                        proof = Some(("ok", "logs in".to_string()));
-                        HostOutcome::ok(h, status, format!("in {}; a login with it works", h.authorized_keys))
-                    }
-                    Err(f) => {
-                        proof = Some((f.kind.word(), f.message.clone()));
-                        HostOutcome::not_ok(
-                            h,
-                            "failed",
-                            format!(
-                                "the key is in {}, but a login with it failed: {}. Check the server's AuthorizedKeysFile and StrictModes",
-                                h.authorized_keys, f.message
-                            ),
-                        )
-                    }
-                },
-            };
-            (o, (true, proof))
-        }
-    };
-    let apply = |h: &Host, o: &mut HostOutcome, (on_server, proof): (bool, Option<(&str, String)>)| {
-        if !on_server {
-            return;
-        }
-        // A proof is a check of this key pair: remember it (when it is the host's only one).
-        if let Some((status, message)) = proof {
-            if h.keys.iter().all(|(id, _)| *id == key.id) {
-                let _ = inv.record_check(&h.name, status, &format!("{}: {message}", key.name));
+                    HostStatus::Failed,
+                    format!(
+                        "the key is in {}, but a login with it failed: {}. Check the server's AuthorizedKeysFile and StrictModes",
+                        h.authorized_keys, f.message
+                    ),
+                )
             }
-        }
-        if let Err(e) = inv.bind(key.id, std::slice::from_ref(&h.name)) {
-            o.inventory_failed("the binding was not saved", e);
-        }
-        if o.status == "deployed" {
-            let _ = inv.log_remote("deploy", &key.name, &format!("to {} ({})", h.name, h.authorized_keys));
-        }
+        },
     };
-    Ok(for_hosts(remote, &hosts, &work, apply, progress))
+    HostResult { outcome, change: Change::OnServer { proof } }
 }
 
-/// Removes a key pair from hosts: every line carrying the key goes, the rest stays
-/// byte for byte; then it is unbound. Refuses to remove the key Keyshelf is logged in
-/// with unless another login is proved, or `force`.
-pub fn undeploy(
-    inv: &mut Inventory,
-    remote: &Remote,
-    key: &KeyPair,
-    host_names: &[String],
-    force: bool,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Vec<HostOutcome>, RemoteError> {
-    let hosts = resolve_hosts(inv, host_names)?;
-    // Other key pairs that could prove a login, per host.
-    let others: Vec<Vec<KeyPair>> = hosts
-        .iter()
-        .map(|h| h.keys.iter().filter(|(id, _)| *id != key.id).filter_map(|(id, _)| inv.key(*id).ok()).collect())
-        .collect();
-    let ids = management(inv, remote, &hosts, None);
-    let work = |i: usize, h: &Host| {
-        let r = remove_keys(remote, h, &ids[i], &[key], &others[i], force);
-        match r {
-            Ok(0) => (HostOutcome::ok(h, "not present", format!("{} did not hold it", h.authorized_keys)), true),
-            Ok(n) => (HostOutcome::ok(h, "removed", format!("{} removed from {}", lines(n), h.authorized_keys)), true),
-            Err(f) => (HostOutcome::failed(h, &f), false),
-        }
-    };
-    let apply = |h: &Host, o: &mut HostOutcome, gone: bool| {
-        if !gone {
-            return;
-        }
-        if h.keys.iter().any(|(id, _)| *id == key.id) {
-            if let Err(e) = inv.unbind(key.id, std::slice::from_ref(&h.name)) {
-                o.inventory_failed("the binding was not removed", e);
-            }
-        }
-        if o.status == "removed" {
-            let _ = inv.log_remote("undeploy", &key.name, &format!("from {} ({})", h.name, h.authorized_keys));
-        }
-    };
-    Ok(for_hosts(remote, &hosts, &work, apply, progress))
+fn undeploy_on(remote: &Remote, hp: &HostPlan, key: &KeyPair, force: bool) -> HostResult {
+    let h = &hp.host;
+    // Other key pairs that could prove a login.
+    let others: Vec<KeyPair> = hp.bound.iter().filter(|k| k.id != key.id).cloned().collect();
+    match remove_keys(remote, h, &login_identities(remote, hp, None), &[key], &others, force) {
+        Ok(0) => HostResult {
+            outcome: HostOutcome::ok(h, HostStatus::NotPresent, format!("{} did not hold it", h.authorized_keys)),
+            change: Change::Gone,
+        },
+        Ok(n) => HostResult {
+            outcome: HostOutcome::ok(
+                h,
+                HostStatus::Removed,
+                format!("{} removed from {}", lines(n), h.authorized_keys),
+            ),
+            change: Change::Gone,
+        },
+        Err(f) => HostResult::unchanged(HostOutcome::failed(h, &f)),
+    }
 }
 
 /// Removes the lines of `remove` from a host's file. When Keyshelf is logged in with
@@ -389,6 +441,155 @@ fn remove_keys(
     Ok(n)
 }
 
+/// Logs in to a host with each bound key pair, alone. The worst result wins; the
+/// message names each key pair's.
+fn check_on(remote: &Remote, hp: &HostPlan) -> HostOutcome {
+    let (h, keys) = (&hp.host, &hp.bound);
+    if keys.is_empty() {
+        return HostOutcome::not_ok(h, HostStatus::NoPrivateKey, "no key pair is bound to this host");
+    }
+    let rank = |s: HostStatus| match s {
+        HostStatus::Ok => 0,
+        HostStatus::NoPrivateKey => 1,
+        HostStatus::Refused => 2,
+        _ => 3,
+    };
+    let mut worst: Option<(HostStatus, String)> = None;
+    let mut parts = Vec::new();
+    for k in keys {
+        let (status, msg) = match private_key(k) {
+            None => (HostStatus::NoPrivateKey, no_private_key(k).message),
+            Some(p) => match prove_file(remote, h, &p, k) {
+                Ok(()) => (HostStatus::Ok, "logs in".to_string()),
+                Err(f) => (HostStatus::from(f.kind), f.message),
+            },
+        };
+        parts.push(format!("{}: {msg}", k.name));
+        if worst.as_ref().is_none_or(|(w, _)| rank(status) > rank(*w)) {
+            worst = Some((status, msg));
+        }
+        // No point in trying the other keys of a host that cannot be reached.
+        if status.host_not_reached() {
+            break;
+        }
+    }
+    let (status, message) = worst.unwrap_or((HostStatus::NoPrivateKey, String::new()));
+    let message = if keys.len() == 1 { message } else { parts.join("; ") };
+    HostOutcome { host: h.name.clone(), ok: status == HostStatus::Ok, status, message }
+}
+
+// Phase three: the results, written to the inventory.
+
+/// Writes what one host's ssh work changed: bindings, the last check, the activity log.
+/// Returns the host's outcome, which says so when the inventory could not follow.
+pub fn record(inv: &mut Inventory, plan: &Plan, index: usize, result: HostResult) -> HostOutcome {
+    let HostResult { outcome: mut o, change } = result;
+    let Some(hp) = plan.hosts.get(index) else { return o };
+    let h = &hp.host;
+    let name = std::slice::from_ref(&h.name);
+    match (&plan.operation, change) {
+        (_, Change::Nothing) => {}
+        (Operation::Deploy { key }, Change::OnServer { proof }) => {
+            // A proof is a check of this key pair: remember it (when it is the host's only one).
+            if let Some((status, message)) = proof {
+                if h.keys.iter().all(|(id, _)| *id == key.id) {
+                    let _ = inv.record_check(&h.name, status.word(), &format!("{}: {message}", key.name));
+                }
+            }
+            if let Err(e) = inv.bind(key.id, name) {
+                o.inventory_failed("the binding was not saved", e);
+            }
+            if o.status == HostStatus::Deployed {
+                let _ = inv.log_remote("deploy", &key.name, &format!("to {} ({})", h.name, h.authorized_keys));
+            }
+        }
+        (Operation::Undeploy { key, .. }, Change::Gone) => {
+            if h.keys.iter().any(|(id, _)| *id == key.id) {
+                if let Err(e) = inv.unbind(key.id, name) {
+                    o.inventory_failed("the binding was not removed", e);
+                }
+            }
+            if o.status == HostStatus::Removed {
+                let _ = inv.log_remote("undeploy", &key.name, &format!("from {} ({})", h.name, h.authorized_keys));
+            }
+        }
+        (Operation::Check, Change::Checked) => {
+            if let Err(e) = inv.record_check(&h.name, o.status.word(), &o.message) {
+                o.message = format!("{}; the result was not saved: {e}", o.message);
+            }
+        }
+        (Operation::ResetKey { new }, Change::Replaced) => match inv.replace_bindings(&h.name, new.id) {
+            Ok(_) => {
+                let _ = inv.log_remote("reset key", &new.name, &format!("on {}", h.name));
+            }
+            Err(e) => o.inventory_failed("the bindings were not saved", e),
+        },
+        (Operation::Rotate { old, new, .. }, Change::Replaced) => {
+            match inv.bind(new.id, name).and_then(|_| inv.unbind(old.id, name)) {
+                Ok(_) => {
+                    let _ = inv.log_remote("rotate", &old.name, &format!("to {} on {}", new.name, h.name));
+                }
+                Err(e) => o.inventory_failed("the bindings were not saved", e),
+            }
+        }
+        // A change another operation makes: nothing of this one's to record.
+        (_, Change::OnServer { .. } | Change::Gone | Change::Checked | Change::Replaced) => {}
+    }
+    o
+}
+
+/// What is left once every host is recorded: a rotation with `delete_old` deletes the
+/// old key pair when every host succeeded and none is bound to it any more. True when
+/// it was deleted.
+pub fn finish(inv: &mut Inventory, plan: &Plan, outcomes: &[HostOutcome]) -> Result<bool, RemoteError> {
+    let Operation::Rotate { old, delete_old: true, .. } = &plan.operation else { return Ok(false) };
+    if !outcomes.iter().all(|o| o.ok) || !inv.key(old.id)?.hosts.is_empty() {
+        return Ok(false);
+    }
+    inv.delete_keys(&[old.id], crate::inventory::DeleteHow::default())?;
+    Ok(true)
+}
+
+// The three phases in one call, for the CLI.
+
+/// Plans, works and records in one go: each host is recorded as it finishes.
+fn perform(
+    inv: &mut Inventory,
+    remote: &Remote,
+    plan: &Plan,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    execute(plan, remote, progress, &mut |i, r| record(inv, plan, i, r))
+}
+
+/// Deploys a key pair to hosts: appends it to each host's authorized_keys unless it is
+/// there, binds it, and proves a login with it when its private key file is known.
+pub fn deploy(
+    inv: &mut Inventory,
+    remote: &Remote,
+    key: &KeyPair,
+    host_names: &[String],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    let plan = Plan::deploy(inv, key, host_names)?;
+    perform(inv, remote, &plan, progress)
+}
+
+/// Removes a key pair from hosts: every line carrying the key goes, the rest stays
+/// byte for byte; then it is unbound. Refuses to remove the key Keyshelf is logged in
+/// with unless another login is proved, or `force`.
+pub fn undeploy(
+    inv: &mut Inventory,
+    remote: &Remote,
+    key: &KeyPair,
+    host_names: &[String],
+    force: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    let plan = Plan::undeploy(inv, key, host_names, force)?;
+    perform(inv, remote, &plan, progress)
+}
+
 /// Logs in to each host with each bound key pair, alone, and remembers the result.
 pub fn check(
     inv: &mut Inventory,
@@ -396,131 +597,38 @@ pub fn check(
     host_names: &[String],
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<HostOutcome>, RemoteError> {
-    let hosts = resolve_hosts(inv, host_names)?;
-    let keys: Vec<Vec<KeyPair>> =
-        hosts.iter().map(|h| h.keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).collect()).collect();
-    let work = |i: usize, h: &Host| (check_one(remote, h, &keys[i]), ());
-    let apply = |h: &Host, o: &mut HostOutcome, (): ()| {
-        if let Err(e) = inv.record_check(&h.name, &o.status, &o.message) {
-            o.message = format!("{}; the result was not saved: {e}", o.message);
-        }
-    };
-    Ok(for_hosts(remote, &hosts, &work, apply, progress))
+    let plan = Plan::check(inv, host_names)?;
+    perform(inv, remote, &plan, progress)
 }
 
-fn check_one(remote: &Remote, h: &Host, keys: &[KeyPair]) -> HostOutcome {
-    if keys.is_empty() {
-        return HostOutcome::not_ok(h, "no private key", "no key pair is bound to this host");
-    }
-    // The worst result wins; the message names each key pair's.
-    let rank = |s: &str| match s {
-        "ok" => 0,
-        "no private key" => 1,
-        "refused" => 2,
-        _ => 3,
-    };
-    let mut worst: (&str, String) = ("", String::new());
-    let mut parts = Vec::new();
-    for k in keys {
-        let (status, msg) = match private_key(k) {
-            None => ("no private key", no_private_key(k).message),
-            Some(p) => match prove_file(remote, h, &p, k) {
-                Ok(()) => ("ok", "logs in".to_string()),
-                Err(f) => (f.kind.word(), f.message),
-            },
-        };
-        parts.push(format!("{}: {msg}", k.name));
-        if worst.0.is_empty() || rank(status) > rank(worst.0) {
-            worst = (status, msg);
-        }
-        // No point in trying the other keys of a host that cannot be reached.
-        if matches!(status, "unreachable" | "host key changed" | "host key unknown") {
-            break;
-        }
-    }
-    let message = if keys.len() == 1 { worst.1 } else { parts.join("; ") };
-    HostOutcome { host: h.name.clone(), ok: worst.0 == "ok", status: worst.0.into(), message }
+/// Reset key on one host: `new` becomes the only key pair bound to it.
+pub fn reset_key(
+    inv: &mut Inventory,
+    remote: &Remote,
+    host: &str,
+    new: &KeyPair,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<HostOutcome>, RemoteError> {
+    let plan = Plan::reset_key(inv, host, new)?;
+    perform(inv, remote, &plan, progress)
 }
 
-/// One line of a host's authorized_keys as the audit shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditEntry {
-    pub line: usize,
-    pub fingerprint_sha256: String,
-    #[serde(rename = "type")]
-    pub key_type: String,
-    pub comment: String,
-    pub options: String,
-    /// The inventory key pair it is (in any account), or `None`: unknown.
-    pub key_pair: Option<String>,
-    /// Every inventory key pair with this key, when there are several.
-    pub key_pairs: Vec<String>,
-    /// The whole key line without options, for importing it.
-    #[serde(skip)]
-    pub openssh: String,
-}
-
-/// What a host's authorized_keys holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audit {
-    pub entries: Vec<AuditEntry>,
-    /// Lines that are not keys Keyshelf can read (kept on the server as they are).
-    pub unreadable: Vec<authorized_keys::Unreadable>,
-    pub file_present: bool,
-}
-
-/// Reads a host's authorized_keys and names each key.
-pub fn audit(inv: &Inventory, remote: &Remote, host: &str) -> Result<Audit, RemoteError> {
-    let h = inv.host(host)?;
-    let ids = management_for(inv, remote, &h, None);
-    let (session, file) = Session::open(&remote.ssh, &endpoint(&h), &ids, &h.authorized_keys)
-        .map_err(|f| RemoteError::Host { host: h.name.clone(), failure: f })?;
-    session.keep().map_err(|f| RemoteError::Host { host: h.name.clone(), failure: f })?;
-    let (found, unreadable) = authorized_keys::entries(&file.content);
-    let mut entries = Vec::with_capacity(found.len());
-    for Entry { line, options, algorithm, fingerprint_sha256, comment, openssh } in found {
-        let key_pairs = inv.key_pair_names_with_fingerprint(&fingerprint_sha256)?;
-        entries.push(AuditEntry {
-            line,
-            key_pair: key_pairs.first().cloned(),
-            key_pairs,
-            fingerprint_sha256,
-            key_type: algorithm,
-            comment,
-            options,
-            openssh,
-        });
-    }
-    Ok(Audit { entries, unreadable, file_present: file.present })
-}
-
-/// Adds the audited keys the inventory does not know (as key pairs outside any
-/// account, named from their comments or after the host); returns `(line, name)` for
-/// each and marks them in `audit`.
-pub fn import_unknown(inv: &mut Inventory, audit: &mut Audit, host: &str) -> Result<Vec<(usize, String)>, RemoteError> {
-    let unknown: Vec<ImportKey> = audit
-        .entries
-        .iter()
-        .filter(|e| e.key_pair.is_none())
-        .filter_map(|e| {
-            let key = ssh_key::PublicKey::from_openssh(&e.openssh).ok()?;
-            let info = crate::keys::KeyInfo::from_public(&key).ok()?;
-            let mut k = ImportKey::new(e.line, info);
-            k.name_hint = Some(host.to_string());
-            Some(k)
-        })
-        .collect();
-    if unknown.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rep = inv.import_bulk(&unknown, &Scope::default(), None, Vec::new())?;
-    for (line, name) in &rep.imported {
-        if let Some(e) = audit.entries.iter_mut().find(|e| e.line == *line) {
-            e.key_pair = Some(name.clone());
-            e.key_pairs = vec![name.clone()];
-        }
-    }
-    Ok(rep.imported)
+/// Rotates `old` to `new` on every host `old` is bound to, in parallel: each host gets
+/// `new` (proved) before `old` is removed; a host that fails keeps `old` and is
+/// reported; running it again finishes what is left. With `delete_old`, the old key
+/// pair is deleted from the inventory once no host uses it.
+pub fn rotate(
+    inv: &mut Inventory,
+    remote: &Remote,
+    old: &KeyPair,
+    new: &KeyPair,
+    delete_old: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(Vec<HostOutcome>, bool), RemoteError> {
+    let plan = Plan::rotate(inv, old, new, delete_old)?;
+    let outcomes = perform(inv, remote, &plan, progress)?;
+    let deleted = finish(inv, &plan, &outcomes)?;
+    Ok((outcomes, deleted))
 }
 
 /// Replaces the key pairs a host trusts with `new` (the console's "Reset SSH Key"):
@@ -574,94 +682,6 @@ fn replace_on_host(
     Ok(n)
 }
 
-/// Reset key on one host: `new` becomes the only key pair bound to it.
-pub fn reset_key(
-    inv: &mut Inventory,
-    remote: &Remote,
-    host: &str,
-    new: &KeyPair,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Vec<HostOutcome>, RemoteError> {
-    let hosts = resolve_hosts(inv, &[host.to_string()])?;
-    let old: Vec<KeyPair> = hosts[0].keys.iter().filter_map(|(id, _)| inv.key(*id).ok()).collect();
-    let ids = management(inv, remote, &hosts, None);
-    let work = |i: usize, h: &Host| match replace_on_host(remote, h, new, &old, &ids[i]) {
-        Ok(n) => (
-            HostOutcome::ok(h, "rotated", format!("{} logs in; {} of the old key pairs removed", new.name, lines(n))),
-            true,
-        ),
-        Err(f) => (HostOutcome::failed(h, &f), false),
-    };
-    let apply = |h: &Host, o: &mut HostOutcome, done: bool| {
-        if !done {
-            return;
-        }
-        match inv.replace_bindings(&h.name, new.id) {
-            Ok(_) => {
-                let _ = inv.log_remote("reset key", &new.name, &format!("on {}", h.name));
-            }
-            Err(e) => {
-                o.inventory_failed("the bindings were not saved", e);
-            }
-        }
-    };
-    Ok(for_hosts(remote, &hosts, &work, apply, progress))
-}
-
-/// Rotates `old` to `new` on every host `old` is bound to, in parallel: each host gets
-/// `new` (proved) before `old` is removed; a host that fails keeps `old` and is
-/// reported; running it again finishes what is left. With `delete_old`, the old key
-/// pair is deleted from the inventory once no host uses it.
-pub fn rotate(
-    inv: &mut Inventory,
-    remote: &Remote,
-    old: &KeyPair,
-    new: &KeyPair,
-    delete_old: bool,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<(Vec<HostOutcome>, bool), RemoteError> {
-    if old.id == new.id || old.fingerprint_sha256 == new.fingerprint_sha256 {
-        return Err(RemoteError::Setup(format!("'{}' and '{}' are the same key", old.name, new.name)));
-    }
-    if private_key(new).is_none() {
-        return Err(RemoteError::Setup(no_private_key(new).message));
-    }
-    let hosts = resolve_hosts(inv, &old.hosts)?;
-    let ids = management(inv, remote, &hosts, Some(old));
-    let work = |i: usize, h: &Host| match replace_on_host(remote, h, new, std::slice::from_ref(old), &ids[i]) {
-        Ok(n) => {
-            (HostOutcome::ok(h, "rotated", format!("{} logs in; {} of {} removed", new.name, lines(n), old.name)), true)
-        }
-        Err(f) => (HostOutcome::failed(h, &f), false),
-    };
-    let apply = |h: &Host, o: &mut HostOutcome, done: bool| {
-        if !done {
-            return;
-        }
-        let r = inv
-            .bind(new.id, std::slice::from_ref(&h.name))
-            .and_then(|_| inv.unbind(old.id, std::slice::from_ref(&h.name)));
-        match r {
-            Ok(_) => {
-                let _ = inv.log_remote("rotate", &old.name, &format!("to {} on {}", new.name, h.name));
-            }
-            Err(e) => {
-                o.inventory_failed("the bindings were not saved", e);
-            }
-        }
-    };
-    let outcomes = for_hosts(remote, &hosts, &work, apply, progress);
-    let mut deleted = false;
-    if delete_old && outcomes.iter().all(|o| o.ok) {
-        let still = inv.key(old.id)?;
-        if still.hosts.is_empty() {
-            inv.delete_keys(&[old.id], crate::inventory::DeleteHow::default())?;
-            deleted = true;
-        }
-    }
-    Ok((outcomes, deleted))
-}
-
 /// "1 line", "2 lines".
 fn lines(n: usize) -> String {
     if n == 1 {
@@ -670,3 +690,6 @@ fn lines(n: usize) -> String {
         format!("{n} lines")
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -35,7 +35,7 @@ impl SshCommand {
     /// `\"`, `\\`, `\$` and `` \` ``, a backslash outside quotes escapes the next
     /// character. No variables or globs are expanded.
     pub fn parse(line: &str) -> Result<SshCommand, RemoteError> {
-        let bad = |why: &str| RemoteError::Setup(format!("{SSH_COMMAND_VAR} '{line}' cannot be read: {why}"));
+        let bad = |why: &'static str| RemoteError::SshCommand { line: line.to_string(), why };
         let words = shell_words::split(line).map_err(|_| bad("a quote is not closed, or it ends with a backslash"))?;
         let mut it = words.into_iter();
         let program = it.next().ok_or_else(|| bad("it names no program"))?;
@@ -198,13 +198,7 @@ pub enum FailureKind {
 impl FailureKind {
     /// The check word for it.
     pub fn word(self) -> &'static str {
-        match self {
-            FailureKind::Refused => "refused",
-            FailureKind::Unreachable => "unreachable",
-            FailureKind::HostKeyChanged => "host key changed",
-            FailureKind::HostKeyUnknown => "host key unknown",
-            FailureKind::Remote => "failed",
-        }
+        super::HostStatus::from(self).word()
     }
 }
 

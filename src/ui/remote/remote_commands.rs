@@ -1,7 +1,11 @@
-//! How the app starts work on servers and takes its results: one run at a time, the
-//! inventory reloaded when it ends (the run wrote through its own connection), and the
-//! known_hosts cleanup offered after a reset, as before it was real.
+//! How the app starts work on servers and takes its results: one run at a time, its plan
+//! read and each host's result written on the inventory's thread (the run's own thread
+//! only talks to servers), the inventory reloaded when it ends, and the known_hosts
+//! cleanup offered after a reset.
 
+use std::sync::Arc;
+
+use crate::remote;
 use crate::ui::app::KeyshelfApp;
 use crate::ui::dialogs::{Dialog, Notice};
 use crate::ui::remote::remote_run::{RemoteAction, RemoteRun};
@@ -33,10 +37,10 @@ impl KeyshelfApp {
             self.error("Work on servers is already running: wait for it to finish, or cancel it");
             return;
         }
-        let Some(db) = self.db_path.clone() else {
-            self.error("There is no inventory file to work with");
+        if !self.is_loaded() {
+            self.error("The inventory is not open");
             return;
-        };
+        }
         if action.hosts().is_empty() {
             self.error("Choose at least one host");
             return;
@@ -44,25 +48,74 @@ impl KeyshelfApp {
         let title = self.remote_title(&action);
         self.close_dialog(ctx);
         let askpass = self.askpass_program.clone();
-        self.remote = Some(RemoteRun::start(ctx, db, action, title, accept_new, askpass));
+        let run = RemoteRun::start(ctx, action.clone(), title, accept_new, askpass);
+        let id = run.id;
+        self.remote = Some(run);
+        self.db_run(move |inv| {
+            let planned = action.plan(inv);
+            Box::new(move |app: &mut KeyshelfApp| {
+                if let Some(run) = app.remote.as_mut().filter(|r| r.id == id) {
+                    run.begin(planned);
+                }
+            })
+        });
     }
 
-    /// Takes progress; when a run ends, reloads the inventory and says how it went.
+    /// Takes progress; hands each host's result to the inventory as it lands; when a
+    /// run ends, reloads the inventory and says how it went.
     pub(crate) fn poll_remote(&mut self) {
         let Some(run) = &mut self.remote else { return };
-        if !run.poll() {
+        run.poll();
+        let id = run.id;
+        let records = run.take_records();
+        let fetched = run.take_fetched();
+        let plan = run.plan.clone();
+        let audited = match &run.action {
+            RemoteAction::Audit { host, import } => Some((host.clone(), *import)),
+            _ => None,
+        };
+        if let Some(plan) = plan.as_ref().filter(|_| !records.is_empty()) {
+            for (i, result) in records {
+                let plan = Arc::clone(plan);
+                self.db_run(move |inv| {
+                    let o = remote::record(inv, &plan, i, result);
+                    Box::new(move |app: &mut KeyshelfApp| {
+                        if let Some(run) = app.remote.as_mut().filter(|r| r.id == id) {
+                            run.set_outcome(o);
+                        }
+                    })
+                });
+            }
+        }
+        if let (Some(file), Some((host, import))) = (fetched, audited) {
+            self.db_run(move |inv| {
+                let r = remote::audit::name_entries(inv, &file).and_then(|mut a| {
+                    let imported = if import { remote::audit::import_unknown(inv, &mut a, &host)? } else { Vec::new() };
+                    Ok((a, imported))
+                });
+                Box::new(move |app: &mut KeyshelfApp| {
+                    if let Some(run) = app.remote.as_mut().filter(|r| r.id == id) {
+                        run.audited(r);
+                    }
+                })
+            });
+        }
+        let Some(run) = &mut self.remote else { return };
+        if !run.finished || run.reported {
             return;
         }
-        let (_, failed) = run.counts();
+        run.reported = true;
         let title = run.title.clone();
         let error = run.error.clone();
-        let reset_host = match &run.action {
-            RemoteAction::ResetKey { host, .. } if failed == 0 && error.is_none() => Some(host.clone()),
+        let outcomes = run.outcomes();
+        let failed_then = outcomes.iter().filter(|o| !o.ok).count();
+        let reset = match &run.action {
+            RemoteAction::ResetKey { host, .. } => Some(host.clone()),
             _ => None,
         };
         if matches!(run.action, RemoteAction::AgentAdd { .. }) {
             // Nothing in the inventory changed; what the agent holds did.
-            let failed = if failed == 0 { None } else { Some(format!("{title}: it failed")) };
+            let failed = if failed_then == 0 { None } else { Some(format!("{title}: it failed")) };
             if let Some(e) = error.or(failed) {
                 self.error(e);
             } else {
@@ -72,14 +125,28 @@ impl KeyshelfApp {
             return;
         }
         self.write_all(
-            |_| Ok(()),
-            move |app, _| {
+            move |inv| {
+                // The hosts' results are in (written before this, in order); what is
+                // left is the run's own end (a rotation deleting the old key pair).
+                let finished = match plan.as_deref().filter(|_| error.is_none()) {
+                    Some(p) => remote::finish(inv, p, &outcomes).err(),
+                    None => None,
+                };
+                Ok((error, finished))
+            },
+            move |app, r| {
+                let Ok((error, finished)) = r else { return };
+                // The inventory may have amended outcomes since the run ended.
+                let failed = app.remote.as_ref().filter(|r| r.id == id).map_or(failed_then, |r| r.counts().1);
                 match (&error, failed) {
                     (Some(e), _) => app.error(format!("{title}: {e}")),
                     (None, 0) => app.info(format!("{title}: done")),
                     (None, f) => app.error(format!("{title}: {} failed", n(f))),
                 }
-                if let Some(h) = reset_host {
+                if let Some(e) = finished {
+                    app.error(format!("{title}: {e}"));
+                }
+                if let Some(h) = reset.filter(|_| failed == 0 && error.is_none()) {
                     let names = app.model.hosts.iter().find(|x| x.name == h).map(|x| x.known_hosts_names());
                     app.dialog = Some(Dialog::Notice(Notice::reset(&h, names.unwrap_or_default())));
                 }

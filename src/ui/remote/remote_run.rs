@@ -1,19 +1,26 @@
 //! Work on servers from the app (deploy, remove, check, audit, reset key, rotate): one run
-//! at a time on its own thread, with its own inventory connection so that a rotation
-//! over twenty hosts never holds up the app's other reads and writes. Each host reports
-//! when it starts and when it is done; the window shows it live and can cancel (hosts
-//! not started yet are skipped; a host being changed finishes, since each change on a
-//! server is atomic).
+//! at a time, in three phases. The plan is read on the inventory's thread; the ssh work
+//! runs on the run's own thread over that plan and never touches the inventory, so a
+//! rotation over twenty hosts never holds up the app's other reads and writes; each
+//! host's result is written back on the inventory's thread as it lands. Each host
+//! reports when it starts and when it is done; the window shows it live and can cancel
+//! (hosts not started yet are skipped; a host being changed finishes, since each change
+//! on a server is atomic).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::inventory::Inventory;
-use crate::remote::{self, Audit, HostOutcome, Progress, Prompts, Remote, Ssh, SshCommand};
+use crate::inventory::{Inventory, KeyPair};
+use crate::local::agent::AgentError;
+use crate::remote::session::RemoteFile;
+use crate::remote::{
+    self, Audit, HostOutcome, HostPlan, HostResult, HostStatus, Plan, Progress, Prompts, Remote, RemoteError, Ssh,
+    SshCommand,
+};
 
 /// What to do on servers. Key pairs by id, hosts by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +90,43 @@ impl RemoteAction {
         }
         a
     }
+
+    /// The first phase, on the inventory's thread: what the run works on, read from the
+    /// inventory (SQL only; nothing here reaches a server or reads a key file).
+    pub(crate) fn plan(&self, inv: &Inventory) -> Result<Planned, RemoteError> {
+        let hosts = |p: Plan| Ok(Planned::Hosts(Arc::new(p)));
+        match self {
+            RemoteAction::Deploy { key, hosts: h } => hosts(Plan::deploy(inv, &inv.key(*key)?, h)?),
+            RemoteAction::Undeploy { key, hosts: h, force } => hosts(Plan::undeploy(inv, &inv.key(*key)?, h, *force)?),
+            RemoteAction::Check { hosts: h } => hosts(Plan::check(inv, h)?),
+            RemoteAction::ResetKey { host, key } => hosts(Plan::reset_key(inv, host, &inv.key(*key)?)?),
+            RemoteAction::Rotate { old, new, hosts: h, delete_old } => {
+                let mut o = inv.key(*old)?;
+                let n = inv.key(*new)?;
+                // Only the hosts chosen (a retry), among those the old key is bound to.
+                o.hosts.retain(|x| h.contains(x));
+                hosts(Plan::rotate(inv, &o, &n, *delete_old)?)
+            }
+            RemoteAction::Audit { host, .. } => Ok(Planned::Audit { host: HostPlan::read(inv, host)? }),
+            RemoteAction::AgentAdd { key, .. } => Ok(Planned::Agent { key: inv.key(*key)? }),
+        }
+    }
+}
+
+/// What a run works on, read from the inventory before any ssh starts.
+pub(crate) enum Planned {
+    Hosts(Arc<Plan>),
+    Audit { host: HostPlan },
+    Agent { key: KeyPair },
+}
+
+/// Why a whole run failed (a host's own failure is its outcome).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RunError {
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("{0}")]
+    Panicked(String),
 }
 
 /// Where one host is in a run.
@@ -105,9 +149,15 @@ pub struct Ask {
 
 enum Msg {
     Progress(Progress),
-    Outcomes(Result<Vec<HostOutcome>, String>),
-    Audit(Result<(Audit, Vec<(usize, String)>), String>),
+    /// A host is done on the server; the inventory has to follow.
+    Record(usize, HostResult),
+    Outcomes(Result<Vec<HostOutcome>, RunError>),
+    /// The audited host's authorized_keys, to be named from the inventory.
+    AuditRead(Result<RemoteFile, RunError>),
 }
+
+/// Tells runs apart, so that a late answer from the inventory never lands in a newer run.
+static RUNS: AtomicU64 = AtomicU64::new(0);
 
 /// A run in progress or just finished, as the window shows it.
 pub struct RemoteRun {
@@ -117,37 +167,48 @@ pub struct RemoteRun {
     pub rows: Vec<(String, HostState)>,
     pub audit: Option<Audit>,
     pub imported: Vec<(usize, String)>,
-    /// A failure of the whole run (the inventory could not be opened, ...).
+    /// A failure of the whole run (its plan could not be read, ssh could not start, ...).
     pub error: Option<String>,
     pub finished: bool,
     pub cancelled: bool,
     /// The question on screen, and what is typed in answer (wiped once sent).
     pub ask: Option<Ask>,
     pub answer: Zeroizing<String>,
+    /// Set once the app has taken the end of the run (reloaded, said how it went).
+    pub reported: bool,
+    pub(crate) id: u64,
+    /// The plan of a run over hosts, for recording each host's result.
+    pub(crate) plan: Option<Arc<Plan>>,
+    /// Hosts done on their servers and not yet handed to the inventory.
+    records: Vec<(usize, HostResult)>,
+    /// The audited file, not yet named from the inventory.
+    fetched: Option<RemoteFile>,
     asks: Option<Receiver<Ask>>,
     #[cfg(unix)]
     _askpass: Option<crate::remote::askpass::AskpassServer>,
     cancel: Arc<AtomicBool>,
+    /// Until the plan arrives: how ssh may ask, and where the run's thread reports.
+    waiting: Option<(Prompts, Sender<Msg>)>,
+    ctx: egui::Context,
     rx: Receiver<Msg>,
 }
 
 impl RemoteRun {
-    /// Starts the run. With `askpass` (the keyshelf binary), ssh's questions come to the
-    /// window; without, ssh never asks (`BatchMode`).
+    /// Opens the run, waiting for its plan ([`RemoteRun::begin`]). With `askpass` (the
+    /// keyshelf binary), ssh's questions come to the window; without, ssh never asks
+    /// (`BatchMode`).
     pub fn start(
         ctx: &egui::Context,
-        db: PathBuf,
         action: RemoteAction,
         title: String,
         accept_new: bool,
         askpass: Option<PathBuf>,
     ) -> RemoteRun {
         let (tx, rx) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
         let rows = action.hosts().into_iter().map(|h| (h, HostState::Waiting)).collect();
         let (asks, server, prompts) = ask_bridge(ctx, askpass);
-        let run = RemoteRun {
-            action: action.clone(),
+        RemoteRun {
+            action,
             title,
             accept_new,
             rows,
@@ -158,26 +219,50 @@ impl RemoteRun {
             cancelled: false,
             ask: None,
             answer: Zeroizing::new(String::new()),
+            reported: false,
+            id: RUNS.fetch_add(1, Ordering::Relaxed),
+            plan: None,
+            records: Vec::new(),
+            fetched: None,
             asks,
             #[cfg(unix)]
             _askpass: server,
-            cancel: Arc::clone(&cancel),
+            cancel: Arc::new(AtomicBool::new(false)),
+            waiting: Some((prompts, tx)),
+            ctx: ctx.clone(),
             rx,
+        }
+    }
+
+    /// Starts the ssh work over the plan, on the run's own thread (or ends the run when
+    /// the plan could not be made).
+    pub(crate) fn begin(&mut self, planned: Result<Planned, RemoteError>) {
+        let Some((prompts, tx)) = self.waiting.take() else { return };
+        let planned = match planned {
+            Ok(p) => p,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                self.finished = true;
+                self.ctx.request_repaint();
+                return;
+            }
         };
-        let ctx = ctx.clone();
+        if let Planned::Hosts(plan) = &planned {
+            self.plan = Some(Arc::clone(plan));
+        }
+        let (action, accept_new, cancel, ctx) =
+            (self.action.clone(), self.accept_new, Arc::clone(&self.cancel), self.ctx.clone());
         std::thread::spawn(move || {
-            let work = std::panic::AssertUnwindSafe(|| work(&db, &action, accept_new, prompts, cancel, &tx, &ctx));
+            let work = std::panic::AssertUnwindSafe(|| work(planned, &action, accept_new, prompts, cancel, &tx, &ctx));
             if let Err(p) = std::panic::catch_unwind(work) {
-                let _ = tx.send(Msg::Outcomes(Err(crate::ui::worker::panic_message(p.as_ref()))));
+                let _ = tx.send(Msg::Outcomes(Err(RunError::Panicked(crate::ui::worker::panic_message(p.as_ref())))));
             }
             ctx.request_repaint();
         });
-        run
     }
 
-    /// Takes what arrived; true when the run has just finished.
-    pub fn poll(&mut self) -> bool {
-        let was = self.finished;
+    /// Takes what arrived.
+    pub fn poll(&mut self) {
         // A notice (touch the security key) gives way to the next question.
         let notice = self.ask.as_ref().is_some_and(|a| a.kind == crate::remote::askpass::PromptKind::Notify);
         if self.ask.is_none() || notice {
@@ -192,48 +277,83 @@ impl RemoteRun {
                     let h = o.host.clone();
                     set(&mut self.rows, &h, HostState::Done(o));
                 }
+                Msg::Record(i, r) => self.records.push((i, r)),
                 Msg::Outcomes(r) => {
                     match r {
+                        // Each host reported already, and may since have been amended by
+                        // the inventory: only hosts never reported are filled in.
                         Ok(outcomes) => {
                             for o in outcomes {
                                 let h = o.host.clone();
-                                set(&mut self.rows, &h, HostState::Done(o));
+                                if let Some(r) = self.rows.iter_mut().find(|r| r.0 == h) {
+                                    if !matches!(r.1, HostState::Done(_)) {
+                                        r.1 = HostState::Done(o);
+                                    }
+                                }
                             }
                         }
-                        Err(e) => self.error = Some(e),
+                        Err(e) => self.error = Some(e.to_string()),
                     }
                     self.finished = true;
                 }
-                Msg::Audit(r) => {
-                    match r {
-                        Ok((a, imported)) => {
-                            let host = self.rows.first().map(|r| r.0.clone()).unwrap_or_default();
-                            let unknown = a.entries.iter().filter(|e| e.key_pair.is_none()).count();
-                            let keys = if a.entries.len() == 1 {
-                                "1 key".to_string()
-                            } else {
-                                format!("{} keys", a.entries.len())
-                            };
-                            let message = format!(
-                                "{keys} in the file, {unknown} not in the inventory{}",
-                                if imported.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!("; {} imported", imported.len())
-                                }
-                            );
-                            let o = HostOutcome { host: host.clone(), ok: true, status: "ok".into(), message };
-                            set(&mut self.rows, &host, HostState::Done(o));
-                            self.audit = Some(a);
-                            self.imported = imported;
-                        }
-                        Err(e) => self.error = Some(e),
+                Msg::AuditRead(r) => match r {
+                    Ok(file) => self.fetched = Some(file),
+                    Err(e) => {
+                        self.error = Some(e.to_string());
+                        self.finished = true;
                     }
-                    self.finished = true;
-                }
+                },
             }
         }
-        self.finished && !was
+    }
+
+    /// Hosts done on their servers since the last call, for the inventory to follow.
+    pub(crate) fn take_records(&mut self) -> Vec<(usize, HostResult)> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// The audited file, once read, for the inventory to name its keys.
+    pub(crate) fn take_fetched(&mut self) -> Option<RemoteFile> {
+        self.fetched.take()
+    }
+
+    /// A host's outcome once the inventory followed (or said why it could not).
+    pub(crate) fn set_outcome(&mut self, o: HostOutcome) {
+        let h = o.host.clone();
+        set(&mut self.rows, &h, HostState::Done(o));
+    }
+
+    /// The audit, named from the inventory (and its unknown keys imported, if asked):
+    /// the end of an audit run.
+    pub(crate) fn audited(&mut self, r: Result<(Audit, Vec<(usize, String)>), RemoteError>) {
+        match r {
+            Ok((a, imported)) => {
+                let host = self.rows.first().map(|r| r.0.clone()).unwrap_or_default();
+                let unknown = a.entries.iter().filter(|e| e.key_pair.is_none()).count();
+                let keys = if a.entries.len() == 1 { "1 key".to_string() } else { format!("{} keys", a.entries.len()) };
+                let message = format!(
+                    "{keys} in the file, {unknown} not in the inventory{}",
+                    if imported.is_empty() { String::new() } else { format!("; {} imported", imported.len()) }
+                );
+                let o = HostOutcome { host: host.clone(), ok: true, status: HostStatus::Ok, message };
+                set(&mut self.rows, &host, HostState::Done(o));
+                self.audit = Some(a);
+                self.imported = imported;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.finished = true;
+    }
+
+    /// The outcomes shown so far, in the order of the rows.
+    pub fn outcomes(&self) -> Vec<HostOutcome> {
+        self.rows
+            .iter()
+            .filter_map(|(_, s)| match s {
+                HostState::Done(o) => Some(o.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn cancel(&mut self) {
@@ -255,7 +375,7 @@ impl RemoteRun {
     }
 
     /// Hosts whose outcome has this status.
-    pub fn hosts_with(&self, status: &str) -> Vec<String> {
+    pub fn hosts_with(&self, status: HostStatus) -> Vec<String> {
         self.rows
             .iter()
             .filter(|(_, s)| matches!(s, HostState::Done(o) if o.status == status))
@@ -315,8 +435,9 @@ fn ask_bridge(_: &egui::Context, _: Option<PathBuf>) -> (Option<Receiver<Ask>>, 
     (None, None, Prompts::Never)
 }
 
+/// The ssh work of a run, on its own thread: over the plan only, never the inventory.
 fn work(
-    db: &std::path::Path,
+    planned: Planned,
     action: &RemoteAction,
     accept_new: bool,
     prompts: Prompts,
@@ -324,16 +445,12 @@ fn work(
     tx: &Sender<Msg>,
     ctx: &egui::Context,
 ) {
-    let fail = |e: String| {
-        let _ = tx.send(Msg::Outcomes(Err(e)));
-    };
-    let mut inv = match Inventory::open(db) {
-        Ok(i) => i,
-        Err(e) => return fail(e.to_string()),
-    };
     let command = match SshCommand::from_env() {
         Ok(c) => c,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => {
+            let _ = tx.send(Msg::Outcomes(Err(e.into())));
+            return;
+        }
     };
     // The app has no terminal: ssh's questions come to the window through askpass, or,
     // without it, ssh never asks (an unknown host key is then offered as "Trust and retry").
@@ -346,59 +463,57 @@ fn work(
         }
         ctx.request_repaint();
     };
-    let key = |inv: &Inventory, id: i64| inv.key(id).map_err(|e| e.to_string());
-    let res: Result<Vec<HostOutcome>, String> =
-        match action {
-            RemoteAction::Deploy { key: k, hosts } => key(&inv, *k)
-                .and_then(|k| remote::deploy(&mut inv, &r, &k, hosts, &progress).map_err(|e| e.to_string())),
-            RemoteAction::Undeploy { key: k, hosts, force } => key(&inv, *k)
-                .and_then(|k| remote::undeploy(&mut inv, &r, &k, hosts, *force, &progress).map_err(|e| e.to_string())),
-            RemoteAction::Check { hosts } => remote::check(&mut inv, &r, hosts, &progress).map_err(|e| e.to_string()),
-            RemoteAction::ResetKey { host, key: k } => key(&inv, *k)
-                .and_then(|k| remote::reset_key(&mut inv, &r, host, &k, &progress).map_err(|e| e.to_string())),
-            RemoteAction::Rotate { old, new, hosts, delete_old } => key(&inv, *old).and_then(|mut o| {
-                let n = key(&inv, *new)?;
-                // Only the hosts chosen (a retry), among those the old key is bound to.
-                o.hosts.retain(|h| hosts.contains(h));
-                remote::rotate(&mut inv, &r, &o, &n, *delete_old, &progress).map(|(v, _)| v).map_err(|e| e.to_string())
-            }),
-            RemoteAction::AgentAdd { key: k, lifetime, confirm, socket } => {
-                progress(Progress::Started(AGENT_ROW.to_string()));
-                let agent = match socket {
-                    Some(s) => crate::local::agent::Agent::at(s, r.ssh.prompts.clone()),
-                    None => crate::local::agent::Agent::new(r.ssh.prompts.clone()),
-                };
-                let lifetime = lifetime.map(crate::local::agent::Lifetime::from_seconds).transpose();
-                let o = key(&inv, *k).and_then(|k| {
-                    let lifetime = lifetime.map_err(|e| e.to_string())?;
-                    let options = crate::local::agent::AddOptions { lifetime, confirm: *confirm };
-                    agent.add(&k, &options).map_err(|e| e.to_string())?;
-                    let until = match lifetime {
-                        Some(l) => format!("for {}", crate::ui::settings::agent_view::spoken_seconds(l.seconds())),
-                        None => "until it is removed or the agent stops".to_string(),
-                    };
-                    let ask = if *confirm { "; each use asks first" } else { "" };
-                    Ok(format!("{} is in the agent {until}{ask}", k.name))
-                });
-                let outcome = match o {
-                    Ok(message) => HostOutcome { host: AGENT_ROW.into(), ok: true, status: "added".into(), message },
-                    Err(message) => HostOutcome { host: AGENT_ROW.into(), ok: false, status: "failed".into(), message },
-                };
-                Ok(vec![outcome])
-            }
-            RemoteAction::Audit { host, import } => {
-                progress(Progress::Started(host.clone()));
-                let res = remote::audit(&inv, &r, host).map_err(|e| e.to_string()).and_then(|mut a| {
-                    let imported = if *import {
-                        remote::ops::import_unknown(&mut inv, &mut a, host).map_err(|e| e.to_string())?
-                    } else {
-                        Vec::new()
-                    };
-                    Ok((a, imported))
-                });
-                let _ = tx.send(Msg::Audit(res));
-                return;
-            }
-        };
-    let _ = tx.send(Msg::Outcomes(res));
+    match planned {
+        Planned::Hosts(plan) => {
+            let mut done = |i: usize, result: HostResult| {
+                let outcome = result.outcome.clone();
+                let _ = tx.send(Msg::Record(i, result));
+                outcome
+            };
+            let res = remote::execute(&plan, &r, &progress, &mut done).map_err(RunError::from);
+            let _ = tx.send(Msg::Outcomes(res));
+        }
+        Planned::Audit { host } => {
+            progress(Progress::Started(host.host.name.clone()));
+            let res = remote::audit::read_authorized_keys(&r, &host).map_err(RunError::from);
+            let _ = tx.send(Msg::AuditRead(res));
+        }
+        Planned::Agent { key } => {
+            let RemoteAction::AgentAdd { lifetime, confirm, socket, .. } = action else { return };
+            progress(Progress::Started(AGENT_ROW.to_string()));
+            let outcome = match agent_add(&r, &key, *lifetime, *confirm, socket.as_deref()) {
+                Ok(message) => HostOutcome { host: AGENT_ROW.into(), ok: true, status: HostStatus::Added, message },
+                Err(e) => HostOutcome {
+                    host: AGENT_ROW.into(),
+                    ok: false,
+                    status: HostStatus::Failed,
+                    message: e.to_string(),
+                },
+            };
+            let _ = tx.send(Msg::Outcomes(Ok(vec![outcome])));
+        }
+    }
+}
+
+/// Adds a key pair's private key to the agent; says for how long.
+fn agent_add(
+    r: &Remote,
+    k: &KeyPair,
+    lifetime: Option<u32>,
+    confirm: bool,
+    socket: Option<&std::path::Path>,
+) -> Result<String, AgentError> {
+    let agent = match socket {
+        Some(s) => crate::local::agent::Agent::at(s, r.ssh.prompts.clone()),
+        None => crate::local::agent::Agent::new(r.ssh.prompts.clone()),
+    };
+    let lifetime = lifetime.map(crate::local::agent::Lifetime::from_seconds).transpose()?;
+    let options = crate::local::agent::AddOptions { lifetime, confirm };
+    agent.add(k, &options)?;
+    let until = match lifetime {
+        Some(l) => format!("for {}", crate::ui::settings::agent_view::spoken_seconds(l.seconds())),
+        None => "until it is removed or the agent stops".to_string(),
+    };
+    let ask = if confirm { "; each use asks first" } else { "" };
+    Ok(format!("{} is in the agent {until}{ask}", k.name))
 }

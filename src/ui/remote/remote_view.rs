@@ -4,22 +4,33 @@
 
 use egui::{RichText, Ui};
 
+use crate::remote::{HostStatus, Tone};
 use crate::ui::command::Command;
 use crate::ui::model::Model;
 use crate::ui::remote::remote_run::{HostState, RemoteAction, RemoteRun};
 
-/// The colour of a status word.
+/// The colour of a status word (a host's last check as the inventory remembers it, or
+/// a word that means done: "ok").
 pub fn status_color(ui: &Ui, status: &str) -> egui::Color32 {
-    match status {
-        "ok" | "deployed" | "already present" | "removed" | "not present" | "rotated" => {
+    tone_color(ui, HostStatus::from_word(status).map_or(Tone::Bad, HostStatus::tone))
+}
+
+/// The colour of a host's status in a run.
+pub fn host_status_color(ui: &Ui, status: HostStatus) -> egui::Color32 {
+    tone_color(ui, status.tone())
+}
+
+fn tone_color(ui: &Ui, tone: Tone) -> egui::Color32 {
+    match tone {
+        Tone::Good => {
             if ui.visuals().dark_mode {
                 egui::Color32::from_rgb(120, 200, 120)
             } else {
                 egui::Color32::from_rgb(30, 120, 40)
             }
         }
-        "cancelled" | "no private key" => ui.visuals().warn_fg_color,
-        _ => ui.visuals().error_fg_color,
+        Tone::Warning => ui.visuals().warn_fg_color,
+        Tone::Bad => ui.visuals().error_fg_color,
     }
 }
 
@@ -76,9 +87,10 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
                                 String::new(),
                             ),
                             HostState::Running => ("working…".into(), String::new()),
-                            HostState::Done(o) => {
-                                (RichText::new(&o.status).color(status_color(ui, &o.status)).into(), o.message.clone())
-                            }
+                            HostState::Done(o) => (
+                                RichText::new(o.status.word()).color(host_status_color(ui, o.status)).into(),
+                                o.message.clone(),
+                            ),
                         };
                         ui.horizontal(|ui| {
                             ui.set_min_width(130.0);
@@ -116,7 +128,7 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
             if ui.button("Close").on_hover_text("Esc").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                 close = true;
             }
-            let unknown = run.hosts_with("host key unknown");
+            let unknown = run.hosts_with(HostStatus::HostKeyUnknown);
             if !unknown.is_empty()
                 && ui
                     .button("Trust new host keys and retry")
@@ -127,7 +139,7 @@ pub fn show_run(ctx: &egui::Context, run: &mut RemoteRun, model: &Model, cmds: &
             {
                 cmds.push(Command::RetryRemote { hosts: unknown, accept_new: true });
             }
-            let changed = run.hosts_with("host key changed");
+            let changed = run.hosts_with(HostStatus::HostKeyChanged);
             if !changed.is_empty() && ui.button("Clean known_hosts…").clicked() {
                 let names: Vec<String> = model
                     .hosts

@@ -207,20 +207,36 @@ fn doctor_section(ui: &mut Ui, st: &SettingsState, cmds: &mut Vec<crate::ui::com
     let Some(checks) = &st.doctor else { return };
     ui.add_space(4.0);
     for c in checks {
+        let (detail, fix) = in_app_words(c);
         row(ui, &doctor_label(&c.name), |ui| {
             ui.horizontal_wrapped(|ui| {
                 if c.ok {
-                    ui.colored_label(egui::Color32::from_rgb(0x2e, 0x9e, 0x4f), "✔");
+                    ui.colored_label(egui::Color32::from_rgb(0x2e, 0x9e, 0x4f), RichText::new("OK").strong());
                 } else {
-                    ui.colored_label(ui.visuals().warn_fg_color, "✖");
+                    ui.colored_label(ui.visuals().warn_fg_color, RichText::new("Problem").strong());
                 }
-                ui.label(&c.detail);
+                ui.label(&detail);
             });
-            if let Some(fix) = &c.fix {
+            if let Some(fix) = &fix {
                 ui.label(RichText::new(format!("To fix: {fix}")).weak());
             }
         });
     }
+}
+
+/// A check's detail and fix in words about this window where the command line's
+/// words would not help (the shell commands that install or configure other tools stay).
+fn in_app_words(c: &crate::doctor::Check) -> (String, Option<String>) {
+    let swap = |s: &str| s.replace("keyshelf ssh-config write", "Preview and turn on… (Managed ssh config, above)");
+    let fix = match c.name.as_str() {
+        "aws-profiles" => c.fix.as_ref().map(|_| {
+            "make that profile (aws configure --profile NAME, in a terminal), or choose another one for the account: \
+             right-click it in the sidebar, Edit account…"
+                .to_string()
+        }),
+        _ => c.fix.as_deref().map(swap),
+    };
+    (swap(&c.detail), fix)
 }
 
 /// A check's name in words for the window.

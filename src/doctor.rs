@@ -23,6 +23,10 @@ use crate::paths::shell_word;
 /// (and `keyshelf doctor` exits 1).
 pub const INVENTORY: &str = "inventory";
 
+/// The command that turns the managed ssh config on or rewrites it (the app says its
+/// button instead).
+pub const SSH_CONFIG_WRITE: &str = "keyshelf ssh-config write";
+
 /// How long `ssh -V` (or any version question) may take.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -307,7 +311,7 @@ fn mode_check(path: &Path) -> Check {
 fn ssh_config_check(inv: Option<&Inventory>) -> Check {
     const NAME: &str = "ssh-config";
     use crate::local::ssh_config::{enabled_config, plan, IncludeChange};
-    let write = "keyshelf ssh-config write";
+    let write = SSH_CONFIG_WRITE;
     let Some(inv) = inv else { return Check::pass(NAME, "off (no inventory yet)") };
     let config = match enabled_config(inv) {
         Ok(None) => return Check::pass(NAME, format!("off ({write} turns it on)")),

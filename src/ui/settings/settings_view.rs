@@ -227,11 +227,11 @@ fn doctor_section(ui: &mut Ui, st: &SettingsState, cmds: &mut Vec<crate::ui::com
 /// A check's detail and fix in words about this window where the command line's
 /// words would not help (the shell commands that install or configure other tools stay).
 fn in_app_words(c: &crate::doctor::Check) -> (String, Option<String>) {
-    let swap = |s: &str| s.replace("keyshelf ssh-config write", "Preview and turn on… (Managed ssh config, above)");
+    let swap = |s: &str| s.replace(crate::doctor::SSH_CONFIG_WRITE, "Preview and turn on… (Managed ssh config, above)");
     let fix = match c.name.as_str() {
         "aws-profiles" => c.fix.as_ref().map(|_| {
-            "make that profile (aws configure --profile NAME, in a terminal), or choose another one for the account: \
-             right-click it in the sidebar, Edit account…"
+            "make that profile (aws configure, in a terminal), or choose another one for the account: right-click \
+             it in the sidebar, Edit account…"
                 .to_string()
         }),
         _ => c.fix.as_deref().map(swap),

@@ -131,6 +131,14 @@ pub struct AccountEntry {
     pub note: String,
     #[serde(with = "unix_time")]
     pub created_at: i64,
+    /// Where its cloud's credentials are (a profile name, never a secret), its default
+    /// region and API endpoint; absent in documents written before cloud sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub default_region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,7 +267,9 @@ pub fn export_document(inv: &Inventory) -> Result<Document> {
     let _snapshot = if conn.is_autocommit() { Some(conn.unchecked_transaction()?) } else { None };
     let schema_version = inv.schema_version()?;
 
-    let mut st = conn.prepare("SELECT name, provider, note, created_at FROM accounts ORDER BY name")?;
+    let mut st = conn.prepare(
+        "SELECT name, provider, note, created_at, profile, default_region, endpoint FROM accounts ORDER BY name",
+    )?;
     let accounts = st
         .query_map([], |r| {
             let provider: String = r.get(1)?;
@@ -268,6 +278,9 @@ pub fn export_document(inv: &Inventory) -> Result<Document> {
                 provider: Provider::parse(&provider).unwrap_or(Provider::Other).slug().to_string(),
                 note: r.get(2)?,
                 created_at: r.get(3)?,
+                profile: r.get(4)?,
+                default_region: r.get(5)?,
+                endpoint: r.get(6)?,
             })
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?;

@@ -175,8 +175,9 @@ pub fn apply_import(inv: &mut Inventory, doc: &Document, rename: bool) -> Result
         let a = &doc.accounts[i];
         let provider = Provider::parse(&a.provider).unwrap_or(Provider::Other);
         tx.execute(
-            "INSERT INTO accounts (name, provider, note, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![a.name, provider.slug(), a.note, a.created_at],
+            "INSERT INTO accounts (name, provider, note, created_at, profile, default_region, endpoint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![a.name, provider.slug(), a.note, a.created_at, a.profile, a.default_region, a.endpoint],
         )?;
     }
     let accounts = account_ids(&tx)?;
@@ -283,6 +284,20 @@ pub fn apply_import(inv: &mut Inventory, doc: &Document, rename: bool) -> Result
     Ok(summary)
 }
 
+/// The cloud fields of a document's account, by the rules `set_account_cloud` checks.
+fn account_cloud_fields(a: &super::document::AccountEntry) -> Result<()> {
+    if let Some(p) = a.profile.as_deref() {
+        check_label("Profile name", p)?;
+    }
+    if let Some(e) = a.endpoint.as_deref() {
+        check_label("Endpoint", e)?;
+    }
+    if !a.default_region.is_empty() {
+        super::rules::check_region(&a.default_region)?;
+    }
+    Ok(())
+}
+
 /// `INSERT INTO table (first..., columns...) VALUES (?1, ?2, ...)`.
 fn insert_sql(table: &str, first: &[&str], columns: &[&str]) -> String {
     let names: Vec<&str> = first.iter().chain(columns).copied().collect();
@@ -354,7 +369,7 @@ fn plan_in(conn: &Connection, doc: &Document, rename: bool) -> Result<ImportPlan
                 refused_accounts.insert(&a.name);
             }
             Some(_) => {}
-            None => match check_label("Account name", &a.name) {
+            None => match check_label("Account name", &a.name).and_then(|()| account_cloud_fields(a)) {
                 Ok(()) => {
                     p.accounts_added.push(a.name.clone());
                     p.ops.accounts.push(i);
@@ -867,6 +882,29 @@ mod tests {
     /// The export without its time: what must not change when nothing is imported.
     fn content(inv: &Inventory) -> Document {
         Document { exported_at: 0, ..export_document(inv).unwrap() }
+    }
+
+    #[test]
+    fn an_accounts_cloud_settings_travel_with_it_and_bad_ones_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut from = open(&dir, "from.sqlite3");
+        from.add_account("tc", Provider::Tencent, "").unwrap();
+        from.set_account_cloud("tc", Some("work"), Some("ap-singapore"), Some("https://proxy.example")).unwrap();
+        let doc = export_document(&from).unwrap();
+        assert_eq!(doc.accounts[0].profile.as_deref(), Some("work"));
+        let mut to = open(&dir, "to.sqlite3");
+        apply_import(&mut to, &doc, false).unwrap();
+        let a = to.account("tc").unwrap();
+        assert_eq!(
+            (a.profile.as_deref(), a.region.as_str(), a.endpoint.as_deref()),
+            (Some("work"), "ap-singapore", Some("https://proxy.example"))
+        );
+        let mut bad = doc.clone();
+        bad.accounts[0].name = "tc2".into();
+        bad.accounts[0].default_region = "Not A Region".into();
+        let e = apply_import(&mut to, &bad, false).unwrap_err();
+        assert!(e.to_string().contains("conflict") || matches!(e, InventoryError::ImportConflicts(_)), "{e}");
+        assert!(to.account("tc2").is_err());
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct Row {
     pub created: String,
     /// name, comment, description, tags and fingerprints, lower-cased.
     hay: String,
+    /// The name as people read it ([`natural_key`]): the table's order.
+    sort_name: String,
 }
 
 /// The small tables the sidebar, the forms and the Hosts view draw from. Re-read after
@@ -77,10 +79,17 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn load(inv: &Inventory) -> Result<Snapshot> {
         let keys = inv.list_keys(&KeyFilter::default())?;
-        let rows: Vec<Row> = keys.into_iter().map(Row::new).collect();
+        let mut rows: Vec<Row> = keys.into_iter().map(Row::new).collect();
+        // Names as people read them (user2 before user10), also when no column is sorted.
+        sort_by_name(&mut rows);
         let (index, names) = lookups(&rows);
         Ok(Snapshot { rows, index, names, side: Side::load(inv)? })
     }
+}
+
+/// Rows in name order as people read it; stable, so equal names keep their order.
+fn sort_by_name(rows: &mut [Row]) {
+    rows.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
 }
 
 type Lookups = (HashMap<i64, usize>, HashMap<(Option<String>, String, String), i64>);
@@ -148,6 +157,7 @@ impl Row {
             hosts: key.hosts.join(", "),
             created: short_time(key.created_at),
             hay,
+            sort_name: natural_key(&key.name),
             key,
         }
     }
@@ -190,21 +200,30 @@ impl Model {
     /// Puts changed or new key pairs in place without reading the rest again; call
     /// [`Model::set_side`] or [`Model::refilter`] afterwards.
     pub fn upsert(&mut self, keys: Vec<KeyPair>) {
+        let mut moved = false;
         for k in keys {
             let named = (k.account.clone(), k.region.clone(), k.name.clone());
             let id = k.id;
             match self.index.get(&k.id) {
                 Some(&i) => {
                     let old = &self.rows[i].key;
+                    moved |= old.name != k.name;
                     self.names.remove(&(old.account.clone(), old.region.clone(), old.name.clone()));
                     self.rows[i] = Row::new(k);
                 }
                 None => {
+                    moved = true;
                     self.index.insert(k.id, self.rows.len());
                     self.rows.push(Row::new(k));
                 }
             }
             self.names.insert(named, id);
+        }
+        // A new or renamed key pair takes its place by name (the rows are nearly sorted:
+        // one pass).
+        if moved {
+            sort_by_name(&mut self.rows);
+            self.reindex();
         }
     }
 
@@ -241,7 +260,7 @@ impl Model {
         if let Some((col, ascending)) = self.sort {
             let key = |r: &Row| -> String {
                 match col {
-                    SortColumn::Name => natural_key(&r.key.name),
+                    SortColumn::Name => r.sort_name.clone(),
                     SortColumn::Type => format!("{}{:06}", r.key.algorithm, r.key.bits),
                     SortColumn::Fingerprint => r.key.fingerprint_sha256.clone(),
                     SortColumn::Account => natural_key(&r.account),
@@ -332,5 +351,61 @@ mod natural_tests {
         let mut names = vec!["user100", "User10", "user1", "user2", "web-10.b", "web-9.b", "a007", "a7x", "b"];
         names.sort_by_key(|n| natural_key(n));
         assert_eq!(names, ["a007", "a7x", "b", "user1", "user2", "User10", "user100", "web-9.b", "web-10.b"]);
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+    use crate::inventory::{NewKeyPair, Origin};
+
+    const KEYS: [&str; 4] = [
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMOdS1X28pmCMQoCd6/C9nZVcd48zd637+CpuPItSgS3",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMyknfFUneKgW1r7qYjPqakiVOQpa9/SLVPlQthqnhpm",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKoHabVzkhWcTXlt07Wf19RgfX8B2ARqWe9CncJYZLQ",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIENiHkjXRD+vpiBelnudJl7QxZzKykJYmZp1sNIyWX11",
+    ];
+
+    fn add(inv: &mut Inventory, name: &str, line: &str) -> KeyPair {
+        let info = crate::keys::parse_key(line.as_bytes()).unwrap().info;
+        let new = NewKeyPair {
+            name: name.into(),
+            description: String::new(),
+            account: None,
+            region: String::new(),
+            info,
+            origin: Origin::Imported,
+            private_key_path: None,
+            tags: vec![],
+        };
+        inv.add_key(&new).unwrap()
+    }
+
+    fn shown(m: &Model) -> Vec<&str> {
+        m.visible.iter().map(|&i| m.rows[i].key.name.as_str()).collect()
+    }
+
+    /// With no column sorted, the table is in name order as people read it, and a new
+    /// or renamed key pair takes its place there.
+    #[test]
+    fn the_table_is_in_natural_name_order_before_any_sort_and_after_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inv = Inventory::open(&dir.path().join("i.sqlite3")).unwrap();
+        for (name, line) in ["user10", "user1", "user100"].iter().zip(KEYS) {
+            add(&mut inv, name, line);
+        }
+        let mut m = Model::default();
+        m.install(Snapshot::load(&inv).unwrap());
+        assert_eq!(shown(&m), ["user1", "user10", "user100"]);
+        let new = add(&mut inv, "user2", KEYS[3]);
+        m.upsert(vec![new]);
+        m.refilter();
+        assert_eq!(shown(&m), ["user1", "user2", "user10", "user100"]);
+        let first = m.rows[0].key.clone();
+        let renamed = KeyPair { name: "user99".into(), ..first };
+        m.upsert(vec![renamed.clone()]);
+        m.refilter();
+        assert_eq!(shown(&m), ["user2", "user10", "user99", "user100"]);
+        assert_eq!(m.row_by_id(renamed.id).unwrap().key.name, "user99", "the index follows the rows");
     }
 }

@@ -579,8 +579,8 @@ impl KeyshelfApp {
                 ui.colored_label(ui.visuals().error_fg_color, err);
                 ui.add_space(12.0);
                 ui.label(
-                    "Nothing was changed. Move the file aside, fix its permissions, or start Keyshelf \
-                     with another inventory: keyshelf --db PATH",
+                    "Nothing was changed. Move the file aside, fix its permissions, or open another \
+                     inventory: start Keyshelf with KEYSHELF_DB set to its path.",
                 );
                 ui.add_space(12.0);
                 if ui.button("Try again").clicked() {

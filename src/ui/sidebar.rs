@@ -1,5 +1,6 @@
-//! The sidebar: "All key pairs", the account/region tree with counts, and the other
-//! views (hosts, known_hosts cleanup, activity).
+//! The sidebar: "All key pairs", the account/region tree with counts (scrolling), and
+//! the other views (hosts, known_hosts cleanup, activity, report, settings) pinned below
+//! it, so twenty accounts never push them out of sight.
 
 use egui::{RichText, Ui};
 
@@ -20,7 +21,11 @@ fn item(ui: &mut Ui, selected: bool, text: String, count: Option<usize>) -> egui
 
 pub fn show(ui: &mut Ui, model: &Model, view: View, cloud_account: Option<&str>, cmds: &mut Vec<Command>) {
     ui.add_space(6.0);
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+    // Room for the pinned views: five rows and a separator.
+    let row = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
+    let pinned = 5.0 * row + 20.0;
+    let tree_height = (ui.available_height() - pinned).max(row * 3.0);
+    egui::ScrollArea::vertical().max_height(tree_height).auto_shrink([false, false]).show(ui, |ui| {
         let keys_view = view == View::Keys;
         if item(ui, keys_view && model.scope == ScopeSel::All, "All key pairs".into(), Some(model.total())).clicked() {
             cmds.push(Command::SelectScope(ScopeSel::All));
@@ -97,22 +102,21 @@ pub fn show(ui: &mut Ui, model: &Model, view: View, cloud_account: Option<&str>,
         if model.accounts.is_empty() {
             ui.weak("No accounts yet: add one to group key pairs by cloud.");
         }
-        ui.add_space(8.0);
-        ui.separator();
-        if item(ui, view == View::Hosts, "Hosts".into(), Some(model.hosts.len())).clicked() {
-            cmds.push(Command::ShowView(View::Hosts));
-        }
-        if item(ui, view == View::KnownHosts, "known_hosts cleanup".into(), None).clicked() {
-            cmds.push(Command::ShowView(View::KnownHosts));
-        }
-        if item(ui, view == View::Activity, "Activity".into(), None).clicked() {
-            cmds.push(Command::ShowView(View::Activity));
-        }
-        if item(ui, view == View::Report, "Report".into(), None).clicked() {
-            cmds.push(Command::ShowView(View::Report));
-        }
-        if item(ui, view == View::Settings, "Settings".into(), None).clicked() {
-            cmds.push(Command::ShowView(View::Settings));
-        }
     });
+    ui.separator();
+    if item(ui, view == View::Hosts, "Hosts".into(), Some(model.hosts.len())).clicked() {
+        cmds.push(Command::ShowView(View::Hosts));
+    }
+    if item(ui, view == View::KnownHosts, "known_hosts cleanup".into(), None).clicked() {
+        cmds.push(Command::ShowView(View::KnownHosts));
+    }
+    if item(ui, view == View::Activity, "Activity".into(), None).clicked() {
+        cmds.push(Command::ShowView(View::Activity));
+    }
+    if item(ui, view == View::Report, "Report".into(), None).clicked() {
+        cmds.push(Command::ShowView(View::Report));
+    }
+    if item(ui, view == View::Settings, "Settings".into(), None).clicked() {
+        cmds.push(Command::ShowView(View::Settings));
+    }
 }

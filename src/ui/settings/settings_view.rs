@@ -152,7 +152,7 @@ pub fn show(
         row(ui, "", |ui| {
             ui.label(
                 "Public keys, names, tags, hosts and the activity log. Private keys never enter it: only where you \
-                 saved them. Start Keyshelf with --db PATH or KEYSHELF_DB to use another file.",
+                 saved them. To use another file, start Keyshelf with KEYSHELF_DB set to its path.",
             );
         });
         row(ui, "Backup and move", |ui| {
@@ -171,7 +171,7 @@ pub fn show(
         });
         row(ui, "", |ui| {
             ui.label(
-                "The same document as keyshelf export and import-inventory: public keys, accounts, hosts, bindings \
+                "The same document the command line exports and imports: public keys, accounts, hosts, bindings \
                  and the activity log, never a private key. An import shows what it would change first.",
             );
         });

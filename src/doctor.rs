@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::cloud::aws::profile::{profile_names, Env, ProcessEnv};
+use crate::cloud::aws::profile::profile_names;
+use crate::cloud::env::{Env, ProcessEnv};
 use crate::inventory::{Inventory, InventoryError, Provider, SCHEMA_VERSION};
 use crate::paths::shell_word;
 
@@ -432,7 +433,7 @@ fn exec_program(value: &str) -> Option<String> {
 #[cfg(unix)]
 mod tests {
     use super::*;
-    use crate::cloud::aws::profile::FixedEnv;
+    use crate::cloud::env::FixedEnv;
 
     fn by_name<'a>(checks: &'a [Check], name: &str) -> &'a Check {
         checks.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no {name} check in {checks:?}"))

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::commands::{print_json, CliError, Result};
 use super::output::table;
-use crate::cloud::aws::profile::ProcessEnv;
 use crate::cloud::drift::{compare, DriftRow};
+use crate::cloud::env::ProcessEnv;
 use crate::cloud::ops::{self, Outcome, RegionOutcome};
 use crate::cloud::{self, Cancel, CloudError, KeyPairApi};
 use crate::inventory::{Account, CloudSeen, Inventory, Scope};

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cloud::aws::profile::Env;
+use crate::cloud::env::Env;
 use crate::cloud::CloudError;
 
 /// The largest credentials or config file read: a bigger one is no CLI's.

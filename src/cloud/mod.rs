@@ -9,6 +9,7 @@ pub mod alibaba;
 pub mod aws;
 pub mod credentials;
 pub mod drift;
+pub mod env;
 pub mod http;
 pub mod json;
 pub mod names;
@@ -164,7 +165,7 @@ pub trait KeyPairApi: Send + Sync {
 pub fn connect(
     account: &crate::inventory::Account,
     region: Option<&str>,
-    env: &dyn aws::profile::Env,
+    env: &dyn env::Env,
     http: http::Http,
 ) -> Result<Box<dyn KeyPairApi>> {
     match account.provider {

@@ -150,7 +150,7 @@ pub struct KeyshelfApp {
     pub(crate) managed_next: Option<crate::local::ssh_config::Plan>,
     /// Where cloud credentials are looked up: the process environment and home, or a
     /// test's own.
-    pub(crate) cloud_env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>,
+    pub(crate) cloud_env: Arc<dyn crate::cloud::env::Env + Send + Sync>,
     /// What was typed together with Ctrl+N, for the create dialog's name.
     pub(crate) create_prefill: String,
     /// The window's context, for jobs started outside drawing (they repaint it).
@@ -198,7 +198,7 @@ impl KeyshelfApp {
             push_form: None,
             managed_writing: false,
             managed_next: None,
-            cloud_env: Arc::new(crate::cloud::aws::profile::ProcessEnv),
+            cloud_env: Arc::new(crate::cloud::env::ProcessEnv),
             create_prefill: String::new(),
             egui_ctx: None,
             terminate: None,
@@ -218,7 +218,7 @@ impl KeyshelfApp {
 
     /// Looks cloud credentials up in `env` instead of the process's environment and home
     /// (tests; never the real ~/.aws there).
-    pub fn with_cloud_env(mut self, env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>) -> KeyshelfApp {
+    pub fn with_cloud_env(mut self, env: Arc<dyn crate::cloud::env::Env + Send + Sync>) -> KeyshelfApp {
         self.cloud_env = env;
         self
     }
@@ -350,7 +350,7 @@ impl KeyshelfApp {
     }
 
     /// Looks cloud credentials up in `env` from now on (benchmarks, embedding).
-    pub fn set_cloud_env(&mut self, env: Arc<dyn crate::cloud::aws::profile::Env + Send + Sync>) {
+    pub fn set_cloud_env(&mut self, env: Arc<dyn crate::cloud::env::Env + Send + Sync>) {
         self.cloud_env = env;
     }
 

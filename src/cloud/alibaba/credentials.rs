@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use zeroize::Zeroize;
 
-use crate::cloud::aws::profile::Env;
 use crate::cloud::credentials::{
     check_both_halves, keys_from_env, read_json, trimmed, trimmed_var, Credentials, EnvKeys, Secret, SecretText,
 };
 pub use crate::cloud::credentials::{AccountConfig, Source, MAX_FILE_BYTES};
+use crate::cloud::env::Env;
 use crate::cloud::CloudError;
 
 pub const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
@@ -189,7 +189,7 @@ fn read_config(path: &Path) -> Result<Option<ConfigFile>, CloudError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::aws::profile::FixedEnv;
+    use crate::cloud::env::FixedEnv;
 
     const SECRET: &str = "aliSECRETvalue0123456789abcdefghij";
     const TOKEN: &str = "CAISstsTOKENvalue";

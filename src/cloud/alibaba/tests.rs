@@ -333,7 +333,7 @@ fn endpoints_default_to_the_region_and_plain_http_only_on_loopback() {
 
 #[test]
 fn connect_takes_the_accounts_profile_region_and_endpoint() {
-    use crate::cloud::aws::profile::FixedEnv;
+    use crate::cloud::env::FixedEnv;
     let account = Account {
         id: 1,
         name: "a".into(),

@@ -18,11 +18,11 @@ use std::path::Path;
 use serde::Deserialize;
 use zeroize::Zeroize;
 
-use crate::cloud::aws::profile::Env;
 use crate::cloud::credentials::{
     check_both_halves, keys_from_env, read_json, trimmed, trimmed_var, Credentials, EnvKeys, Secret, SecretText,
 };
 pub use crate::cloud::credentials::{AccountConfig, Source, MAX_FILE_BYTES};
+use crate::cloud::env::Env;
 use crate::cloud::CloudError;
 
 pub const ENV_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
@@ -192,7 +192,7 @@ fn read_tccli<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::aws::profile::FixedEnv;
+    use crate::cloud::env::FixedEnv;
 
     const SECRET: &str = "tcSECRETkeyValue0123456789abcdef";
     const TOKEN: &str = "tcTOKENvalue-temporary";

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use super::http::{Endpoint, Http, Reply, Request};
 use super::json::{self, number, text, ApiError};
 use super::{Cancel, CloudError, CloudKey, Identity, KeyPairApi, Result};
-use crate::cloud::aws::profile::Env;
+use crate::cloud::env::Env;
 use crate::inventory::{Account, Provider};
 use credentials::{AccountConfig, Resolved};
 use sign::Tc3Signer;

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::cloud::aws::profile::Env;
 use crate::cloud::drift::{DriftRow, DriftState};
+use crate::cloud::env::Env;
 use crate::cloud::ops::{self, KeyToSync, Outcome, RegionOutcome};
 use crate::cloud::{self, Cancel, CloudKey, Identity};
 use crate::inventory::{Account, KeyPair};

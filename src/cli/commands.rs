@@ -31,7 +31,7 @@ pub enum CliError {
     Failed(String),
     #[error(transparent)]
     File(#[from] crate::secure_file::SecureFileError),
-    #[error(transparent)]
+    #[error("{}{}", .0, inventory_hint(.0))]
     Inventory(#[from] InventoryError),
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -52,6 +52,15 @@ pub enum CliError {
 }
 
 pub(super) type Result<T> = std::result::Result<T, CliError>;
+
+/// What the command line adds to an inventory error: its own way out (the core's
+/// message speaks of no flag, as the app shows it too).
+fn inventory_hint(e: &InventoryError) -> &'static str {
+    match e {
+        InventoryError::NotADatabase { .. } | InventoryError::ReadOnly { .. } => " (--db PATH opens another)",
+        _ => "",
+    }
+}
 
 pub(super) fn open(db: Option<PathBuf>) -> Result<Inventory> {
     let path = db.or_else(crate::inventory::default_path).ok_or_else(|| {

@@ -45,6 +45,9 @@ fn report(inv: &Inventory, out: &mut dyn Write, outcomes: &[HostOutcome], json: 
                 )?;
             }
         }
+        if outcomes.iter().any(|o| o.status == HostStatus::HostKeyUnknown) {
+            writeln!(out, "To trust a new host's key on first use, run this command again with --accept-new.")?;
+        }
     }
     let failed = outcomes.iter().filter(|o| !o.ok).count();
     if failed > 0 {

@@ -209,7 +209,10 @@ fn print_text(scan: &Scan, outcomes: Option<&[ImportOutcome]>, again: &str, out:
     if !scan.skipped.is_empty() {
         writeln!(out, "Skipped:")?;
         for s in &scan.skipped {
-            writeln!(out, "  {}: {}", shown(&s.path, dir), s.reason)?;
+            match s.reason.cli_hint() {
+                Some(hint) => writeln!(out, "  {}: {} ({hint})", shown(&s.path, dir), s.reason)?,
+                None => writeln!(out, "  {}: {}", shown(&s.path, dir), s.reason)?,
+            }
         }
     }
     let loose: Vec<String> = scan

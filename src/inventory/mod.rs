@@ -49,11 +49,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 pub enum InventoryError {
     #[error("cannot open the inventory {}: {reason}", path.display())]
     Open { path: PathBuf, reason: String },
-    #[error("{} is not a Keyshelf inventory (not an SQLite database, or it is corrupt). It was left untouched: move it aside or pass --db with another file", path.display())]
+    #[error("{} is not a Keyshelf inventory (not an SQLite database, or it is corrupt). It was left untouched: move it aside or use another inventory file", path.display())]
     NotADatabase { path: PathBuf },
     #[error("{} was written by a newer Keyshelf (schema {found}; this version understands up to {supported}). It was left untouched: update Keyshelf to open it", path.display())]
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
-    #[error("{} is read-only: check its permissions (or its folder's), or pass --db with a writable file", path.display())]
+    #[error("{} is read-only: check its permissions (or its folder's), or use another inventory file", path.display())]
     ReadOnly { path: PathBuf },
     #[error("the disk holding {} is full: free some space and try again. Nothing was changed", path.display())]
     DiskFull { path: PathBuf },

@@ -115,6 +115,19 @@ pub enum SkipReason {
     NotAKey(String),
 }
 
+impl SkipReason {
+    /// What the command line can do about it, as its own commands (the app offers its
+    /// own ways: known_hosts cleanup, Import public key); `None` where nothing helps.
+    pub fn cli_hint(&self) -> Option<&'static str> {
+        match self {
+            SkipReason::KnownHosts => Some("see `keyshelf known-hosts`"),
+            SkipReason::AuthorizedKeys => Some("scan with --include-authorized-keys to list them"),
+            SkipReason::SeveralKeys(_) => Some("import them with `keyshelf key import --all --file FILE`"),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -122,14 +135,10 @@ impl fmt::Display for SkipReason {
             SkipReason::NotAFile(kind) => write!(f, "a {kind}, not a file"),
             SkipReason::TooLarge(n) => write!(f, "{n} bytes: larger than any key file (the limit is 1 MiB)"),
             SkipReason::Unreadable(e) => write!(f, "cannot read it: {e}"),
-            SkipReason::KnownHosts => f.write_str("a known_hosts file (see `keyshelf known-hosts`)"),
+            SkipReason::KnownHosts => f.write_str("a known_hosts file (the servers' keys, not yours)"),
             SkipReason::SshConfig => f.write_str("ssh's configuration"),
-            SkipReason::AuthorizedKeys => f.write_str(
-                "the keys that may log in to this machine (scan with --include-authorized-keys to list them)",
-            ),
-            SkipReason::SeveralKeys(n) => {
-                write!(f, "holds {n} keys; import them with `keyshelf key import --all --file FILE`")
-            }
+            SkipReason::AuthorizedKeys => f.write_str("the keys that may log in to this machine"),
+            SkipReason::SeveralKeys(n) => write!(f, "holds {n} keys: a list of keys, for a bulk import"),
             SkipReason::NoPublicHalf { encrypted } => write!(
                 f,
                 "{}, and no .pub of its name is next to it (make one with `ssh-keygen -y -f FILE > FILE.pub`)",

@@ -301,7 +301,8 @@ impl<'a> Said<'a> {
                 if reason.is_empty() { "Host key verification failed." } else { &reason }
             ),
             FailureKind::HostKeyUnknown => format!(
-                "the host's key is not in known_hosts yet; connect once with ssh to check and accept it, or use --accept-new ({reason})"
+                "the host's key is not in known_hosts yet; connect once with ssh to check and accept it, or trust it on \
+                 first use ({reason})"
             ),
             _ if reason.is_empty() => match code {
                 Some(c) => format!("ssh exited with status {c}"),

@@ -39,7 +39,7 @@ const INSTALL_OPENSSH: &str =
 pub struct Check {
     /// A short stable name: `ssh`, `ssh-keygen`, `ssh-agent`, `ssh-add`, `agent`,
     /// `inventory`, `inventory-mode`, `inventory-schema`, `ssh-config`, `aws-profiles`,
-    /// `desktop-entry`, `keyshelf`.
+    /// `cloud-credentials`, `desktop-entry`, `keyshelf`.
     pub name: String,
     /// Whether it works (an informational check is ok).
     pub ok: bool,
@@ -120,6 +120,7 @@ pub fn run_with(db: Option<&Path>, machine: &Machine, aws: &dyn Env) -> Vec<Chec
     checks.extend(inventory_checks);
     checks.push(ssh_config_check(inv.as_ref()));
     checks.push(aws_check(inv.as_ref(), aws));
+    checks.push(cloud_credentials_check(inv.as_ref(), aws));
     checks.push(desktop_check(machine));
     checks
 }
@@ -368,6 +369,46 @@ fn aws_check(inv: Option<&Inventory>, aws: &dyn Env) -> Check {
     }
 }
 
+/// `cloud-credentials`: whether each Tencent Cloud and Alibaba Cloud account's
+/// credentials are found (the environment or its CLI's profile), by where they are,
+/// never what they are. Nothing is sent anywhere.
+fn cloud_credentials_check(inv: Option<&Inventory>, env: &dyn Env) -> Check {
+    use crate::cloud::credentials::{AccountConfig, Source};
+    const NAME: &str = "cloud-credentials";
+    let accounts = inv.and_then(|i| i.accounts().ok()).unwrap_or_default();
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for a in accounts.iter().filter(|a| matches!(a.provider, Provider::Tencent | Provider::Alibaba)) {
+        let config = AccountConfig::of(a);
+        let (source, configure) = match a.provider {
+            Provider::Tencent => {
+                (crate::cloud::tencent::credentials::resolve(config, None, env).map(|r| r.source), "tccli configure")
+            }
+            _ => (crate::cloud::alibaba::credentials::resolve(config, None, env).map(|r| r.source), "aliyun configure"),
+        };
+        match source {
+            Ok(Source::Environment) => found.push(format!("{} (environment)", a.name)),
+            Ok(Source::Profile { name, .. }) => found.push(format!("{} (profile {name})", a.name)),
+            Err(e) => missing.push((a.name.clone(), e.to_string(), configure)),
+        }
+    }
+    if found.is_empty() && missing.is_empty() {
+        return Check::pass(NAME, "no Tencent Cloud or Alibaba Cloud accounts");
+    }
+    let mut detail = if found.is_empty() { String::new() } else { format!("found for {}", found.join(", ")) };
+    match missing.first() {
+        None => Check::pass(NAME, detail),
+        Some((_, _, configure)) => {
+            let said: Vec<String> = missing.iter().map(|(a, e, _)| format!("{a}: {e}")).collect();
+            if !detail.is_empty() {
+                detail.push_str("; ");
+            }
+            detail.push_str(&said.join("; "));
+            Check::fail(NAME, detail, format!("{configure} (in a terminal), or set the account's profile"))
+        }
+    }
+}
+
 /// `desktop-entry`: the launcher entry, and whether the program it runs is there.
 fn desktop_check(machine: &Machine) -> Check {
     const NAME: &str = "desktop-entry";
@@ -466,6 +507,7 @@ mod tests {
                 "inventory-schema",
                 "ssh-config",
                 "aws-profiles",
+                "cloud-credentials",
                 "desktop-entry"
             ]
         );
@@ -572,7 +614,24 @@ mod tests {
             aws.fix.as_deref(),
             Some("aws configure --profile prod, or keyshelf account edit prod --profile NAME")
         );
+        let clouds = by_name(&checks, "cloud-credentials");
+        assert!(clouds.ok && clouds.detail == "no Tencent Cloud or Alibaba Cloud accounts", "{clouds:?}");
+        // A Tencent account whose profile is there, an Alibaba one with none: said by name.
+        std::fs::create_dir(d.path().join(".tccli")).unwrap();
+        std::fs::write(d.path().join(".tccli/work.credential"), r#"{"secretId": "AKIDx", "secretKey": "tcs3cr3t"}"#)
+            .unwrap();
+        let mut inv = Inventory::open(&path).unwrap();
+        inv.add_account("tc", Provider::Tencent, "").unwrap();
+        inv.set_account_cloud("tc", Some("work"), Some("ap-singapore"), None).unwrap();
+        inv.add_account("ali", Provider::Alibaba, "").unwrap();
+        drop(inv);
+        let checks = run_with(Some(&path), &Machine::default(), &env);
+        let clouds = by_name(&checks, "cloud-credentials");
+        assert!(!clouds.ok, "{clouds:?}");
+        assert!(clouds.detail.starts_with("found for tc (profile work); ali: "), "{clouds:?}");
+        assert!(clouds.fix.as_deref().unwrap().starts_with("aliyun configure"), "{clouds:?}");
         let json = serde_json::to_string(&checks).unwrap();
+        assert!(!json.contains("tcs3cr3t"), "no secret in the checks");
         assert!(!json.contains("s3cr3t") && !json.contains("AKIA"), "{json}");
     }
 

@@ -228,6 +228,7 @@ fn doctor_json_lists_checks_with_name_ok_detail_and_fix() {
         "inventory-schema",
         "ssh-config",
         "aws-profiles",
+        "cloud-credentials",
         "desktop-entry",
     ] {
         assert!(names.contains(&want), "no {want} in {names:?}");

@@ -249,6 +249,7 @@ fn doctor_label(name: &str) -> String {
         "inventory-schema" => "Inventory schema".into(),
         "ssh-config" => "Managed ssh config".into(),
         "aws-profiles" => "AWS profiles".into(),
+        "cloud-credentials" => "Tencent and Alibaba".into(),
         "desktop-entry" => "Launcher entry".into(),
         other => other.to_string(),
     }

@@ -399,7 +399,16 @@ fn cloud_credentials_check(inv: Option<&Inventory>, env: &dyn Env) -> Check {
     match missing.first() {
         None => Check::pass(NAME, detail),
         Some((_, _, configure)) => {
-            let said: Vec<String> = missing.iter().map(|(a, e, _)| format!("{a}: {e}")).collect();
+            // The same reason once, with every account it holds for (twenty accounts
+            // without credentials are one line, not twenty).
+            let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
+            for (a, e, _) in &missing {
+                match by_reason.iter_mut().find(|(r, _)| *r == e.as_str()) {
+                    Some((_, names)) => names.push(a),
+                    None => by_reason.push((e, vec![a])),
+                }
+            }
+            let said: Vec<String> = by_reason.iter().map(|(e, names)| format!("{}: {e}", names.join(", "))).collect();
             if !detail.is_empty() {
                 detail.push_str("; ");
             }
@@ -624,11 +633,15 @@ mod tests {
         inv.add_account("tc", Provider::Tencent, "").unwrap();
         inv.set_account_cloud("tc", Some("work"), Some("ap-singapore"), None).unwrap();
         inv.add_account("ali", Provider::Alibaba, "").unwrap();
+        inv.add_account("ali2", Provider::Alibaba, "").unwrap();
         drop(inv);
         let checks = run_with(Some(&path), &Machine::default(), &env);
         let clouds = by_name(&checks, "cloud-credentials");
         assert!(!clouds.ok, "{clouds:?}");
-        assert!(clouds.detail.starts_with("found for tc (profile work); ali: "), "{clouds:?}");
+        assert!(
+            clouds.detail.starts_with("found for tc (profile work); ali, ali2: "),
+            "one reason, both accounts: {clouds:?}"
+        );
         assert!(clouds.fix.as_deref().unwrap().starts_with("aliyun configure"), "{clouds:?}");
         let json = serde_json::to_string(&checks).unwrap();
         assert!(!json.contains("tcs3cr3t"), "no secret in the checks");

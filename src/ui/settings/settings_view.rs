@@ -234,6 +234,10 @@ fn in_app_words(c: &crate::doctor::Check) -> (String, Option<String>) {
              it in the sidebar, Edit account…"
                 .to_string()
         }),
+        "desktop-entry" => c
+            .fix
+            .as_ref()
+            .map(|_| "install the keyshelf .deb package, which adds Keyshelf to your desktop's launcher".to_string()),
         _ => c.fix.as_deref().map(swap),
     };
     (swap(&c.detail), fix)

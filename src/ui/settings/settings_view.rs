@@ -237,7 +237,7 @@ fn in_app_words(c: &crate::doctor::Check) -> (String, Option<String>) {
         "desktop-entry" => c
             .fix
             .as_ref()
-            .map(|_| "install the keyshelf .deb package, which adds Keyshelf to your desktop's launcher".to_string()),
+            .map(|_| "install Keyshelf's .deb package, which adds it to your desktop's launcher".to_string()),
         _ => c.fix.as_deref().map(swap),
     };
     (swap(&c.detail), fix)

@@ -363,20 +363,22 @@ fn search_narrows_the_table_by_tag_and_by_fingerprint() {
 fn select(h: &mut Harness<'_, KeyshelfApp>, name: &str) {
     // The row's name cell: clicking anywhere on the row selects it.
     let rect = h.get_all_by_value(name).next().expect("row visible").rect();
+    click_at(h, rect);
+    h.run_steps(1);
+}
+
+/// A press and release of the pointer at the middle of `rect`, as a person clicks.
+fn click_at(h: &mut Harness<'_, KeyshelfApp>, rect: egui::Rect) {
     h.hover_at(rect.center());
-    h.event(egui::Event::PointerButton {
-        pos: rect.center(),
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: Modifiers::NONE,
-    });
-    h.event(egui::Event::PointerButton {
-        pos: rect.center(),
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: Modifiers::NONE,
-    });
-    h.run_steps(3);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: rect.center(),
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
 }
 
 #[test]
@@ -1310,7 +1312,7 @@ fn a_key_pair_moves_into_an_account_from_its_details() {
     h.run_steps(2);
     let rows: Vec<egui::Rect> = h.get_all_by_value("laptop").map(|n| n.rect()).collect();
     let no_account = rows.into_iter().min_by(|a, b| a.top().total_cmp(&b.top())).unwrap();
-    common_click(&mut h, no_account);
+    click_at(&mut h, no_account);
     settle(&mut h);
     assert!(h.query_by_label("Account and region").is_some());
     let moved = || f.inventory().list_keys(&KeyFilter::default()).unwrap();
@@ -1335,19 +1337,6 @@ fn a_key_pair_moves_into_an_account_from_its_details() {
     let keys = moved();
     let k = keys.iter().find(|k| k.fingerprint_sha256 == ssh_keygen_fingerprint(&["-l"], &laptop)).unwrap();
     assert_eq!((k.account.as_deref(), k.region.as_str()), (Some("prod"), "us-east-1"));
-}
-
-fn common_click(h: &mut Harness<'_, KeyshelfApp>, rect: egui::Rect) {
-    h.hover_at(rect.center());
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos: rect.center(),
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-    }
-    h.run_steps(2);
 }
 
 /// The SSH folder's keys go into an account made right there in the scan dialog.

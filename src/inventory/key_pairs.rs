@@ -442,11 +442,7 @@ mod tests {
     use super::name_from_comment;
     use crate::inventory::{Inventory, KeyEdit, NewKeyPair, Origin, Provider};
 
-    const KEYS: [&str; 3] = [
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMOdS1X28pmCMQoCd6/C9nZVcd48zd637+CpuPItSgS3",
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMyknfFUneKgW1r7qYjPqakiVOQpa9/SLVPlQthqnhpm",
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKoHabVzkhWcTXlt07Wf19RgfX8B2ARqWe9CncJYZLQ",
-    ];
+    const KEYS: [&str; 4] = crate::keys::TEST_ED25519;
 
     fn add(inv: &mut Inventory, name: &str, account: Option<&str>, region: &str) -> i64 {
         let n = inv.key_count().unwrap() as usize;

@@ -24,6 +24,16 @@ pub use private::{convert, Conversion, Converted, PrivateKeyFile};
 
 use std::fmt;
 
+/// Four distinct Ed25519 public keys (type and base64), for unit tests that need keys
+/// but not their private halves.
+#[cfg(test)]
+pub(crate) const TEST_ED25519: [&str; 4] = [
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMOdS1X28pmCMQoCd6/C9nZVcd48zd637+CpuPItSgS3",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMyknfFUneKgW1r7qYjPqakiVOQpa9/SLVPlQthqnhpm",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKoHabVzkhWcTXlt07Wf19RgfX8B2ARqWe9CncJYZLQ",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIENiHkjXRD+vpiBelnudJl7QxZzKykJYmZp1sNIyWX11",
+];
+
 /// The kinds of key pair Keyshelf can generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyKind {

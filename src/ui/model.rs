@@ -359,12 +359,7 @@ mod order_tests {
     use super::*;
     use crate::inventory::{NewKeyPair, Origin};
 
-    const KEYS: [&str; 4] = [
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMOdS1X28pmCMQoCd6/C9nZVcd48zd637+CpuPItSgS3",
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMyknfFUneKgW1r7qYjPqakiVOQpa9/SLVPlQthqnhpm",
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKoHabVzkhWcTXlt07Wf19RgfX8B2ARqWe9CncJYZLQ",
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIENiHkjXRD+vpiBelnudJl7QxZzKykJYmZp1sNIyWX11",
-    ];
+    const KEYS: [&str; 4] = crate::keys::TEST_ED25519;
 
     fn add(inv: &mut Inventory, name: &str, line: &str) -> KeyPair {
         let info = crate::keys::parse_key(line.as_bytes()).unwrap().info;

@@ -30,6 +30,9 @@ pub struct SshImportDialog {
     scan: Option<Result<Scan, String>>,
     ticks: Vec<bool>,
     account: Option<String>,
+    /// The names the import would give the scanned keys, for the account and inventory
+    /// size they were worked out for (not again every frame).
+    names: Option<(Option<String>, usize, Vec<String>)>,
     /// The inline "New account" form: its name and provider, when open.
     new_account: Option<(String, crate::inventory::Provider)>,
     show_skipped: bool,
@@ -63,6 +66,7 @@ impl SshImportDialog {
             scan: None,
             ticks: Vec::new(),
             account: None,
+            names: None,
             new_account: None,
             show_skipped: false,
             importing: false,
@@ -134,6 +138,7 @@ impl SshImportDialog {
             Err(_) => Vec::new(),
         };
         self.scan = Some(s.scan);
+        self.names = None;
         self.with_hosts = matches!(&s.aliases, Ok(a) if !a.is_empty());
         self.config = Some((s.config, s.aliases));
     }
@@ -228,11 +233,19 @@ impl SshImportDialog {
                     if scan.keys.is_empty() {
                         ui.label(format!("No keys in {}.", scan.dir.display()));
                     } else {
-                        let account = self.account.as_deref();
-                        let names = crate::local::ssh_dir::import_names_for(&scan.keys, |n| {
-                            model.name_taken(n, account, "", None)
-                        });
-                        keys_table(ui, scan, &names, &mut self.ticks, self.outcomes.as_deref());
+                        // Once imported, the names stay as they were given.
+                        let current =
+                            matches!(&self.names, Some((a, n, _)) if *a == self.account && *n == model.total());
+                        let stale = self.names.is_none() || (self.outcomes.is_none() && !current);
+                        if stale {
+                            let account = self.account.as_deref();
+                            let names = crate::local::ssh_dir::import_names_for(&scan.keys, |n| {
+                                model.name_taken(n, account, "", None)
+                            });
+                            self.names = Some((self.account.clone(), model.total(), names));
+                        }
+                        let names = self.names.as_ref().map_or(&[][..], |(_, _, n)| n.as_slice());
+                        keys_table(ui, scan, names, &mut self.ticks, self.outcomes.as_deref());
                     }
                     if !scan.skipped.is_empty() {
                         let n = scan.skipped.len();
